@@ -1,0 +1,158 @@
+import {ConfiguredRetryStrategy} from '@smithy/core/retry'
+import type {AwsCredentialIdentityProvider} from '@smithy/types'
+
+import {SsmxError} from '../errors.js'
+import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from './profile.js'
+import {redact} from './redact.js'
+
+export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile'
+
+export interface AwsContextOptions {
+  profile?: string
+  region?: string
+  /** --endpoint-url: like the AWS CLI's, it applies to the command's primary service (SSM) */
+  endpointUrl?: string
+  /** receives one line per AWS call when --debug is on */
+  debug?: (line: string) => void
+  version: string
+  env?: NodeJS.ProcessEnv
+  /** overrides the SDK's credential chain (tests, cached credentials) */
+  credentials?: AwsCredentialIdentityProvider
+}
+
+/** The smallest client surface services need; SDK clients satisfy it. */
+export interface Sendable {
+  send(command: unknown, options?: unknown): Promise<unknown>
+}
+
+type ClientCtor<C> = new (config: Record<string, unknown>) => C
+
+const MAX_ATTEMPTS = 6
+const MAX_BACKOFF_MS = 5_000
+
+/** Capped exponential backoff with full jitter: 100 ms, 200, 400… never more than 5 s a wait. */
+export const backoff = (attempt: number, random = Math.random): number =>
+  Math.round(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (attempt - 1)) * (0.5 + random() / 2))
+
+/**
+ * The one place that knows profile, region, endpoint and credentials, and builds every SDK client
+ * with the same settings: retries with capped backoff, user agent `ssmx/<version>`, debug logging.
+ */
+export class AwsContext {
+  readonly profile: {name: string; explicit: boolean}
+  readonly profileData?: AwsProfile
+  readonly region: string
+  readonly regionSource: RegionSource
+  readonly credentials: AwsCredentialIdentityProvider
+  private readonly clients = new Map<unknown, unknown>()
+
+  private constructor(
+    readonly options: AwsContextOptions,
+    readonly files: AwsFiles,
+    init: {profile: {name: string; explicit: boolean}; profileData?: AwsProfile; region: string; regionSource: RegionSource; credentials: AwsCredentialIdentityProvider},
+  ) {
+    this.profile = init.profile
+    this.profileData = init.profileData
+    this.region = init.region
+    this.regionSource = init.regionSource
+    this.credentials = init.credentials
+  }
+
+  static async create(options: AwsContextOptions): Promise<AwsContext> {
+    const env = options.env ?? process.env
+    const files = await loadAwsFiles(env)
+    const profile = profileName(options.profile, env)
+    const profileData = resolveProfile(files, profile.name)
+    const hasEnvCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+    if (!profileData && profile.explicit && !options.credentials) {
+      const known = Object.keys(files.profiles).sort()
+      throw new SsmxError('credentials', `The profile "${profile.name}" is not in ${files.configPath}.`, [
+        known.length > 0 ? `Known profiles: ${known.join(', ')}` : 'No profiles are configured.',
+        `Create it with: aws configure sso --profile ${profile.name}`,
+      ])
+    }
+    const [region, regionSource] = resolveRegion(options.region, env, profileData)
+    if (!region) {
+      throw new SsmxError('usage', 'No AWS region is set.', [
+        `Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`,
+      ])
+    }
+    let credentials = options.credentials
+    if (!credentials) {
+      const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+      credentials = fromNodeProviderChain({
+        ...(profile.explicit || !hasEnvCredentials ? {profile: profile.name} : {}),
+        clientConfig: {region},
+      })
+    }
+    return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials})
+  }
+
+  /** The endpoint override for a service, in the AWS SDK's order, or undefined for the default endpoint. */
+  endpointOverride(serviceEnvName: string): string | undefined {
+    const env = this.options.env ?? process.env
+    if (serviceEnvName === 'SSM' && this.options.endpointUrl) return this.options.endpointUrl
+    if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return undefined
+    const configServiceKey = serviceEnvName.toLowerCase()
+    return (
+      env[`AWS_ENDPOINT_URL_${serviceEnvName}`] ??
+      env.AWS_ENDPOINT_URL ??
+      (configServiceKey === 'ssm' ? this.profileData?.ssmEndpointUrl : undefined) ??
+      this.profileData?.endpointUrl
+    )
+  }
+
+  /**
+   * One SDK client per class, built with the shared settings.
+   * @param serviceEnvName the service's AWS_ENDPOINT_URL_<NAME> suffix, e.g. `SSM`, `EC2`, `STS`
+   */
+  client<C extends object>(Ctor: ClientCtor<C>, serviceEnvName: string, extra: Record<string, unknown> = {}): C {
+    const key = extra.region ? `${Ctor.name}:${String(extra.region)}` : Ctor
+    const cached = this.clients.get(key)
+    if (cached) return cached as C
+    const endpoint = this.endpointOverride(serviceEnvName)
+    const client = new Ctor({
+      region: this.region,
+      credentials: this.credentials,
+      retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt: number) => backoff(attempt)),
+      customUserAgent: `ssmx/${this.options.version}`,
+      ...(endpoint ? {endpoint} : {}),
+      ...extra,
+    })
+    if (this.options.debug) addDebugLogging(client as unknown as DebuggableClient, serviceEnvName, this.options.debug)
+    this.clients.set(key, client)
+    return client
+  }
+}
+
+function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, profile: AwsProfile | undefined): [string | undefined, RegionSource] {
+  if (flag) return [flag, '--region']
+  if (env.AWS_REGION) return [env.AWS_REGION, 'AWS_REGION']
+  if (env.AWS_DEFAULT_REGION) return [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  return [profile?.region, 'profile']
+}
+
+interface DebuggableClient {
+  middlewareStack: {add(mw: unknown, options: {step: string; name: string; priority?: string}): void}
+}
+
+/** Logs `service.Operation input` before and the outcome after each call; inputs pass through redact(). */
+function addDebugLogging(client: DebuggableClient, service: string, log: (line: string) => void): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<{response?: {statusCode?: number}}>, context: {commandName?: string}) =>
+      async (args: {input?: unknown}) => {
+        const started = performance.now()
+        const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`
+        log(`→ ${op} ${JSON.stringify(redact(args.input))}`)
+        try {
+          const result = await next(args)
+          log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
+          return result
+        } catch (error) {
+          log(`← ${op} ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)} ${Math.round(performance.now() - started)}ms`)
+          throw error
+        }
+      },
+    {step: 'initialize', name: 'ssmxDebugLog', priority: 'high'},
+  )
+}

@@ -1,0 +1,58 @@
+import {SsmxError, awsErrorName, errorMessage, isSsmxError} from '../errors.js'
+
+export interface ErrorContext {
+  profile: string
+  operation?: string
+  document?: string
+  target?: string
+}
+
+const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'ServiceUnavailableException'])
+
+/**
+ * Turns what the SDK throws into an SsmxError with a next step and its own exit code.
+ * Credential messages are the SDK's own (they name the profile, never a secret).
+ */
+export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
+  if (isSsmxError(error)) return error
+  const name = awsErrorName(error) ?? ''
+  const message = errorMessage(error)
+  const login = `aws sso login --profile ${c.profile}`
+  if (name === 'CredentialsProviderError' || name === 'TokenProviderError' || /sso.*(token|session)|token.*(expired|refresh)/i.test(message) && /sso/i.test(message)) {
+    if (/sso|token/i.test(message)) {
+      return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" is missing or expired.`, [`Run: ${login}  (or: ssmx login --profile ${c.profile})`], {cause: error})
+    }
+    return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
+      'Configure the profile (aws configure sso), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.',
+    ], {cause: error})
+  }
+  if (name === 'UnauthorizedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException' || name === 'InvalidClientTokenId') {
+    return new SsmxError('ssoExpired', `AWS rejected the credentials of profile "${c.profile}" (${name}).`, [`Refresh them: ${login}`], {cause: error})
+  }
+  if (name === 'TargetNotConnected') {
+    return new SsmxError('targetNotConnected', `${c.target ?? 'The target'} is not connected to Session Manager.`, [
+      'Check the SSM agent is running and the instance can reach SSM (instance profile with AmazonSSMManagedInstanceCore, network route or VPC endpoints).',
+      'ssmx list shows each instance’s agent ping status.',
+    ], {cause: error})
+  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {
+    const what = c.document ? ` with the document ${c.document}` : ''
+    return new SsmxError('accessDenied', `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`, [
+      c.document
+        ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`
+        : 'Check the permissions of your role with your platform team.',
+    ], {cause: error})
+  }
+  if (THROTTLING.has(name)) {
+    return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {cause: error})
+  }
+  if (name === 'InvalidDocument') {
+    return new SsmxError('document', `The session document ${c.document ?? ''} does not exist in this account and region.`, [
+      'Ask your platform team to deploy it (ssmx admin enforce), or pass --document.',
+    ], {cause: error})
+  }
+  if (name === 'InvalidInstanceId' || name === 'InvalidInstanceID.NotFound' || name === 'InvalidInstanceID.Malformed') {
+    return new SsmxError('target', `${c.target ?? 'The target'} was not found: ${message}`, ['Check the id, region and profile; ssmx list shows the managed instances.'], {cause: error})
+  }
+  return new SsmxError('internal', `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`, ['Run again with --debug to see every AWS call.'], {cause: error})
+}

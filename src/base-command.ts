@@ -1,0 +1,68 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {AwsContext} from './aws/clients.js'
+import {type LoadedConfig, loadConfig} from './config/load.js'
+import {SsmxError, errorMessage, isSsmxError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/** Flags every AWS-facing command shares, and the one place errors become messages and exit codes. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    profile: Flags.string({description: 'AWS profile (default: AWS_PROFILE, else "default")', helpGroup: 'AWS'}),
+    region: Flags.string({description: 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)', helpGroup: 'AWS'}),
+    'endpoint-url': Flags.string({description: 'override the SSM endpoint, like the AWS CLI\'s --endpoint-url', helpGroup: 'AWS'}),
+    config: Flags.string({description: 'ssmx configuration file (default: searched, see README)', env: 'SSMX_CONFIG', helpGroup: 'GLOBAL'}),
+    debug: Flags.boolean({description: 'log every AWS call to stderr (never credentials or tokens)', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: Interfaces.InferredArgs<T['args']>
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {flags, args} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as Interfaces.InferredArgs<T['args']>
+  }
+
+  /** stderr line: progress, warnings, info. stdout is for results only. */
+  protected note(line: string): void {
+    process.stderr.write(`${line}\n`)
+  }
+
+  protected async loadConfig(): Promise<LoadedConfig> {
+    return loadConfig({file: this.flags.config})
+  }
+
+  protected async awsContext(): Promise<AwsContext> {
+    return AwsContext.create({
+      profile: this.flags.profile,
+      region: this.flags.region,
+      endpointUrl: this.flags['endpoint-url'],
+      version: this.config.version,
+      debug: this.flags.debug ? (line) => this.note(`[debug] ${line}`) : undefined,
+    })
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (isSsmxError(error)) {
+      if (this.jsonEnabled()) {
+        process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, suggestions: error.suggestions, exitCode: error.exitCode}}, null, 2)}\n`)
+      } else {
+        process.stderr.write(`✗ ${error.message}\n${error.suggestions.map((s) => `  → ${s}\n`).join('')}`)
+      }
+      if (this.flags?.debug && error.cause) process.stderr.write(`[debug] cause: ${errorMessage(error.cause)}\n`)
+      this.exit(error.exitCode)
+    }
+    if (error.name === 'ExitError' || (error as {oclif?: unknown}).oclif) throw error
+    const wrapped = new SsmxError('internal', `Unexpected error: ${errorMessage(error)}`, ['This is a bug in ssmx: please report it with the output of --debug.'])
+    return this.catch(wrapped)
+  }
+}

@@ -1,0 +1,34 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {runSession} from '../session/connect.js'
+
+export default class Connect extends BaseCommand<typeof Connect> {
+  static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
+  static override description = `Like "aws ssm start-session", but picks the session document of the IAM Identity Center permission set you signed in with, so the shell runs as that permission set's RunAs user. The session is handed to AWS's session-manager-plugin exactly as the AWS CLI does (the token travels in the environment, never on the command line).
+
+The target is an instance id (i-…, mi-…), a Name tag, a private IP, a private DNS name, or tag:Key=Value.`
+  static override examples = [
+    '<%= config.bin %> connect i-0123456789abcdef0',
+    '<%= config.bin %> connect web-1 --profile dev',
+    '<%= config.bin %> connect tag:Role=bastion --reason "JIRA-123"',
+    '<%= config.bin %> connect i-0123456789abcdef0 --dry-run',
+  ]
+  static override args = {
+    target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value', required: true}),
+  }
+  static override flags = {
+    document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
+    reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
+    'dry-run': Flags.boolean({description: 'show identity, target, document, the StartSession request and the plugin command, and start nothing'}),
+  }
+
+  async run(): Promise<void> {
+    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const code = await runSession(
+      {target: this.args.target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run']},
+      {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l)},
+    )
+    if (code !== 0) this.exit(code)
+  }
+}

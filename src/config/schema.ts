@@ -1,0 +1,88 @@
+import {z} from 'zod'
+
+/** A Linux user name as Session Manager's RunAs accepts it. */
+const linuxUser = z
+  .string()
+  .regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
+
+const documentName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{3,128}$/, 'must match ^[a-zA-Z0-9_.-]{3,128}$ (an SSM document name)')
+  .refine((s) => !/^(aws|amazon|amzn)/i.test(s), 'must not start with aws, amazon or amzn')
+
+const permissionSetName = z.string().regex(/^[\w+=,.@-]{1,32}$/, 'must be an IAM Identity Center permission set name')
+
+export const permissionSetEntry = z.strictObject({
+  /** Linux user the permission set's sessions run as */
+  runAsUser: linuxUser,
+  /** explicit document name; default: documentPrefix + sanitised permission set name */
+  document: documentName.optional(),
+})
+
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1')
+const ouOrRoot = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, 'must be an OU id (ou-…) or the root id (r-…)')
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')
+
+/** Per-OU differences, applied as stack-instance parameter overrides. */
+const ouOverride = z.strictObject({
+  defaultRunAsUser: linuxUser.optional(),
+  permissionSets: z.record(permissionSetName, permissionSetEntry.pick({runAsUser: true})).optional(),
+})
+
+export const adminSchema = z.strictObject({
+  /** the stack set's name */
+  stackSetName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/).default('ssmx-runas'),
+  /** regions the stack set deploys to (Session Manager settings are regional) */
+  regions: z.array(regionName).min(1).optional(),
+  /** OUs or the root the stack set deploys to */
+  organizationalUnits: z.array(ouOrRoot).min(1).optional(),
+  /** per-OU RunAs differences */
+  overrides: z.record(ouOrRoot, ouOverride).default({}),
+  callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
+  /** on stack deletion: leave SSM-SessionManagerRunShell as it is, or switch RunAs off again */
+  onDelete: z.enum(['leave', 'disable-runas']).default('leave'),
+  scp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      name: z.string().min(1).max(128).default('ssmx-protect-session-documents'),
+      /** where the SCP is attached; default: the stack set's OUs */
+      targets: z.array(z.union([ouOrRoot, accountId])).optional(),
+      /** extra principal ARN patterns allowed to change the documents */
+      exemptPrincipals: z.array(z.string().startsWith('arn:')).default([]),
+      /** LZA's management account access role */
+      managementAccountAccessRole: z.string().default('AWSControlTowerExecution'),
+      /** LZA's resource prefix */
+      acceleratorPrefix: z.string().default('AWSAccelerator'),
+    })
+    .prefault({}),
+  guardrails: z
+    .strictObject({
+      /** extra documents every permission set may start sessions with (port forwarding, ssh) */
+      allowDocuments: z
+        .array(z.string())
+        .default(['AWS-StartPortForwardingSession', 'AWS-StartPortForwardingSessionToRemoteHost', 'AWS-StartSSHSession']),
+    })
+    .prefault({}),
+})
+
+export const configSchema = z.strictObject({
+  /** prefix of per-permission-set document names */
+  documentPrefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.-]{0,60}$/, 'may only contain letters, digits, _ . -')
+    .refine((s) => !/^(aws|amazon|amzn)/i.test(s), 'must not start with aws, amazon or amzn')
+    .default('SSMX-RunAs-'),
+  /** runAsDefaultUser written to SSM-SessionManagerRunShell */
+  defaultRunAsUser: linuxUser.default('ssm-user'),
+  /** per permission set: the Linux user, optionally an explicit document */
+  permissionSets: z.record(permissionSetName, permissionSetEntry).default({}),
+  /** fail instead of falling back to SSM-SessionManagerRunShell when the per-role document is missing */
+  strict: z.boolean().default(false),
+  /** path to session-manager-plugin */
+  pluginPath: z.string().optional(),
+  admin: adminSchema.prefault({}),
+})
+
+export type SsmxConfig = z.infer<typeof configSchema>
+export type AdminConfig = z.infer<typeof adminSchema>
+export type ConfigInput = z.input<typeof configSchema>

@@ -1,0 +1,151 @@
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {SSMClient, StartSessionCommand, type StartSessionCommandInput, TerminateSessionCommand} from '@aws-sdk/client-ssm'
+
+import type {AwsContext} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import type {SsmxConfig} from '../config/schema.js'
+import {type DocumentChoice, chooseDocument} from '../documents/select.js'
+import {awsErrorName} from '../errors.js'
+import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
+import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
+import {type PluginInfo, type PluginLaunch, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+
+export interface SessionRequest {
+  /** instance id, Name tag, IP, DNS name or tag:Key=Value */
+  target: string
+  /** --document: overrides the permission set's document */
+  document?: string
+  /** a fixed document for port forwarding / ssh: no RunAs lookup */
+  fixedDocument?: string
+  parameters?: Record<string, string[]>
+  reason?: string
+  dryRun?: boolean
+}
+
+export interface SessionDeps {
+  ctx: AwsContext
+  config: SsmxConfig
+  warn: (line: string) => void
+  /** prints results (dry-run report) */
+  out: (line: string) => void
+  choose?: Chooser
+  spawn?: Spawn
+  /** checked before StartSession; injectable for tests */
+  plugin?: () => Promise<PluginInfo>
+  /** 'pipe' for ssh-proxy tests; default inherit */
+  stdio?: 'inherit' | 'pipe'
+}
+
+export interface SessionPlan {
+  identity?: Identity
+  choice: DocumentChoice
+  target: Candidate
+  input: StartSessionCommandInput
+  plugin: PluginInfo
+}
+
+/** The SSM endpoint the client uses, as the plugin's last argument: the override, else the regional default. */
+export async function ssmEndpoint(ctx: AwsContext, ssm: SSMClient): Promise<string> {
+  const override = ctx.endpointOverride('SSM')
+  if (override) return override.replace(/\/+$/, '')
+  const useFIPS = await ssm.config.useFipsEndpoint()
+  const useDualStack = await ssm.config.useDualstackEndpoint()
+  const endpoint = ssm.config.endpointProvider({Region: ctx.region, UseFIPS: useFIPS, UseDualStack: useDualStack})
+  return endpoint.url.toString().replace(/\/+$/, '')
+}
+
+/** Everything decided before StartSession: plugin, identity, document, target, input. No state changes. */
+export async function planSession(req: SessionRequest, deps: SessionDeps): Promise<SessionPlan> {
+  const plugin = await (deps.plugin ?? (() => checkPlugin({explicit: deps.config.pluginPath})))()
+  if (!plugin.envHandoff) {
+    deps.warn(`warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`)
+  }
+  const {ctx, config} = deps
+  let identity: Identity | undefined
+  let choice: DocumentChoice
+  if (req.fixedDocument) {
+    choice = {document: req.fixedDocument, reason: 'flag'}
+  } else {
+    if (!req.document) {
+      identity = identityFromProfile(ctx) ?? (await identityFromSts(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+    }
+    choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
+  }
+  const target = await resolveTarget(req.target, {ec2: ctx.client(EC2Client, 'EC2'), choose: deps.choose}).catch((e) =>
+    Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: req.target})),
+  )
+  const input: StartSessionCommandInput = {
+    Target: target.id,
+    ...(choice.reason === 'default' ? {} : {DocumentName: choice.document}),
+    ...(req.parameters ? {Parameters: req.parameters} : {}),
+    ...(req.reason ? {Reason: req.reason} : {}),
+  }
+  return {identity, choice, target, input, plugin}
+}
+
+/**
+ * StartSession with the chosen document, falling back once to SSM-SessionManagerRunShell (with a
+ * warning) when the per-role document does not exist and the configuration is not strict.
+ */
+async function startSession(ssm: SSMClient, plan: SessionPlan, deps: SessionDeps) {
+  const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id})
+  try {
+    return {out: await ssm.send(new StartSessionCommand(plan.input)), input: plan.input}
+  } catch (error) {
+    if (awsErrorName(error) === 'InvalidDocument' && plan.choice.fallback) {
+      deps.warn(`warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`)
+      const {DocumentName: _, ...input} = plan.input
+      try {
+        return {out: await ssm.send(new StartSessionCommand(input)), input}
+      } catch (error2) {
+        throw mapAwsError(error2, ctxErr(plan.choice.fallback))
+      }
+    }
+    throw mapAwsError(error, ctxErr(plan.input.DocumentName ?? plan.choice.document))
+  }
+}
+
+export function describePlan(plan: SessionPlan, launch: PluginLaunch): string[] {
+  const id = plan.identity
+  return [
+    `identity:  ${id?.permissionSet ? `permission set ${id.permissionSet} (from ${id.source})` : 'no permission set'}${id?.account ? `, account ${id.account}` : ''}`,
+    `target:    ${plan.target.id}${plan.target.name ? ` (${plan.target.name})` : ''}`,
+    `document:  ${plan.choice.document}${plan.choice.runAsUser ? ` (runs as ${plan.choice.runAsUser})` : ''}${plan.choice.fallback ? `, falls back to ${plan.choice.fallback}` : ''}`,
+    `request:   SSM StartSession ${JSON.stringify(plan.input)}`,
+    `plugin:    ${displayCommand(launch)}`,
+  ]
+}
+
+/** Plans, starts the session and runs the plugin; returns the plugin's exit code. */
+export async function runSession(req: SessionRequest, deps: SessionDeps): Promise<number> {
+  const plan = await planSession(req, deps)
+  const {ctx} = deps
+  const ssm = ctx.client(SSMClient, 'SSM')
+  const launchFor = (input: StartSessionCommandInput, response: PluginLaunch['response']): PluginLaunch => ({
+    plugin: plan.plugin,
+    response,
+    region: ctx.region,
+    profile: ctx.profile.explicit ? ctx.profile.name : '',
+    parameters: {...input},
+    endpoint,
+  })
+  const endpoint = await ssmEndpoint(ctx, ssm)
+  if (req.dryRun) {
+    for (const line of describePlan(plan, launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'}))) deps.out(line)
+    return 0
+  }
+  const {out, input} = await startSession(ssm, plan, deps)
+  const response = {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}
+  let result: RunResult | undefined
+  try {
+    result = await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio})
+    return result.code
+  } finally {
+    if (!result || result.code !== 0 || result.signal) {
+      await ssm.send(new TerminateSessionCommand({SessionId: response.SessionId})).then(
+        () => deps.warn(`Session ${response.SessionId} terminated.`),
+        (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${(e as Error).name}`),
+      )
+    }
+  }
+}

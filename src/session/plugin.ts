@@ -1,0 +1,206 @@
+import {execFile, spawn as nodeSpawn} from 'node:child_process'
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
+import {delimiter, join} from 'node:path'
+
+import {SsmxError} from '../errors.js'
+
+export const PLUGIN_NAME = 'session-manager-plugin'
+/** Plugins newer than this read the StartSession response from the environment. */
+export const ENV_HANDOFF_AFTER = '1.2.497.0'
+export const RESPONSE_ENV = 'AWS_SSM_START_SESSION_RESPONSE'
+
+/** Parses `1.2.3` / `1.2.707.0`: trimmed, up to four numeric parts, missing parts are 0. */
+export function parsePluginVersion(text: string): number[] | undefined {
+  const v = text.trim()
+  if (!/^\d+(\.\d+){0,3}$/.test(v)) return undefined
+  const parts = v.split('.').map(Number)
+  while (parts.length < 4) parts.push(0)
+  return parts
+}
+
+export function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return 0
+}
+
+/** True when the plugin takes the response through AWS_SSM_START_SESSION_RESPONSE (strictly newer than 1.2.497.0). */
+export const supportsEnvHandoff = (version: string): boolean => {
+  const v = parsePluginVersion(version)
+  return v !== undefined && compareVersions(v, parsePluginVersion(ENV_HANDOFF_AFTER)!) > 0
+}
+
+/** Where the plugin's installers put it, per OS. */
+export function standardPluginLocations(platform: NodeJS.Platform): string[] {
+  if (platform === 'win32') {
+    return [
+      'C:\\Program Files\\Amazon\\SessionManagerPlugin\\bin\\session-manager-plugin.exe',
+      'C:\\Program Files (x86)\\Amazon\\SessionManagerPlugin\\bin\\session-manager-plugin.exe',
+    ]
+  }
+  const common = ['/usr/local/sessionmanagerplugin/bin/session-manager-plugin', '/usr/local/bin/session-manager-plugin']
+  return platform === 'darwin' ? [...common, '/opt/homebrew/bin/session-manager-plugin'] : [...common, '/usr/bin/session-manager-plugin']
+}
+
+export function installSteps(platform: NodeJS.Platform, arch: string): string[] {
+  const base = 'https://s3.amazonaws.com/session-manager-downloads/plugin/latest'
+  switch (platform) {
+    case 'darwin':
+      return ['Install it with Homebrew: brew install --cask session-manager-plugin', `or the signed installer: ${base}/mac${arch === 'arm64' ? '_arm64' : ''}/session-manager-plugin.pkg`]
+    case 'win32':
+      return [`Install it from ${base}/windows/SessionManagerPluginSetup.exe`, 'or with winget: winget install Amazon.SessionManagerPlugin']
+    default: {
+      const deb = arch === 'arm64' ? 'ubuntu_arm64' : 'ubuntu_64bit'
+      const rpm = arch === 'arm64' ? 'linux_arm64' : 'linux_64bit'
+      return [
+        `Debian/Ubuntu: curl -fsSLo /tmp/smp.deb ${base}/${deb}/session-manager-plugin.deb && sudo dpkg -i /tmp/smp.deb`,
+        `RHEL/Amazon Linux: sudo yum install -y ${base}/${rpm}/session-manager-plugin.rpm`,
+      ]
+    }
+  }
+}
+
+export interface PluginInfo {
+  path: string
+  version: string
+  envHandoff: boolean
+}
+
+export interface PluginLookup {
+  /** SSMX_PLUGIN_PATH or the configuration's pluginPath */
+  explicit?: string
+  env?: NodeJS.ProcessEnv
+  platform?: NodeJS.Platform
+  arch?: string
+}
+
+const isExecutable = (p: string): Promise<boolean> =>
+  access(p, constants.X_OK).then(
+    () => true,
+    () => false,
+  )
+
+/** The plugin's path: SSMX_PLUGIN_PATH / configuration, then PATH, then the installers' locations. */
+export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
+  const env = lookup.env ?? process.env
+  const platform = lookup.platform ?? process.platform
+  const explicit = env.SSMX_PLUGIN_PATH || lookup.explicit
+  if (explicit) {
+    if (await isExecutable(explicit)) return explicit
+    throw new SsmxError('plugin', `session-manager-plugin is not executable at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : 'the configuration'}).`, [
+      'Fix the path, or unset it to search PATH.',
+    ])
+  }
+  const exe = platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, exe))
+  for (const candidate of [...onPath, ...standardPluginLocations(platform)]) {
+    if (await isExecutable(candidate)) return candidate
+  }
+  throw new SsmxError('plugin', 'session-manager-plugin is not installed (not on PATH nor in its standard locations).', [
+    ...installSteps(platform, lookup.arch ?? process.arch),
+    'Or point SSMX_PLUGIN_PATH at it. No session was started.',
+  ])
+}
+
+/** Runs `session-manager-plugin --version`. */
+export function pluginVersion(path: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(path, ['--version'], {timeout: timeoutMs}, (error, stdout) => {
+      if (error) {
+        reject(new SsmxError('plugin', `Cannot run ${path} --version: ${error.message}`, ['Reinstall session-manager-plugin.']))
+        return
+      }
+      resolve(stdout.trim())
+    })
+  })
+}
+
+/** Finds the plugin and reads its version: run before StartSession so a missing plugin never leaves a session behind. */
+export async function checkPlugin(lookup: PluginLookup = {}): Promise<PluginInfo> {
+  const path = await findPlugin(lookup)
+  const version = await pluginVersion(path)
+  if (!parsePluginVersion(version)) {
+    throw new SsmxError('plugin', `${path} reported an unexpected version "${version.slice(0, 40)}".`, ['Reinstall session-manager-plugin.'])
+  }
+  return {path, version, envHandoff: supportsEnvHandoff(version)}
+}
+
+export interface StartSessionResponse {
+  SessionId: string
+  TokenValue: string
+  StreamUrl: string
+}
+
+export interface PluginLaunch {
+  plugin: PluginInfo
+  response: StartSessionResponse
+  region: string
+  /** the profile the user chose explicitly, else "" */
+  profile: string
+  /** the StartSession input (Target required) */
+  parameters: Record<string, unknown>
+  endpoint: string
+}
+
+/**
+ * argv and extra environment exactly as the AWS CLI hands a session to the plugin:
+ * `<response|AWS_SSM_START_SESSION_RESPONSE> <region> StartSession <profile> <parameters> <endpoint>`.
+ * A new plugin gets the response (and its token) in the environment, never on the command line.
+ */
+export function pluginCommand(launch: PluginLaunch): {args: string[]; env: Record<string, string>} {
+  const response = JSON.stringify(launch.response)
+  const first = launch.plugin.envHandoff ? RESPONSE_ENV : response
+  return {
+    args: [first, launch.region, 'StartSession', launch.profile, JSON.stringify(launch.parameters), launch.endpoint],
+    env: launch.plugin.envHandoff ? {[RESPONSE_ENV]: response} : {},
+  }
+}
+
+/** The command line for display: the token never appears. */
+export function displayCommand(launch: PluginLaunch): string {
+  const redacted = {...launch, response: {...launch.response, TokenValue: '<redacted>'}}
+  const {args} = pluginCommand(redacted)
+  return [launch.plugin.path, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+}
+
+export interface RunResult {
+  code: number
+  signal?: NodeJS.Signals
+}
+
+export type Spawn = typeof nodeSpawn
+
+/**
+ * Runs the plugin with inherited stdio (or the given stdio) until it exits. While it runs, ssmx ignores
+ * SIGINT, SIGQUIT and SIGTSTP (the plugin, in the same process group, gets them) and forwards SIGTERM and
+ * SIGHUP to it. Resolves with the plugin's exit code.
+ */
+export function runPlugin(launch: PluginLaunch, options: {spawn?: Spawn; env?: NodeJS.ProcessEnv; stdio?: 'inherit' | 'pipe'} = {}): Promise<RunResult> {
+  const {args, env} = pluginCommand(launch)
+  const spawn = options.spawn ?? nodeSpawn
+  const ignore = () => {}
+  const ignored: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT'] : ['SIGINT', 'SIGQUIT', 'SIGTSTP']
+  const forwarded: NodeJS.Signals[] = process.platform === 'win32' ? [] : ['SIGTERM', 'SIGHUP']
+  return new Promise((resolve, reject) => {
+    const child = spawn(launch.plugin.path, args, {stdio: options.stdio ?? 'inherit', env: {...(options.env ?? process.env), ...env}})
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
+    const forwarders = forwarded.map((s) => [s, forward(s)] as const)
+    for (const s of ignored) process.on(s, ignore)
+    for (const [s, fn] of forwarders) process.on(s, fn)
+    const cleanup = () => {
+      for (const s of ignored) process.off(s, ignore)
+      for (const [s, fn] of forwarders) process.off(s, fn)
+    }
+    child.once('error', (error) => {
+      cleanup()
+      reject(new SsmxError('plugin', `Cannot start ${launch.plugin.path}: ${error.message}`, ['Reinstall session-manager-plugin.']))
+    })
+    child.once('exit', (code, signal) => {
+      cleanup()
+      resolve({code: code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1), signal: signal ?? undefined})
+    })
+  })
+}
+
+const signalNumber = (s: NodeJS.Signals): number | undefined =>
+  ({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15} as Partial<Record<NodeJS.Signals, number>>)[s]
