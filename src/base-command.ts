@@ -1,6 +1,6 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {AwsContext} from './aws/clients.js'
+import {AwsContext, type AwsContextOptions} from './aws/clients.js'
 import {type LoadedConfig, loadConfig} from './config/load.js'
 import {SsmxError, errorMessage, isSsmxError} from './errors.js'
 
@@ -41,8 +41,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return loadConfig({file: this.flags.config})
   }
 
-  protected async awsContext(): Promise<AwsContext> {
+  protected async awsContext(extra: Partial<AwsContextOptions> = {}): Promise<AwsContext> {
     return AwsContext.create({
+      ...extra,
       profile: this.flags.profile,
       region: this.flags.region,
       endpointUrl: this.flags['endpoint-url'],

@@ -5,7 +5,7 @@ import {SsmxError} from '../errors.js'
 import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from './profile.js'
 import {redact} from './redact.js'
 
-export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile'
+export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'sso_region'
 
 export interface AwsContextOptions {
   profile?: string
@@ -18,6 +18,8 @@ export interface AwsContextOptions {
   env?: NodeJS.ProcessEnv
   /** overrides the SDK's credential chain (tests, cached credentials) */
   credentials?: AwsCredentialIdentityProvider
+  /** when no region is set, use the profile's sso_region instead of failing (ssmx login needs no other region) */
+  ssoRegionFallback?: boolean
 }
 
 /** The smallest client surface services need; SDK clients satisfy it. */
@@ -71,7 +73,8 @@ export class AwsContext {
         `Create it with: aws configure sso --profile ${profile.name}`,
       ])
     }
-    const [region, regionSource] = resolveRegion(options.region, env, profileData)
+    let [region, regionSource] = resolveRegion(options.region, env, profileData)
+    if (!region && options.ssoRegionFallback && profileData?.ssoRegion) [region, regionSource] = [profileData.ssoRegion, 'sso_region']
     if (!region) {
       throw new SsmxError('usage', 'No AWS region is set.', [
         `Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`,
@@ -123,6 +126,19 @@ export class AwsContext {
     this.clients.set(key, client)
     return client
   }
+
+  /**
+   * A client for operations that take no AWS credentials (SSO OIDC device authorization, in the profile's
+   * sso_region), with the shared settings and endpoint overrides; signing with it is an error, never a
+   * silent walk through the credential chain.
+   */
+  anonymousClient<C extends object>(Ctor: ClientCtor<C>, serviceEnvName: string, region: string): C {
+    return this.client(Ctor, serviceEnvName, {region, credentials: NO_CREDENTIALS})
+  }
+}
+
+const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
+  throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
 }
 
 function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, profile: AwsProfile | undefined): [string | undefined, RegionSource] {

@@ -7,6 +7,9 @@ export interface ErrorContext {
   target?: string
 }
 
+/** Node's codes for a request that never reached AWS (after the SDK's retries). */
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'])
+
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'ServiceUnavailableException'])
 
 /**
@@ -45,6 +48,12 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   }
   if (THROTTLING.has(name)) {
     return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {cause: error})
+  }
+  const networkCode = (error as {code?: unknown} | undefined)?.code
+  if (typeof networkCode === 'string' && NETWORK.has(networkCode)) {
+    return new SsmxError('throttled', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [
+      'Check your network, VPN and proxy (HTTPS_PROXY), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).',
+    ], {cause: error})
   }
   if (name === 'InvalidDocument') {
     return new SsmxError('document', `The session document ${c.document ?? ''} does not exist in this account and region.`, [

@@ -16,6 +16,8 @@ export interface AwsProfile {
   ssoStartUrl?: string
   ssoRegion?: string
   ssoSession?: string
+  /** the sso-session's sso_registration_scopes, comma-separated as in the file */
+  ssoRegistrationScopes?: string
   /** the profile's own endpoint_url, or its services section's ssm endpoint_url */
   endpointUrl?: string
   ssmEndpointUrl?: string
@@ -117,6 +119,7 @@ export function resolveProfile(files: AwsFiles, name: string): AwsProfile | unde
     ssoStartUrl: session?.sso_start_url ?? raw.sso_start_url,
     ssoRegion: session?.sso_region ?? raw.sso_region,
     ssoSession: raw.sso_session,
+    ssoRegistrationScopes: session?.sso_registration_scopes,
     endpointUrl: raw.endpoint_url,
     ssmEndpointUrl: service?.['ssm.endpoint_url'],
     raw,

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {runSession} from '../session/connect.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
@@ -25,10 +26,11 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
 
   async run(): Promise<void> {
     const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
-    const code = await runSession(
+    const session = () => runSession(
       {target: this.args.target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run']},
       {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l)},
     )
+    const code = await withLoginOffer(session, terminalLoginOffer(ctx, (l) => this.note(l)))
     if (code !== 0) this.exit(code)
   }
 }

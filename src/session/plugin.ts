@@ -80,6 +80,15 @@ const isExecutable = (p: string): Promise<boolean> =>
     () => false,
   )
 
+/** The first executable among `names` in the PATH directories, then among `extra` full paths; undefined when none. */
+export async function findExecutable(names: string[], env: NodeJS.ProcessEnv = process.env, extra: string[] = []): Promise<string | undefined> {
+  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => names.map((name) => join(dir, name)))
+  for (const candidate of [...onPath, ...extra]) {
+    if (await isExecutable(candidate)) return candidate
+  }
+  return undefined
+}
+
 /** The plugin's path: SSMX_PLUGIN_PATH / configuration, then PATH, then the installers' locations. */
 export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   const env = lookup.env ?? process.env
@@ -91,11 +100,8 @@ export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
       'Fix the path, or unset it to search PATH.',
     ])
   }
-  const exe = platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME
-  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, exe))
-  for (const candidate of [...onPath, ...standardPluginLocations(platform)]) {
-    if (await isExecutable(candidate)) return candidate
-  }
+  const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, standardPluginLocations(platform))
+  if (found) return found
   throw new SsmxError('plugin', 'session-manager-plugin is not installed (not on PATH nor in its standard locations).', [
     ...installSteps(platform, lookup.arch ?? process.arch),
     'Or point SSMX_PLUGIN_PATH at it. No session was started.',

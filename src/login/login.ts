@@ -1,0 +1,99 @@
+import {spawn as nodeSpawn} from 'node:child_process'
+
+import {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
+
+import type {AwsContext} from '../aws/clients.js'
+import {SsmxError} from '../errors.js'
+import {type Spawn, findExecutable} from '../session/plugin.js'
+import {openBrowser as defaultOpenBrowser} from './browser.js'
+import {deviceAuthorization} from './device-flow.js'
+import {type SsoSignIn, describeSignIn, formatDuration, readSsoToken, ssoSignIn, writeSsoToken} from './sso-cache.js'
+
+export interface LoginOptions {
+  /** run `aws sso login` when the AWS CLI is on PATH (default); false forces the built-in device flow */
+  useAwsCli?: boolean
+  /** try to open a browser for the built-in flow (default true) */
+  browser?: boolean
+}
+
+export interface LoginDeps {
+  ctx: Pick<AwsContext, 'profile' | 'profileData' | 'anonymousClient'>
+  /** progress for the user (stderr) */
+  notify: (line: string) => void
+  env?: NodeJS.ProcessEnv
+  platform?: NodeJS.Platform
+  spawn?: Spawn
+  openBrowser?: (url: string) => Promise<boolean>
+  sleep?: (ms: number) => Promise<void>
+  now?: () => number
+}
+
+export interface LoginResult {
+  profile: string
+  method: 'aws-cli' | 'device-authorization'
+  /** sso-session NAME or start URL */
+  session: string
+  cacheFile: string
+  /** when the new token expires (ISO), when the cache says */
+  expiresAt?: string
+}
+
+/** The profile's SSO sign-in, or a typed error saying why there is nothing to log in to. */
+export function signInFor(ctx: Pick<AwsContext, 'profile' | 'profileData'>): SsoSignIn {
+  const signIn = ssoSignIn(ctx.profileData)
+  if (!signIn) {
+    throw new SsmxError('credentials', `Profile "${ctx.profile.name}" is not an IAM Identity Center (SSO) profile, so there is no SSO session to log in to.`, [
+      `Set it up with: aws configure sso --profile ${ctx.profile.name}`,
+      'Profiles with access keys or roles need no login.',
+    ])
+  }
+  return signIn
+}
+
+/**
+ * Refreshes the profile's SSO session: `aws sso login --profile P` with the terminal when the AWS CLI is
+ * installed (unless useAwsCli is false), else the device authorization flow, writing the token cache the
+ * SDK and the AWS CLI read.
+ */
+export async function login(options: LoginOptions, deps: LoginDeps): Promise<LoginResult> {
+  const {ctx} = deps
+  const env = deps.env ?? process.env
+  const platform = deps.platform ?? process.platform
+  const signIn = signInFor(ctx)
+  const profile = ctx.profile.name
+  const aws = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe', 'aws.cmd'] : ['aws'], env)
+  let method: LoginResult['method']
+  let cacheFile: string
+  if (aws) {
+    deps.notify(`Running: aws sso login --profile ${profile}`)
+    const code = await runInherited(deps.spawn ?? nodeSpawn, aws, ['sso', 'login', '--profile', profile], env)
+    if (code !== 0) {
+      throw new SsmxError('ssoExpired', `aws sso login --profile ${profile} failed (exit code ${code}).`, [
+        `Try the built-in sign-in instead: ssmx login --profile ${profile} --no-aws-cli`,
+      ])
+    }
+    method = 'aws-cli'
+    cacheFile = (await readSsoToken(signIn.key)).path
+  } else {
+    const oidc = ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)
+    const open = options.browser === false ? async () => false : (deps.openBrowser ?? ((url: string) => defaultOpenBrowser(url, {env, platform})))
+    const token = await deviceAuthorization(signIn, {oidc, openBrowser: open, notify: deps.notify, profile, sleep: deps.sleep, now: deps.now})
+    method = 'device-authorization'
+    cacheFile = await writeSsoToken(signIn.key, token)
+  }
+  const {token} = await readSsoToken(signIn.key)
+  return {profile, method, session: describeSignIn(signIn), cacheFile, expiresAt: token?.expiresAt}
+}
+
+export function formatLogin(r: LoginResult, now = Date.now()): string {
+  const until = r.expiresAt ? `, valid for ${formatDuration(Date.parse(r.expiresAt) - now)} (until ${r.expiresAt})` : ''
+  return `✓ Logged in: ${r.session} for profile ${r.profile}${until}.`
+}
+
+function runInherited(spawn: Spawn, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {stdio: 'inherit', env})
+    child.once('error', (error) => reject(new SsmxError('internal', `Cannot run ${command}: ${error.message}`, ['Try the built-in sign-in: ssmx login --no-aws-cli'])))
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))
+  })
+}
