@@ -61,7 +61,7 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
   const platform = deps.platform ?? process.platform
   const signIn = signInFor(ctx)
   const profile = ctx.profile.name
-  const aws = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe', 'aws.cmd'] : ['aws'], env)
+  const aws = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe'] : ['aws'], env)
   let method: LoginResult['method']
   let cacheFile: string
   if (aws) {
