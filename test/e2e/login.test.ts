@@ -67,10 +67,12 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(fake.calls('ssm', 'StartSession')).to.have.length(1)
   })
 
-  it('legacy profile: registers without scopes and caches only startUrl, region, accessToken, expiresAt under sha1(start URL)', async () => {
+  it('legacy profile (--debug): registers without scopes, logs no secret, and caches only startUrl, region, accessToken, expiresAt under sha1(start URL)', async () => {
     deviceFlow(fake, {interval: 0})
-    const r = await box.run(['login', '--profile', 'legacy', '--no-aws-cli', '--no-browser'], {env})
+    const r = await box.run(['login', '--profile', 'legacy', '--no-aws-cli', '--no-browser', '--debug'], {env})
     expect(r.code, r.stderr).to.equal(0)
+    expect(r.stderr).to.include('→ SSO_OIDC.CreateToken')
+    expect(r.stdout + r.stderr).not.to.match(/SECRET/)
     expect(fake.calls('sso-oauth', 'RegisterClient')[0].input).to.deep.equal({clientName: 'ssmx', clientType: 'public'})
     expect(existsSync(browser.log)).to.equal(false)
     expect(r.stderr).to.include('Open this page in a browser to sign in:').and.to.include(DEVICE.verificationUriComplete)
