@@ -20,6 +20,8 @@ export interface AdminArtifacts {
   scpContent: string
   scpName: string
   scpDescription: string
+  /** the per-permission-set session documents the template manages (sorted), besides SSM-SessionManagerRunShell */
+  documents: string[]
   /** the custom resource's execution role name pattern, e.g. ssmx-runas-${AWS::Region}; IAM role names per region */
   functionRoleName: (region: string) => string
 }

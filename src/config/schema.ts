@@ -55,6 +55,15 @@ export const adminSchema = z.strictObject({
       acceleratorPrefix: z.string().default('AWSAccelerator'),
     })
     .prefault({}),
+  /** for `ssmx admin render --lza`: LZA's configuration names OUs and accounts by name, not id */
+  lza: z
+    .strictObject({
+      /** OU id → its name in organization-config.yaml (e.g. "Workloads/Prod"); the root is "Root" */
+      organizationalUnits: z.record(ouOrRoot, z.string().min(1)).default({}),
+      /** account id → its name in accounts-config.yaml, for account ids in scp.targets */
+      accounts: z.record(accountId, z.string().min(1)).default({}),
+    })
+    .prefault({}),
   guardrails: z
     .strictObject({
       /** extra documents every permission set may start sessions with (port forwarding, ssh) */
