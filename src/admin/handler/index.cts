@@ -364,8 +364,8 @@ export function responseBody(event: CfnEvent, status: 'SUCCESS' | 'FAILED', reas
   if (Buffer.byteLength(text) <= MAX_RESPONSE_BYTES) return text
   delete body.Data
   while (Buffer.byteLength((text = JSON.stringify(body))) > MAX_RESPONSE_BYTES) {
-    const over = Buffer.byteLength(text) - MAX_RESPONSE_BYTES
-    body.Reason = `${body.Reason.slice(0, Math.max(0, body.Reason.length - over - 2))}…`
+    const keep = Math.max(0, Buffer.byteLength(body.Reason) - (Buffer.byteLength(text) - MAX_RESPONSE_BYTES) - 4)
+    body.Reason = `${Buffer.from(body.Reason).subarray(0, keep).toString('utf8').replace(/\uFFFD+$/, '')}…`
   }
   return text
 }
