@@ -1,5 +1,5 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, resolve} from 'node:path'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError, errorMessage} from '../errors.js'
@@ -51,6 +51,17 @@ export function renderAdmin(config: SsmxConfig, version: string, options: {lza?:
     documents: artifacts.documents,
     files,
   }
+}
+
+/** What `ssmx admin render` reports (and prints with --json): the result without the contents. */
+export type RenderSummary = Omit<RenderResult, 'files'> & {
+  /** where the files were written; undefined when nothing was written */
+  out?: string
+  files: Array<{path: string; bytes: number; description: string}>
+}
+
+export function summarize({files, ...rest}: RenderResult, out?: string): RenderSummary {
+  return {...rest, out, files: files.map((f) => ({path: f.path, bytes: Buffer.byteLength(f.content), description: f.description}))}
 }
 
 /** Writes the files under dir (created if missing); returns their absolute paths. */

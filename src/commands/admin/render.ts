@@ -1,19 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {type RenderResult, renderAdmin, writeRendered} from '../../admin/render.js'
+import {type RenderSummary, renderAdmin, summarize, writeRendered} from '../../admin/render.js'
+import {MAX_SCP_CHARACTERS} from '../../admin/scp.js'
 import {BaseCommand} from '../../base-command.js'
-
-interface RenderOutput {
-  stackSetName: string
-  templateVersion: string
-  templateBytes: number
-  scpName?: string
-  scpCharacters?: number
-  documents: string[]
-  /** where the files were written, or undefined without --out */
-  out?: string
-  files: Array<{path: string; bytes: number; description: string}>
-}
 
 export default class AdminRender extends BaseCommand<typeof AdminRender> {
   static override summary = 'Write the StackSet template and the SCP (and with --lza, Landing Zone Accelerator entries) for review or for LZA.'
@@ -34,12 +23,12 @@ Without --out it prints a summary of what it would write. The same configuration
     lza: Flags.boolean({description: 'also write the Landing Zone Accelerator configuration entries (needs admin.regions, admin.organizationalUnits and admin.lza names)'}),
   }
 
-  async run(): Promise<RenderOutput> {
+  async run(): Promise<RenderSummary> {
     const {config} = await this.loadConfig()
     const result = renderAdmin(config, this.config.version, {lza: this.flags.lza})
     const out = this.flags.out
     const written = out ? writeRendered(out, result.files) : undefined
-    const output = summary(result, out)
+    const output = summarize(result, out)
     if (!this.jsonEnabled()) {
       for (const line of describe(output, written)) this.log(line)
       if (!out) this.note('Nothing written: pass --out DIR to write these files.')
@@ -48,24 +37,11 @@ Without --out it prints a summary of what it would write. The same configuration
   }
 }
 
-function summary(r: RenderResult, out?: string): RenderOutput {
-  return {
-    stackSetName: r.stackSetName,
-    templateVersion: r.templateVersion,
-    templateBytes: r.templateBytes,
-    scpName: r.scpName,
-    scpCharacters: r.scpCharacters,
-    documents: r.documents,
-    out,
-    files: r.files.map((f) => ({path: f.path, bytes: Buffer.byteLength(f.content), description: f.description})),
-  }
-}
-
-function describe(o: RenderOutput, written?: string[]): string[] {
+function describe(o: RenderSummary, written?: string[]): string[] {
   return [
     `Stack set ${o.stackSetName}: template version ${o.templateVersion}, ${o.templateBytes} bytes`,
     `Session documents: SSM-SessionManagerRunShell${o.documents.length ? `, ${o.documents.join(', ')}` : ''}`,
-    o.scpName ? `SCP ${o.scpName}: ${o.scpCharacters} of 5120 characters` : 'SCP: disabled (admin.scp.enabled: false)',
+    o.scpName ? `SCP ${o.scpName}: ${o.scpCharacters} of ${MAX_SCP_CHARACTERS} characters` : 'SCP: disabled (admin.scp.enabled: false)',
     written ? `Wrote ${written.length} files:` : 'Would write:',
     ...o.files.map((f, i) => `  ${written ? written[i] : f.path}  (${f.bytes} bytes: ${f.description})`),
   ]
