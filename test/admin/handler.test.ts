@@ -128,9 +128,10 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
 
   const context = {getRemainingTimeInMillis: () => 240_000, logStreamName: '2026/11/22/[$LATEST]abc'}
   const calls = (operation: string) => fake.calls('ssm', operation).map((c) => c.input)
+  let logged: string[] = []
   const quietly = async <T>(f: () => Promise<T>): Promise<T> => {
     const log = console.log
-    console.log = () => {}
+    console.log = (...args: unknown[]) => void logged.push(args.join(' '))
     try {
       return await f()
     } finally {
@@ -145,6 +146,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
   after(() => cleanup())
 
   beforeEach(async () => {
+    logged = []
     fake = await new FakeAws().start()
     ssm = new FakeSsmDocuments(fake)
     responses = await new ResponseServer().start()
@@ -191,6 +193,8 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     })
     expect(body.Reason).to.match(/SSM-SessionManagerRunShell created; created 3/)
     expect(Buffer.byteLength(put.body)).to.be.at.most(4096)
+    // the pre-signed URL is a credential: never logged
+    expect(logged.join('\n')).to.include('"outcome":"created"').and.not.include('0123abcd')
   })
 
   it('LZA-written document: only runAsEnabled/runAsDefaultUser change, every other byte survives; the default version moves', async () => {
