@@ -410,10 +410,10 @@ const isCloudFormation = (event: unknown): event is CfnEvent =>
   Boolean(event && typeof event === 'object' && 'RequestType' in event && 'ResponseURL' in event)
 
 export async function handler(event: unknown, context: Context = {}): Promise<Summary | undefined> {
-  const client = new ssm.SSMClient({maxAttempts: 6})
+  const client = (): Client => new ssm.SSMClient({maxAttempts: 6})
   if (!isCloudFormation(event)) {
     // the daily schedule: errors fail the invocation (visible in the function's metrics and logs)
-    const summary = await apply(client, parseSettings(event as Record<string, unknown>))
+    const summary = await apply(client(), parseSettings(event as Record<string, unknown>))
     log({scheduled: summarize(summary)})
     return summary
   }
@@ -425,8 +425,8 @@ export async function handler(event: unknown, context: Context = {}): Promise<Su
   try {
     const remaining = context.getRemainingTimeInMillis?.() ?? 300_000
     const work = event.RequestType === 'Delete'
-      ? teardown(client, event.ResourceProperties?.OnDelete === 'disable-runas' ? 'disable-runas' : 'leave')
-      : apply(client, parseSettings(event.ResourceProperties))
+      ? teardown(client(), event.ResourceProperties?.OnDelete === 'disable-runas' ? 'disable-runas' : 'leave')
+      : apply(client(), parseSettings(event.ResourceProperties))
     summary = await withDeadline(work, Math.max(1_000, remaining - 10_000))
     status = 'SUCCESS'
     reason = summarize(summary)
