@@ -15,9 +15,15 @@ export function lzaSchemaDir(): string {
   throw new Error(`shared/lza-schemas not found above ${ROOT}`)
 }
 
-export function lzaValidator(file: 'customizations-config' | 'organization-config') {
-  const ajv = new Ajv({allErrors: true, strict: false})
-  const validate = ajv.compile(JSON.parse(readFileSync(join(lzaSchemaDir(), `${file}.json`), 'utf8')))
+type SchemaFile = 'customizations-config' | 'organization-config'
+const compiled = new Map<SchemaFile, ReturnType<Ajv['compile']>>()
+
+export function lzaValidator(file: SchemaFile) {
+  let validate = compiled.get(file)
+  if (!validate) {
+    validate = new Ajv({allErrors: true, strict: false}).compile(JSON.parse(readFileSync(join(lzaSchemaDir(), `${file}.json`), 'utf8')))
+    compiled.set(file, validate)
+  }
   return (document: unknown): string[] => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`))
 }
 
