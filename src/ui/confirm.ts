@@ -3,10 +3,10 @@ import {createInterface} from 'node:readline/promises'
 import {SsmxError} from '../errors.js'
 
 /**
- * Asks a yes/no question on the terminal (the question on `output`, default stderr); Enter means yes.
- * Ctrl-C cancels (exit code 130), end of input means no. Only call it when stdin is a terminal.
+ * Asks a yes/no question on the terminal (the question on `output`, default stderr); Enter means yes
+ * (`defaultNo`: Enter means no). Ctrl-C cancels (exit code 130), end of input means no. Only call it when stdin is a terminal.
  */
-export async function confirm(question: string, io: {input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream} = {}): Promise<boolean> {
+export async function confirm(question: string, io: {input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream; defaultNo?: boolean} = {}): Promise<boolean> {
   const rl = createInterface({input: io.input ?? process.stdin, output: io.output ?? process.stderr})
   const abort = new AbortController()
   let cancelled = false
@@ -17,7 +17,7 @@ export async function confirm(question: string, io: {input?: NodeJS.ReadableStre
   rl.once('close', () => abort.abort())
   try {
     const answer = (await rl.question(question, {signal: abort.signal})).trim().toLowerCase()
-    return answer === '' || answer === 'y' || answer === 'yes'
+    return (answer === '' && !io.defaultNo) || answer === 'y' || answer === 'yes'
   } catch (error) {
     if (cancelled) throw new SsmxError('cancelled', 'Cancelled.')
     if (abort.signal.aborted) return false
@@ -25,4 +25,22 @@ export async function confirm(question: string, io: {input?: NodeJS.ReadableStre
   } finally {
     rl.close()
   }
+}
+
+/**
+ * For changes that need an explicit yes: asks `question [y/N]` (Enter means no) when stdin and stderr are a
+ * terminal; without one it refuses rather than guess, and says which flag answers yes.
+ */
+export async function confirmChange(
+  question: string,
+  options: {flag: string; action: string; input?: NodeJS.ReadStream; output?: NodeJS.WriteStream},
+): Promise<boolean> {
+  const input = options.input ?? process.stdin
+  const output = options.output ?? process.stderr
+  if (!input.isTTY || !output.isTTY) {
+    throw new SsmxError('usage', `Not asking to ${options.action}: there is no terminal to answer in.`, [
+      `Pass ${options.flag} to ${options.action} without a prompt (check the plan first with --dry-run).`,
+    ])
+  }
+  return confirm(`${question} [y/N] `, {input, output, defaultNo: true})
 }

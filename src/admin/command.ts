@@ -1,0 +1,43 @@
+import {type Command, Flags} from '@oclif/core'
+
+import type {AwsContext} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import {BaseCommand} from '../base-command.js'
+import {confirmChange} from '../ui/confirm.js'
+import {type ProgressView, lineProgress, progressView} from '../ui/progress.js'
+import {type AdminDeps, type CallAs, adminDeps, failedOperation} from './deps.js'
+
+export const callAsFlag = Flags.option({
+  options: ['SELF', 'DELEGATED_ADMIN'] as const,
+  description: 'SELF from the management account, DELEGATED_ADMIN from a StackSets delegated administrator (default: admin.callAs)',
+})
+
+export const yesFlag = (what: string) => Flags.boolean({char: 'y', description: `${what} without asking (required when there is no terminal)`})
+
+/** Shared by the admin commands: plan → show → confirm → progress wiring, and AWS errors that name the failed call. */
+export abstract class AdminCommand<T extends typeof Command> extends BaseCommand<T> {
+  /**
+   * Deps whose progress goes to plain stderr lines while planning (the prompt needs the terminal) and to the live
+   * view once the plan is accepted; `show` prints a plan on stdout; `confirm` honours --yes.
+   */
+  protected interactive<P>(ctx: AwsContext, callAs: CallAs, options: {yes: boolean; question: string; action: string; format: (plan: P) => string[]}) {
+    let view: ProgressView = lineProgress((line) => this.note(line))
+    const deps: AdminDeps = adminDeps(ctx, callAs, (e) => view.progress(e))
+    return {
+      deps,
+      show: (plan: P) => {
+        for (const line of options.format(plan)) this.log(line)
+      },
+      confirm: async () => {
+        const ok = options.yes || (await confirmChange(options.question, {flag: '--yes', action: options.action}))
+        if (ok) view = await progressView()
+        return ok
+      },
+      close: () => view.close(),
+    }
+  }
+
+  protected failed(error: unknown, ctx: AwsContext): never {
+    throw mapAwsError(error, {profile: ctx.profile.name, operation: failedOperation(error)})
+  }
+}
