@@ -41,5 +41,6 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
       ])
     }
     if (result.applied && result.started.length === 0) this.log('✓ Enforced.')
+    if (this.flags['dry-run'] && result.plan.changes > 0) this.log('Dry run: nothing was changed.')
   }
 }
