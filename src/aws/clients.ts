@@ -29,7 +29,8 @@ export interface Sendable {
 
 type ClientCtor<C> = new (config: Record<string, unknown>) => C
 
-const MAX_ATTEMPTS = 6
+/** Attempts per AWS call, the first included; throttling and transient errors are retried with capped backoff. */
+export const MAX_ATTEMPTS = 6
 const MAX_BACKOFF_MS = 5_000
 
 /** Capped exponential backoff with full jitter: 100 ms, 200, 400… never more than 5 s a wait. */

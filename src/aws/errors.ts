@@ -21,12 +21,15 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   const name = awsErrorName(error) ?? ''
   const message = errorMessage(error)
   const login = `aws sso login --profile ${c.profile}`
-  if (name === 'CredentialsProviderError' || name === 'TokenProviderError' || /sso.*(token|session)|token.*(expired|refresh)/i.test(message) && /sso/i.test(message)) {
-    if (/sso|token/i.test(message)) {
-      return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" is missing or expired.`, [`Run: ${login}  (or: ssmx login --profile ${c.profile})`], {cause: error})
-    }
+  const credentialError = name === 'CredentialsProviderError' || name === 'TokenProviderError'
+  if ((credentialError && /\bsso\b|token/i.test(message)) || /\bsso\b.*(token|session)/i.test(message)) {
+    // The SDK says "…has expired…" for an expired token and "…not found or is invalid…" for a missing one.
+    const what = /expired/i.test(message) ? 'has expired' : 'is missing or invalid (not signed in)'
+    return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" ${what}.`, [`Run: ${login}  (or: ssmx login --profile ${c.profile})`], {cause: error})
+  }
+  if (credentialError) {
     return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
-      'Configure the profile (aws configure sso), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.',
+      `Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`,
     ], {cause: error})
   }
   if (name === 'UnauthorizedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException' || name === 'InvalidClientTokenId') {

@@ -1,4 +1,7 @@
-import {cosmiconfig} from 'cosmiconfig'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+import {cosmiconfig, globalConfigSearchPlaces} from 'cosmiconfig'
 
 import {SsmxError, errorMessage} from '../errors.js'
 import {configSchema, type SsmxConfig} from './schema.js'
@@ -14,7 +17,12 @@ export interface LoadConfigOptions {
   file?: string
   /** where the search starts; default process.cwd() */
   cwd?: string
+  env?: NodeJS.ProcessEnv
 }
+
+/** The user-level configuration directory on every OS: $XDG_CONFIG_HOME/ssmx, default ~/.config/ssmx. */
+export const userConfigDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'ssmx')
 
 /** Validates a raw configuration object; errors name the file and the offending key. */
 export function parseConfig(raw: unknown, filepath = '<config>'): SsmxConfig {
@@ -33,13 +41,17 @@ export function parseConfig(raw: unknown, filepath = '<config>'): SsmxConfig {
 /**
  * Finds and validates the configuration: an explicit file, else cosmiconfig's search for module `ssmx`
  * (.ssmxrc*, ssmx.config.*, package.json#ssmx) from the working directory up to HOME, then the user-level
- * file under $XDG_CONFIG_HOME/ssmx/ (default ~/.config/ssmx/config.{yaml,json,…}).
+ * file under $XDG_CONFIG_HOME/ssmx/ (default ~/.config/ssmx/config.{yaml,json,…}, on every OS).
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const explorer = cosmiconfig('ssmx', {searchStrategy: 'global', cache: false})
+  // cosmiconfig's own user-level directory is ~/Library/Preferences/ssmx on macOS; ~/.config/ssmx is searched everywhere.
+  const userLevel = cosmiconfig('ssmx', {searchStrategy: 'none', searchPlaces: globalConfigSearchPlaces, cache: false})
   let found: {config: unknown; filepath: string; isEmpty?: boolean} | null
   try {
-    found = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd())
+    found = options.file
+      ? await explorer.load(options.file)
+      : ((await explorer.search(options.cwd ?? process.cwd())) ?? (await userLevel.search(userConfigDir(options.env))))
   } catch (error) {
     const where = options.file ?? (error as {filepath?: string}).filepath ?? 'the configuration file'
     throw new SsmxError('config', `Cannot read ssmx configuration ${where}: ${errorMessage(error)}`, [

@@ -72,6 +72,8 @@ export interface PluginLookup {
   env?: NodeJS.ProcessEnv
   platform?: NodeJS.Platform
   arch?: string
+  /** the installers' locations to try after PATH; default standardPluginLocations(platform) */
+  locations?: string[]
 }
 
 const isExecutable = (p: string): Promise<boolean> =>
@@ -96,11 +98,13 @@ export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   const explicit = env.SSMX_PLUGIN_PATH || lookup.explicit
   if (explicit) {
     if (await isExecutable(explicit)) return explicit
-    throw new SsmxError('plugin', `session-manager-plugin is not executable at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : 'the configuration'}).`, [
-      'Fix the path, or unset it to search PATH.',
+    const missing = await access(explicit).then(() => false, () => true)
+    throw new SsmxError('plugin', `session-manager-plugin ${missing ? 'does not exist' : 'is not executable'} at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : 'the configuration\'s pluginPath'}).`, [
+      ...(missing ? installSteps(platform, lookup.arch ?? process.arch) : []),
+      'Fix the path, or unset it to search PATH. No session was started.',
     ])
   }
-  const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, standardPluginLocations(platform))
+  const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, lookup.locations ?? standardPluginLocations(platform))
   if (found) return found
   throw new SsmxError('plugin', 'session-manager-plugin is not installed (not on PATH nor in its standard locations).', [
     ...installSteps(platform, lookup.arch ?? process.arch),
