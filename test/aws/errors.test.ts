@@ -1,0 +1,98 @@
+import {expect} from 'chai'
+
+import {mapAwsError} from '../../src/aws/errors.js'
+import {redact} from '../../src/aws/redact.js'
+import {ExitCode, SsmxError} from '../../src/errors.js'
+
+/** An error shaped like what the SDK throws: a name and a message. */
+const sdkError = (name: string, message = name): Error => Object.assign(new Error(message), {name})
+const context = {profile: 'dev', operation: 'SSM StartSession', document: 'SSMX-RunAs-Developer', target: 'i-0123456789abcdef0'}
+
+describe('aws/errors mapAwsError', () => {
+  it('expired SSO token, in the SDK\'s wording for both profile forms', () => {
+    for (const message of [
+      "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+      'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
+    ]) {
+      const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
+      expect(e.exitCode).to.equal(ExitCode.ssoExpired)
+      expect(e.message).to.equal('The SSO session for profile "dev" has expired.')
+      expect(e.suggestions[0]).to.include('aws sso login --profile dev')
+    }
+  })
+
+  it('missing SSO token: not signed in', () => {
+    for (const message of [
+      "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+      'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
+    ]) {
+      const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
+      expect(e.exitCode).to.equal(ExitCode.ssoExpired)
+      expect(e.message).to.match(/missing or invalid \(not signed in\)/)
+      expect(e.suggestions[0]).to.include('aws sso login --profile dev')
+    }
+    expect(mapAwsError(sdkError('TokenProviderError', 'SSO Token not found'), context).exitCode).to.equal(ExitCode.ssoExpired)
+  })
+
+  it('no credentials', () => {
+    const e = mapAwsError(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'), context)
+    expect(e.exitCode).to.equal(ExitCode.credentials)
+    expect(e.message).to.equal('No AWS credentials found for profile "dev": Could not load credentials from any providers')
+    expect(e.suggestions).to.have.length.greaterThan(0)
+  })
+
+  it('credentials AWS rejects', () => {
+    for (const name of ['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnauthorizedException']) {
+      const e = mapAwsError(sdkError(name), context)
+      expect(e.exitCode, name).to.equal(ExitCode.ssoExpired)
+      expect(e.suggestions[0]).to.include('aws sso login --profile dev')
+    }
+  })
+
+  it('TargetNotConnected names the target and what to check', () => {
+    const e = mapAwsError(sdkError('TargetNotConnected', 'i-0123456789abcdef0 is not connected.'), context)
+    expect(e.exitCode).to.equal(ExitCode.targetNotConnected)
+    expect(e.message).to.equal('i-0123456789abcdef0 is not connected to Session Manager.')
+    expect(e.suggestions.join(' ')).to.match(/SSM agent/)
+  })
+
+  it('AccessDenied names the document and the permission set', () => {
+    for (const name of ['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']) {
+      const e = mapAwsError(sdkError(name), context)
+      expect(e.exitCode, name).to.equal(ExitCode.accessDenied)
+      expect(e.message).to.equal('Access denied: SSM StartSession with the document SSMX-RunAs-Developer on i-0123456789abcdef0.')
+      expect(e.suggestions[0]).to.include('permission set may not be allowed to use SSMX-RunAs-Developer')
+    }
+    expect(mapAwsError(sdkError('AccessDeniedException'), {profile: 'p'}).suggestions[0]).to.match(/permissions of your role/)
+  })
+
+  it('throttling that outlasted the retries', () => {
+    for (const name of ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable']) {
+      expect(mapAwsError(sdkError(name), context).exitCode, name).to.equal(ExitCode.throttled)
+    }
+  })
+
+  it('InvalidDocument and unknown instances', () => {
+    expect(mapAwsError(sdkError('InvalidDocument'), context).exitCode).to.equal(ExitCode.document)
+    for (const name of ['InvalidInstanceId', 'InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']) {
+      expect(mapAwsError(sdkError(name), context).exitCode, name).to.equal(ExitCode.target)
+    }
+  })
+
+  it('anything else is internal with the AWS name, and SsmxErrors pass through', () => {
+    const e = mapAwsError(sdkError('InternalServerError', 'boom'), context)
+    expect(e.exitCode).to.equal(ExitCode.internal)
+    expect(e.message).to.equal('SSM StartSession failed: InternalServerError: boom')
+    const own = new SsmxError('target', 'x')
+    expect(mapAwsError(own, context)).to.equal(own)
+  })
+})
+
+describe('aws/redact', () => {
+  it('replaces secret-looking values at any depth and leaves the rest', () => {
+    expect(
+      redact({Target: 'i-1', TokenValue: 't', nested: [{SecretAccessKey: 's', sessionToken: 'x', ok: 1}], accessKeyId: 'AKIA'}),
+    ).to.deep.equal({Target: 'i-1', TokenValue: '<redacted>', nested: [{SecretAccessKey: '<redacted>', sessionToken: '<redacted>', ok: 1}], accessKeyId: '<redacted>'})
+    expect(redact('plain')).to.equal('plain')
+  })
+})
