@@ -1,7 +1,7 @@
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {cosmiconfig, globalConfigSearchPlaces} from 'cosmiconfig'
+import {cosmiconfig, getDefaultSearchPlaces, globalConfigSearchPlaces} from 'cosmiconfig'
 
 import {SsmxError, errorMessage} from '../errors.js'
 import {configSchema, type SsmxConfig} from './schema.js'
@@ -40,11 +40,12 @@ export function parseConfig(raw: unknown, filepath = '<config>'): SsmxConfig {
 
 /**
  * Finds and validates the configuration: an explicit file, else cosmiconfig's search for module `ssmx`
- * (.ssmxrc*, ssmx.config.*, package.json#ssmx) from the working directory up to HOME, then the user-level
+ * (package.json#ssmx, .ssmxrc*, .config/ssmxrc*, ssmx.config.{js,ts,mjs,cjs,json,yaml,yml}) from the working directory up to HOME, then the user-level
  * file under $XDG_CONFIG_HOME/ssmx/ (default ~/.config/ssmx/config.{yaml,json,…}, on every OS).
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('ssmx', {searchStrategy: 'global', cache: false})
+  const searchPlaces = [...getDefaultSearchPlaces('ssmx'), 'ssmx.config.json', 'ssmx.config.yaml', 'ssmx.config.yml']
+  const explorer = cosmiconfig('ssmx', {searchStrategy: 'global', searchPlaces, cache: false})
   // cosmiconfig's own user-level directory is ~/Library/Preferences/ssmx on macOS; ~/.config/ssmx is searched everywhere.
   const userLevel = cosmiconfig('ssmx', {searchStrategy: 'none', searchPlaces: globalConfigSearchPlaces, cache: false})
   let found: {config: unknown; filepath: string; isEmpty?: boolean} | null
