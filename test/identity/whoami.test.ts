@@ -1,0 +1,86 @@
+import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+import {mockClient} from 'aws-sdk-client-mock'
+import {expect} from 'chai'
+
+import type {AwsContext} from '../../src/aws/clients.js'
+import type {AwsProfile} from '../../src/aws/profile.js'
+import {parseConfig} from '../../src/config/load.js'
+import {SsmxError} from '../../src/errors.js'
+import {formatWhoami, whoami} from '../../src/identity/whoami.js'
+
+describe('identity/whoami', () => {
+  const sts = mockClient(STSClient)
+  const ctx = (profileData?: Partial<AwsProfile>) =>
+    ({
+      profile: {name: 'dev', explicit: true},
+      region: 'eu-west-1',
+      regionSource: 'profile',
+      profileData: profileData ? ({name: 'dev', raw: {}, ...profileData} as AwsProfile) : undefined,
+      client: (Ctor: new (c: object) => unknown) => new Ctor({region: 'eu-west-1'}),
+    }) as unknown as AwsContext
+  const plugin = async () => ({path: '/usr/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true})
+  const arn = 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice'
+
+  beforeEach(() => {
+    sts.reset()
+    sts.on(GetCallerIdentityCommand).resolves({Account: '111122223333', Arn: arn})
+  })
+  after(() => sts.restore())
+
+  it('SSO profile: permission set from the profile, principal from STS, document and RunAs user from the configuration', async () => {
+    const config = parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}})
+    const r = await whoami({ctx: ctx({ssoRoleName: 'Developer', ssoAccountId: '111122223333'}), config, configFile: '/x/.ssmxrc.yaml', plugin})
+    expect(r).to.deep.equal({
+      profile: 'dev',
+      region: 'eu-west-1',
+      regionSource: 'profile',
+      account: '111122223333',
+      principalArn: arn,
+      permissionSet: 'Developer',
+      permissionSetSource: 'profile',
+      document: 'SSMX-RunAs-Developer',
+      documentReason: 'permission-set',
+      runAsUser: 'dev',
+      configFile: '/x/.ssmxrc.yaml',
+      plugin: {path: '/usr/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true},
+    })
+    const lines = formatWhoami(r)
+    expect(lines).to.include('permission set Developer (from profile)')
+    expect(lines).to.include('runs as        dev')
+    expect(lines).to.include('plugin         /usr/bin/session-manager-plugin 1.2.707.0')
+  })
+
+  it('a missing plugin is reported, not fatal; an unknown permission set has no RunAs user', async () => {
+    const r = await whoami({
+      ctx: ctx(),
+      config: parseConfig({}),
+      plugin: async () => {
+        throw new SsmxError('plugin', 'session-manager-plugin is not installed')
+      },
+    })
+    expect(r).to.deep.include({permissionSet: 'Developer', permissionSetSource: 'sts', runAsUser: undefined})
+    expect(r.plugin).to.deep.equal({error: 'session-manager-plugin is not installed'})
+    const lines = formatWhoami(r)
+    expect(lines).to.include('plugin         not found: session-manager-plugin is not installed')
+    expect(lines).to.include('permission set Developer (from STS)')
+    expect(lines.find((l) => l.startsWith('runs as'))).to.match(/unknown/)
+    expect(lines).to.include('config         none (built-in defaults)')
+  })
+
+  it('STS failures become SsmxErrors with the profile in the next step', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Token is expired. SSO session'), {name: 'CredentialsProviderError'}))
+    const error = (await whoami({ctx: ctx(), config: parseConfig({}), plugin}).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('ssoExpired')
+    expect(error.suggestions[0]).to.include('aws sso login --profile dev')
+  })
+
+  it('an old plugin is flagged', () => {
+    const lines = formatWhoami({
+      profile: 'p', region: 'r', regionSource: 'AWS_REGION', permissionSetSource: 'none', document: 'SSM-SessionManagerRunShell', documentReason: 'default',
+      plugin: {path: '/p', version: '1.2.0.0', envHandoff: false},
+    })
+    expect(lines).to.include('plugin         /p 1.2.0.0 (old: token on the command line)')
+    expect(lines).to.include('document       SSM-SessionManagerRunShell (account default)')
+    expect(lines).to.include('permission set none (not an IAM Identity Center role)')
+  })
+})
