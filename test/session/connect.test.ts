@@ -1,0 +1,204 @@
+import {EventEmitter} from 'node:events'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
+import {SSMClient, StartSessionCommand, TerminateSessionCommand} from '@aws-sdk/client-ssm'
+import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+import {mockClient} from 'aws-sdk-client-mock'
+import {expect} from 'chai'
+
+import {AwsContext} from '../../src/aws/clients.js'
+import {parseConfig} from '../../src/config/load.js'
+import type {ConfigInput} from '../../src/config/schema.js'
+import {SsmxError} from '../../src/errors.js'
+import {type SessionDeps, planSession, runSession, ssmEndpoint} from '../../src/session/connect.js'
+import type {PluginInfo, Spawn} from '../../src/session/plugin.js'
+
+const INSTANCE = 'i-0123456789abcdef0'
+const SESSION = {SessionId: 's-1', TokenValue: 'TOKEN-SECRET', StreamUrl: 'wss://x'}
+const NEW_PLUGIN: PluginInfo = {path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true}
+const awsError = (name: string) => Object.assign(new Error(name), {name, $metadata: {}})
+
+class FakeChild extends EventEmitter {
+  kill() {
+    return true
+  }
+}
+
+describe('session/connect', () => {
+  const ssm = mockClient(SSMClient)
+  const sts = mockClient(STSClient)
+  const ec2 = mockClient(EC2Client)
+  let home: string
+  let warnings: string[]
+  let out: string[]
+  let spawned: Array<{args: string[]; env: NodeJS.ProcessEnv}>
+  let exitWith: number | Error
+
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), 'ssmx-connect-'))
+    mkdirSync(join(home, '.aws'))
+    writeFileSync(
+      join(home, '.aws', 'config'),
+      '[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Developer\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n[profile plain]\nregion = eu-west-1\n',
+    )
+  })
+  after(() => {
+    rmSync(home, {recursive: true, force: true})
+    for (const m of [ssm, sts, ec2]) m.restore()
+  })
+  beforeEach(() => {
+    for (const m of [ssm, sts, ec2]) m.reset()
+    ssm.on(StartSessionCommand).resolves(SESSION).on(TerminateSessionCommand).resolves({SessionId: 's-1'})
+    warnings = []
+    out = []
+    spawned = []
+    exitWith = 0
+  })
+
+  const spawn = ((_file: string, args: string[], options: {env: NodeJS.ProcessEnv}) => {
+    spawned.push({args, env: options.env})
+    const child = new FakeChild()
+    setImmediate(() => (exitWith instanceof Error ? child.emit('error', exitWith) : child.emit('exit', exitWith, null)))
+    return child
+  }) as unknown as Spawn
+
+  async function deps(profile: string, config: ConfigInput = {}, extra: Partial<SessionDeps> = {}): Promise<SessionDeps> {
+    const ctx = await AwsContext.create({version: '1.0.0', profile, env: {HOME: home}, credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'})})
+    return {ctx, config: parseConfig(config), warn: (l) => warnings.push(l), out: (l) => out.push(l), spawn, plugin: async () => NEW_PLUGIN, ...extra}
+  }
+  const starts = () => ssm.commandCalls(StartSessionCommand).map((c) => c.args[0].input)
+  const terminations = () => ssm.commandCalls(TerminateSessionCommand).map((c) => c.args[0].input)
+
+  it('SSO profile: the per-role document, no STS call, the plugin gets the response in its environment', async () => {
+    const code = await runSession({target: INSTANCE}, await deps('dev'))
+    expect(code).to.equal(0)
+    expect(starts()).to.deep.equal([{Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}])
+    expect(sts.calls()).to.have.length(0)
+    expect(ec2.calls()).to.have.length(0)
+    expect(spawned[0].args).to.deep.equal([
+      'AWS_SSM_START_SESSION_RESPONSE', 'eu-west-1', 'StartSession', 'dev',
+      JSON.stringify({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}), 'https://ssm.eu-west-1.amazonaws.com',
+    ])
+    expect(JSON.parse(spawned[0].env.AWS_SSM_START_SESSION_RESPONSE!)).to.deep.equal(SESSION)
+    expect(terminations()).to.deep.equal([])
+  })
+
+  it('non-SSO profile: permission set from STS; Parameters and Reason pass through', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({Account: '1', Arn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Ops+Admin@eu_0123456789abcdef/a'})
+    await runSession({target: INSTANCE, reason: 'why', parameters: {portNumber: ['22']}}, await deps('plain'))
+    expect(sts.commandCalls(GetCallerIdentityCommand)[0].args[0].input).to.deep.equal({})
+    expect(starts()).to.deep.equal([{Target: INSTANCE, DocumentName: 'SSMX-RunAs-Ops_Admin_eu', Parameters: {portNumber: ['22']}, Reason: 'why'}])
+  })
+
+  it('no permission set: the account default, so no DocumentName', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({Account: '1', Arn: 'arn:aws:iam::111122223333:user/ci'})
+    await runSession({target: INSTANCE}, await deps('plain'))
+    expect(starts()).to.deep.equal([{Target: INSTANCE}])
+  })
+
+  it('a fixed document (port forwarding, ssh) skips identity', async () => {
+    await runSession({target: INSTANCE, fixedDocument: 'AWS-StartSSHSession', parameters: {portNumber: ['22']}}, await deps('plain'))
+    expect(sts.calls()).to.have.length(0)
+    expect(starts()).to.deep.equal([{Target: INSTANCE, DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: ['22']}}])
+  })
+
+  it('resolves a Name tag through EC2 before StartSession', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({Reservations: [{Instances: [{InstanceId: INSTANCE, State: {Name: 'running'}}]}]})
+    await runSession({target: 'web-1'}, await deps('dev'))
+    expect(ec2.commandCalls(DescribeInstancesCommand)[0].args[0].input.Filters![0]).to.deep.equal({Name: 'tag:Name', Values: ['web-1']})
+    expect(starts()[0].Target).to.equal(INSTANCE)
+  })
+
+  it('InvalidDocument: falls back once to the default with one warning; strict refuses', async () => {
+    ssm.on(StartSessionCommand, {DocumentName: 'SSMX-RunAs-Developer'}).rejects(awsError('InvalidDocument'))
+    expect(await runSession({target: INSTANCE}, await deps('dev'))).to.equal(0)
+    expect(starts()).to.deep.equal([{Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}, {Target: INSTANCE}])
+    expect(warnings).to.have.length(1)
+    expect(warnings[0]).to.match(/SSMX-RunAs-Developer does not exist in eu-west-1; using SSM-SessionManagerRunShell/)
+    expect(JSON.parse(spawned[0].args[4])).to.deep.equal({Target: INSTANCE})
+
+    ssm.resetHistory()
+    const error = (await runSession({target: INSTANCE}, await deps('dev', {strict: true})).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('document')
+    expect(error.message).to.include('SSMX-RunAs-Developer')
+    expect(starts()).to.have.length(1)
+  })
+
+  it('--document that does not exist is an error, not a fallback', async () => {
+    ssm.on(StartSessionCommand, {DocumentName: 'Mine'}).rejects(awsError('InvalidDocument'))
+    const error = (await runSession({target: INSTANCE, document: 'Mine'}, await deps('dev')).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('document')
+    expect(starts()).to.have.length(1)
+  })
+
+  it('the plugin is checked before StartSession: a missing plugin starts nothing', async () => {
+    const d = await deps('dev', {}, {plugin: async () => Promise.reject(new SsmxError('plugin', 'missing'))})
+    const error = (await runSession({target: INSTANCE}, d).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('plugin')
+    expect(ssm.calls()).to.have.length(0)
+  })
+
+  it('an old plugin is warned about before the session starts', async () => {
+    await runSession({target: INSTANCE}, await deps('dev', {}, {plugin: async () => ({...NEW_PLUGIN, version: '1.2.0.0', envHandoff: false})}))
+    expect(warnings[0]).to.match(/older than 1\.2\.497\.0/)
+    expect(JSON.parse(spawned[0].args[0])).to.deep.equal(SESSION)
+  })
+
+  it('a failing plugin: its exit code, and TerminateSession', async () => {
+    exitWith = 3
+    expect(await runSession({target: INSTANCE}, await deps('dev'))).to.equal(3)
+    expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
+  })
+
+  it('a plugin that cannot start: TerminateSession, and the token in no message', async () => {
+    exitWith = new Error('spawn EACCES')
+    const error = (await runSession({target: INSTANCE}, await deps('dev')).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('plugin')
+    expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
+    expect([error.message, ...error.suggestions, ...warnings].join('\n')).not.to.include('TOKEN-SECRET')
+  })
+
+  it('a failing TerminateSession is a warning, not a crash', async () => {
+    exitWith = 1
+    ssm.on(TerminateSessionCommand).rejects(awsError('InternalServerError'))
+    expect(await runSession({target: INSTANCE}, await deps('dev'))).to.equal(1)
+    expect(warnings.join('\n')).to.match(/could not terminate session s-1: InternalServerError/)
+  })
+
+  it('--dry-run: the plan and the plugin command, no StartSession, no plugin, no token', async () => {
+    expect(await runSession({target: INSTANCE, dryRun: true, reason: 'r'}, await deps('dev'))).to.equal(0)
+    expect(ssm.calls()).to.have.length(0)
+    expect(spawned).to.have.length(0)
+    expect(out.join('\n')).to.include('permission set Developer (from profile), account 111122223333')
+    expect(out.join('\n')).to.include(`request:   SSM StartSession {"Target":"${INSTANCE}","DocumentName":"SSMX-RunAs-Developer","Reason":"r"}`)
+    expect(out.join('\n')).to.include('falls back to SSM-SessionManagerRunShell')
+    expect(out.join('\n')).to.match(/plugin: +\/bin\/session-manager-plugin AWS_SSM_START_SESSION_RESPONSE eu-west-1 StartSession dev /)
+  })
+
+  it('planSession maps STS failures with the profile in the next step', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(awsError('ExpiredTokenException'))
+    const error = (await planSession({target: INSTANCE}, await deps('plain')).catch((e: unknown) => e)) as SsmxError
+    expect(error.code).to.equal('ssoExpired')
+    expect(error.suggestions[0]).to.include('--profile plain')
+  })
+
+  describe('ssmEndpoint (the plugin\'s last argument)', () => {
+    it('the regional default without an override, no trailing slash', async () => {
+      const {ctx} = await deps('dev')
+      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('https://ssm.eu-west-1.amazonaws.com')
+    })
+    it('the override, without its trailing slash', async () => {
+      const ctx = await AwsContext.create({version: '1', profile: 'dev', endpointUrl: 'http://127.0.0.1:4566/', env: {HOME: home}, credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'})})
+      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('http://127.0.0.1:4566')
+    })
+    it('FIPS when the SDK is configured for it', async () => {
+      const {ctx} = await deps('dev')
+      const client = new SSMClient({region: 'us-east-1', useFipsEndpoint: true})
+      const fips = await ssmEndpoint({...ctx, region: 'us-east-1', endpointOverride: () => undefined} as unknown as AwsContext, client)
+      expect(fips).to.equal('https://ssm-fips.us-east-1.amazonaws.com')
+    })
+  })
+})
