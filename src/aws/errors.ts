@@ -27,6 +27,11 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
     const what = /expired/i.test(message) ? 'has expired' : 'is missing or invalid (not signed in)'
     return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" ${what}.`, [`Run: ${login}  (or: ssmx login --profile ${c.profile})`], {cause: error})
   }
+  if (credentialError && /ForbiddenException|No access/.test(message)) {
+    return new SsmxError('credentials', `IAM Identity Center refused role credentials for profile "${c.profile}": ${message}`, [
+      `Your user may not be assigned the profile's permission set (sso_role_name) in its account (sso_account_id); check them in ~/.aws/config or re-create the profile with: aws configure sso --profile ${c.profile}`,
+    ], {cause: error})
+  }
   if (credentialError) {
     return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
       `Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`,

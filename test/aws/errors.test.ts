@@ -41,6 +41,18 @@ describe('aws/errors mapAwsError', () => {
     expect(e.suggestions).to.have.length.greaterThan(0)
   })
 
+  it('an SSO permission set the user is not assigned (the portal\'s ForbiddenException)', () => {
+    const e = mapAwsError(sdkError('CredentialsProviderError', 'ForbiddenException: No access'), context)
+    expect(e.exitCode).to.equal(ExitCode.credentials)
+    expect(e.message).to.equal('IAM Identity Center refused role credentials for profile "dev": ForbiddenException: No access')
+    expect(e.suggestions[0]).to.match(/sso_role_name.*sso_account_id/)
+  })
+
+  it('a revoked SSO token (the portal\'s UnauthorizedException)', () => {
+    const e = mapAwsError(sdkError('CredentialsProviderError', 'UnauthorizedException: Session token not found or invalid'), context)
+    expect(e.exitCode).to.equal(ExitCode.ssoExpired)
+  })
+
   it('credentials AWS rejects', () => {
     for (const name of ['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnauthorizedException']) {
       const e = mapAwsError(sdkError(name), context)
