@@ -8,24 +8,16 @@ import {expect} from 'chai'
 
 import {AwsContext, type AwsContextOptions, backoff} from '../../src/aws/clients.js'
 import {SsmxError} from '../../src/errors.js'
+import {AWS_CONFIG} from '../support/cli.js'
 import {AwsFault, FakeAws} from '../support/fake-aws.js'
 
-const CONFIG = `[default]
-region = eu-west-1
-
-[profile dev]
-sso_session = corp
-sso_account_id = 111122223333
-sso_role_name = Developer
+const CONFIG = `${AWS_CONFIG}
+[profile svc]
 region = eu-north-1
 services = local
 
 [profile bare]
 endpoint_url = http://profile-endpoint.test
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
 
 [services local]
 ssm =
@@ -61,7 +53,7 @@ describe('aws/clients AwsContext', () => {
       expect([ctx.region, ctx.regionSource]).to.deep.equal(['us-west-2', 'AWS_DEFAULT_REGION'])
     })
     it('then the profile\'s region', async () => {
-      const ctx = await create({profile: 'dev'})
+      const ctx = await create({profile: 'svc'})
       expect([ctx.region, ctx.regionSource]).to.deep.equal(['eu-north-1', 'profile'])
     })
     it('no region at all is a usage error that says how to set one', async () => {
@@ -86,7 +78,7 @@ describe('aws/clients AwsContext', () => {
       const error = (await AwsContext.create({version: '1', profile: 'nope', env: {HOME: home}}).catch((e: unknown) => e)) as SsmxError
       expect(error.code).to.equal('credentials')
       expect(error.message).to.equal(`The profile "nope" is not in ${join(home, '.aws', 'config')}.`)
-      expect(error.suggestions[0]).to.equal('Known profiles: bare, default, dev')
+      expect(error.suggestions[0]).to.equal('Known profiles: bare, default, dev, legacy, static, svc')
     })
     it('keeps the profile data for the no-network permission-set path', async () => {
       const ctx = await create({profile: 'dev'})
@@ -104,7 +96,7 @@ describe('aws/clients AwsContext', () => {
       const dev = await create({profile: 'dev'}, {AWS_ENDPOINT_URL_SSM: 'http://env-ssm.test', AWS_ENDPOINT_URL: 'http://env.test'})
       expect(dev.endpointOverride('SSM')).to.equal('http://env-ssm.test')
       expect(dev.endpointOverride('STS')).to.equal('http://env.test')
-      expect((await create({profile: 'dev'})).endpointOverride('SSM')).to.equal('http://services-ssm.test')
+      expect((await create({profile: 'svc'})).endpointOverride('SSM')).to.equal('http://services-ssm.test')
       expect((await create({profile: 'bare', region: 'eu-west-1'})).endpointOverride('EC2')).to.equal('http://profile-endpoint.test')
     })
     it('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores configured endpoints but not --endpoint-url', async () => {

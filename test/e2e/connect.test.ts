@@ -4,7 +4,7 @@ import {MAX_ATTEMPTS} from '../../src/aws/clients.js'
 import {ExitCode} from '../../src/errors.js'
 import {AwsFault, FakeAws, type RecordedRequest, toXml} from '../support/fake-aws.js'
 import {AWS_CONFIG, SSO_START_URL, Sandbox} from '../support/cli.js'
-import {INSTANCE, SESSION, describeInstances, ssoIdentity} from '../support/aws-fixtures.js'
+import {INSTANCE, SESSION, describeInstances, sessionSandbox} from '../support/aws-fixtures.js'
 
 /** The region a request was signed for (SigV4 credential scope). */
 const signingRegion = (r: RecordedRequest): string | undefined =>
@@ -18,12 +18,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
   let box: Sandbox
 
   beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-    fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-    box.ssoToken(SSO_START_URL)
+    ;({fake, box} = await sessionSandbox())
   })
   afterEach(async () => {
     await fake.stop()

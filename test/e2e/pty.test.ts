@@ -1,9 +1,9 @@
 import {expect} from 'chai'
 import pty from 'node-pty'
 
-import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
-import {INSTANCE, SESSION, ssoIdentity} from '../support/aws-fixtures.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {BIN, type Sandbox} from '../support/cli.js'
+import {INSTANCE, SESSION, sessionSandbox} from '../support/aws-fixtures.js'
+import type {FakeAws} from '../support/fake-aws.js'
 
 /** Polls `check` every 20 ms until it holds or the deadline passes. */
 async function waitFor(what: string, check: () => boolean, deadlineMs = 15_000): Promise<void> {
@@ -29,11 +29,7 @@ describe('ssmx connect in a terminal (node-pty)', () => {
   let term: pty.IPty | undefined
 
   beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-    fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
+    ;({fake, box} = await sessionSandbox())
   })
   afterEach(async () => {
     if (term && alive(term.pid)) term.kill('SIGKILL')

@@ -37,11 +37,14 @@ describe('identity/arn', () => {
   })
 
   it('roles that only look like SSO roles are not permission sets', () => {
-    expect(permissionSetFromRoleName('AWSReservedSSO_Dev')).to.equal(undefined)
-    expect(permissionSetFromRoleName('AWSReservedSSO_Dev_0123456789ABCDEF')).to.equal(undefined)
-    expect(permissionSetFromRoleName('AWSReservedSSO_Dev_0123456789abcde')).to.equal(undefined)
-    expect(permissionSetFromRoleName('MyAWSReservedSSO_Dev_0123456789abcdef')).to.equal(undefined)
-    expect(permissionSetFromRoleName('AWSReservedSSO_ThisNameIsLongerThanThirtyTwoChars_0123456789abcdef')).to.equal(undefined)
+    const lookalikes = [
+      'AWSReservedSSO_Dev',
+      'AWSReservedSSO_Dev_0123456789ABCDEF',
+      'AWSReservedSSO_Dev_0123456789abcde',
+      'MyAWSReservedSSO_Dev_0123456789abcdef',
+      'AWSReservedSSO_ThisNameIsLongerThanThirtyTwoChars_0123456789abcdef',
+    ]
+    for (const role of lookalikes) expect(permissionSetFromRoleName(role), role).to.equal(undefined)
   })
 
   it('anything else is "other" with what can be read', () => {

@@ -1,5 +1,5 @@
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import type {AwsContext} from '../../src/aws/clients.js'
@@ -9,7 +9,11 @@ import {identityFromProfile, identityFromSts, resolveIdentity} from '../../src/i
 type Ctx = Pick<AwsContext, 'profileData' | 'client'>
 
 describe('identity/identity', () => {
-  const sts = mockClient(STSClient)
+  let sts: AwsClientStub<STSClient>
+  // created in before(), not at load time, so the prototype stubs never leak into other files' tests
+  before(() => {
+    sts = mockClient(STSClient)
+  })
   const clients: string[] = []
   const ctx = (profileData?: Partial<AwsProfile>): Ctx => ({
     profileData: profileData ? ({name: 'p', raw: {}, ...profileData} as AwsProfile) : undefined,

@@ -1,5 +1,5 @@
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import type {AwsContext} from '../../src/aws/clients.js'
@@ -9,7 +9,11 @@ import {SsmxError} from '../../src/errors.js'
 import {formatWhoami, whoami} from '../../src/identity/whoami.js'
 
 describe('identity/whoami', () => {
-  const sts = mockClient(STSClient)
+  let sts: AwsClientStub<STSClient>
+  // created in before(), not at load time, so the prototype stubs never leak into other files' tests
+  before(() => {
+    sts = mockClient(STSClient)
+  })
   const ctx = (profileData?: Partial<AwsProfile>) =>
     ({
       profile: {name: 'dev', explicit: true},

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {DescribeInstancesCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {SSMClient, StartSessionCommand, TerminateSessionCommand} from '@aws-sdk/client-ssm'
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {AwsContext} from '../../src/aws/clients.js'
@@ -28,9 +28,15 @@ class FakeChild extends EventEmitter {
 }
 
 describe('session/connect', () => {
-  const ssm = mockClient(SSMClient)
-  const sts = mockClient(STSClient)
-  const ec2 = mockClient(EC2Client)
+  let ssm: AwsClientStub<SSMClient>
+  let sts: AwsClientStub<STSClient>
+  let ec2: AwsClientStub<EC2Client>
+  // created in before(), not at load time, so the prototype stubs never leak into other files' tests
+  before(() => {
+    ssm = mockClient(SSMClient)
+    sts = mockClient(STSClient)
+    ec2 = mockClient(EC2Client)
+  })
   let home: string
   let warnings: string[]
   let out: string[]

@@ -1,3 +1,4 @@
+import {AWS_CONFIG, SSO_START_URL, Sandbox} from './cli.js'
 import {FakeAws, toXml} from './fake-aws.js'
 
 export const INSTANCE = 'i-0123456789abcdef0'
@@ -48,4 +49,18 @@ export function ssoIdentity(fake: FakeAws, permissionSet = 'Developer', account 
     .on('sts', 'GetCallerIdentity', () =>
       toXml({Arn: `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_${permissionSet}_0123456789abcdef/alice@example.com`, UserId: 'AROAFAKE:alice', Account: account}),
     )
+}
+
+/**
+ * The usual integration setup: a started FakeAws with the SSO identity, StartSession and TerminateSession,
+ * and a Sandbox with AWS_CONFIG and valid SSO tokens for both profile forms. Stop/clean both after the test.
+ */
+export async function sessionSandbox(): Promise<{fake: FakeAws; box: Sandbox}> {
+  const fake = await new FakeAws().start()
+  ssoIdentity(fake)
+  fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
+  const box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
+  box.ssoToken('corp')
+  box.ssoToken(SSO_START_URL)
+  return {fake, box}
 }

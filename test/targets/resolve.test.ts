@@ -1,5 +1,5 @@
 import {DescribeInstancesCommand, EC2Client, type Instance} from '@aws-sdk/client-ec2'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {SsmxError} from '../../src/errors.js'
@@ -15,7 +15,11 @@ const instance = (id: string, name?: string, ip?: string, state = 'running'): In
 })
 
 describe('targets/resolve', () => {
-  const ec2mock = mockClient(EC2Client)
+  let ec2mock: AwsClientStub<EC2Client>
+  // created in before(), not at load time, so the prototype stubs never leak into other files' tests
+  before(() => {
+    ec2mock = mockClient(EC2Client)
+  })
   const ec2 = new EC2Client({region: 'eu-west-1'})
   const inputs = () => ec2mock.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)
 
