@@ -24,8 +24,11 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   const credentialError = name === 'CredentialsProviderError' || name === 'TokenProviderError'
   if ((credentialError && /\bsso\b|token/i.test(message)) || /\bsso\b.*(token|session)/i.test(message)) {
     // The SDK says "…has expired…" for an expired token and "…not found or is invalid…" for a missing one.
-    const what = /expired/i.test(message) ? 'has expired' : 'is missing or invalid (not signed in)'
-    return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" ${what}.`, [`Run: ${login}  (or: ssmx login --profile ${c.profile})`], {cause: error})
+    // The message stays the same for both (the login offer quotes it); the next step says which it is.
+    const why = /expired/i.test(message) ? 'The sign-in has expired.' : 'No valid SSO token is cached for it (not signed in, or signed out).'
+    return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" is missing or expired.`, [
+      `${why} Run: ${login}  (or: ssmx login --profile ${c.profile})`,
+    ], {cause: error})
   }
   if (credentialError && /ForbiddenException|No access/.test(message)) {
     return new SsmxError('credentials', `IAM Identity Center refused role credentials for profile "${c.profile}": ${message}`, [

@@ -16,8 +16,8 @@ describe('aws/errors mapAwsError', () => {
     ]) {
       const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
       expect(e.exitCode).to.equal(ExitCode.ssoExpired)
-      expect(e.message).to.equal('The SSO session for profile "dev" has expired.')
-      expect(e.suggestions[0]).to.include('aws sso login --profile dev')
+      expect(e.message).to.equal('The SSO session for profile "dev" is missing or expired.')
+      expect(e.suggestions[0]).to.match(/^The sign-in has expired\. Run: aws sso login --profile dev/)
     }
   })
 
@@ -28,8 +28,8 @@ describe('aws/errors mapAwsError', () => {
     ]) {
       const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
       expect(e.exitCode).to.equal(ExitCode.ssoExpired)
-      expect(e.message).to.match(/missing or invalid \(not signed in\)/)
-      expect(e.suggestions[0]).to.include('aws sso login --profile dev')
+      expect(e.message).to.equal('The SSO session for profile "dev" is missing or expired.')
+      expect(e.suggestions[0]).to.match(/^No valid SSO token is cached for it \(not signed in, or signed out\)\. Run: aws sso login --profile dev/)
     }
     expect(mapAwsError(sdkError('TokenProviderError', 'SSO Token not found'), context).exitCode).to.equal(ExitCode.ssoExpired)
   })

@@ -283,7 +283,8 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       box.ssoToken('corp', {expiresAt: new Date(Date.now() - 3600_000)})
       const r = await box.run(['connect', INSTANCE, '--profile', 'dev'])
       expect(r.code).to.equal(ExitCode.ssoExpired)
-      expect(r.stderr).to.match(/SSO session for profile "dev" has expired/)
+      expect(r.stderr).to.include('The SSO session for profile "dev" is missing or expired.')
+      expect(r.stderr).to.match(/→ The sign-in has expired\./)
       expect(r.stderr).to.include('aws sso login --profile dev')
       expect(fake.calls('ssm')).to.have.length(0)
       expect(everything(r)).not.to.match(/SECRET/)
@@ -301,7 +302,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       try {
         const r = await fresh.run(['connect', INSTANCE, '--profile', 'dev'])
         expect(r.code).to.equal(ExitCode.ssoExpired)
-        expect(r.stderr).to.match(/not signed in/)
+        expect(r.stderr).to.match(/→ No valid SSO token is cached for it \(not signed in/)
         expect(r.stderr).to.include('aws sso login --profile dev')
       } finally {
         fresh.cleanup()
