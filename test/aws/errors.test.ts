@@ -9,30 +9,24 @@ const sdkError = (name: string, message = name): Error => Object.assign(new Erro
 const context = {profile: 'dev', operation: 'SSM StartSession', document: 'SSMX-RunAs-Developer', target: 'i-0123456789abcdef0'}
 
 describe('aws/errors mapAwsError', () => {
-  it('expired SSO token, in the SDK\'s wording for both profile forms', () => {
-    for (const message of [
-      "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
-      'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
-    ]) {
-      const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
+  // The SDK's wording, for both profile forms: expired tokens, then missing ones.
+  const EXPIRED = /^The sign-in has expired\. Run: aws sso login --profile dev/
+  const MISSING = /^No valid SSO token is cached for it \(not signed in, or signed out\)\. Run: aws sso login --profile dev/
+  const ssoCases: Array<[string, string, RegExp]> = [
+    ['CredentialsProviderError', "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.", EXPIRED],
+    ['CredentialsProviderError', 'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.', EXPIRED],
+    ['CredentialsProviderError', "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.", MISSING],
+    ['CredentialsProviderError', 'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.', MISSING],
+    ['TokenProviderError', 'SSO Token not found', MISSING],
+  ]
+  for (const [name, message, next] of ssoCases) {
+    it(`SSO token: ${message.slice(0, 60)}…`, () => {
+      const e = mapAwsError(sdkError(name, message), context)
       expect(e.exitCode).to.equal(ExitCode.ssoExpired)
       expect(e.message).to.equal('The SSO session for profile "dev" is missing or expired.')
-      expect(e.suggestions[0]).to.match(/^The sign-in has expired\. Run: aws sso login --profile dev/)
-    }
-  })
-
-  it('missing SSO token: not signed in', () => {
-    for (const message of [
-      "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
-      'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
-    ]) {
-      const e = mapAwsError(sdkError('CredentialsProviderError', message), context)
-      expect(e.exitCode).to.equal(ExitCode.ssoExpired)
-      expect(e.message).to.equal('The SSO session for profile "dev" is missing or expired.')
-      expect(e.suggestions[0]).to.match(/^No valid SSO token is cached for it \(not signed in, or signed out\)\. Run: aws sso login --profile dev/)
-    }
-    expect(mapAwsError(sdkError('TokenProviderError', 'SSO Token not found'), context).exitCode).to.equal(ExitCode.ssoExpired)
-  })
+      expect(e.suggestions[0]).to.match(next)
+    })
+  }
 
   it('no credentials', () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'), context)
