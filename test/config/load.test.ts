@@ -7,17 +7,9 @@ import {expect} from 'chai'
 import {loadConfig, parseConfig, userConfigDir} from '../../src/config/load.js'
 import {configSchema} from '../../src/config/schema.js'
 import {SsmxError} from '../../src/errors.js'
+import {thrownSsmxError} from '../support/errors.js'
 
-const configError = (fn: () => unknown): SsmxError => {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(SsmxError)
-    expect((error as SsmxError).code).to.equal('config')
-    return error as SsmxError
-  }
-  throw new Error('expected a config error')
-}
+const configError = (fn: () => unknown): SsmxError => thrownSsmxError(fn, 'config')
 
 describe('config', () => {
   describe('parseConfig', () => {
