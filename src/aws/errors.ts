@@ -5,6 +5,8 @@ export interface ErrorContext {
   operation?: string
   document?: string
   target?: string
+  /** the caller's permission set and the document ssmx admin guardrails pins it to */
+  pinned?: {permissionSet: string; document: string}
 }
 
 /** Node's codes for a request that never reached AWS (after the SDK's retries). */
@@ -51,6 +53,11 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   }
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {
     const what = c.document ? ` with the document ${c.document}` : ''
+    if (c.document && c.pinned && c.pinned.document !== c.document) {
+      return new SsmxError('accessDenied', `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}. Your permission set ${c.pinned.permissionSet} is pinned to the document ${c.pinned.document} (ssmx admin guardrails), so sessions with other documents are denied.`, [
+        `Connect without --document (ssmx uses ${c.pinned.document}), or ask your platform team to deploy ${c.pinned.document} where it is missing (ssmx admin enforce).`,
+      ], {cause: error})
+    }
     return new SsmxError('accessDenied', `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`, [
       c.document
         ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`

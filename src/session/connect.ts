@@ -4,6 +4,7 @@ import {SSMClient, StartSessionCommand, type StartSessionCommandInput, Terminate
 import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
+import {documentNameFor} from '../documents/naming.js'
 import {type DocumentChoice, chooseDocument} from '../documents/select.js'
 import {awsErrorName} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
@@ -88,7 +89,7 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
  * warning) when the per-role document does not exist and the configuration is not strict.
  */
 async function startSession(ssm: SSMClient, plan: SessionPlan, deps: SessionDeps) {
-  const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id})
+  const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id, pinned: pinnedDocument(plan, deps)})
   try {
     return {out: await ssm.send(new StartSessionCommand(plan.input)), input: plan.input}
   } catch (error) {
@@ -102,6 +103,17 @@ async function startSession(ssm: SSMClient, plan: SessionPlan, deps: SessionDeps
       }
     }
     throw mapAwsError(error, ctxErr(plan.input.DocumentName ?? plan.choice.document))
+  }
+}
+
+/** The document ssmx admin guardrails pins the caller's permission set to, for AccessDenied messages. */
+function pinnedDocument(plan: SessionPlan, deps: SessionDeps): {permissionSet: string; document: string} | undefined {
+  const permissionSet = plan.identity?.permissionSet ?? identityFromProfile(deps.ctx)?.permissionSet
+  if (!permissionSet) return undefined
+  try {
+    return {permissionSet, document: documentNameFor(permissionSet, deps.config)}
+  } catch {
+    return undefined
   }
 }
 

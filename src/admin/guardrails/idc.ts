@@ -1,0 +1,249 @@
+import {
+  type AccessControlAttribute,
+  DeleteInlinePolicyFromPermissionSetCommand,
+  DeleteInstanceAccessControlAttributeConfigurationCommand,
+  DescribeInstanceAccessControlAttributeConfigurationCommand,
+  type DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
+  DescribePermissionSetCommand,
+  type DescribePermissionSetCommandOutput,
+  DescribePermissionSetProvisioningStatusCommand,
+  type DescribePermissionSetProvisioningStatusCommandOutput,
+  GetInlinePolicyForPermissionSetCommand,
+  type GetInlinePolicyForPermissionSetCommandOutput,
+  ListAccountsForProvisionedPermissionSetCommand,
+  type ListAccountsForProvisionedPermissionSetCommandOutput,
+  ListInstancesCommand,
+  type ListInstancesCommandOutput,
+  ListPermissionSetsCommand,
+  type ListPermissionSetsCommandOutput,
+  type PermissionSetProvisioningStatus,
+  ProvisionPermissionSetCommand,
+  type ProvisionPermissionSetCommandOutput,
+  PutInlinePolicyToPermissionSetCommand,
+  SSOAdminClient,
+  UpdateInstanceAccessControlAttributeConfigurationCommand,
+} from '@aws-sdk/client-sso-admin'
+
+import type {AwsContext, Sendable} from '../../aws/clients.js'
+import {mapAwsError} from '../../aws/errors.js'
+import {SsmxError, awsErrorName} from '../../errors.js'
+
+/** The IAM Identity Center ABAC attribute that Session Manager reads as the RunAs user, over every document. */
+export const RUN_AS_ATTRIBUTE = 'SSMSessionRunAs'
+
+/** What the IAM Identity Center services need from outside; tests hand in a stubbed client, a fake clock and sleep. */
+export interface IdcDeps {
+  sso: Sendable
+  /** the profile, for error messages */
+  profile: string
+  /** one stderr line per progress step */
+  progress: (line: string) => void
+  sleep: (ms: number) => Promise<void>
+  now: () => number
+  /** at most this many calls in flight (DescribePermissionSet, provisioning); default 5 */
+  concurrency?: number
+  /** first wait between provisioning status polls; doubles up to maxPollMs. Default 1 s */
+  pollMs?: number
+  maxPollMs?: number
+  /** give up waiting for a provisioning request after this long. Default 15 min */
+  provisionTimeoutMs?: number
+}
+
+async function call<T>(deps: IdcDeps, command: unknown, operation: string): Promise<T> {
+  try {
+    return (await deps.sso.send(command)) as T
+  } catch (error) {
+    throw mapAwsError(error, {profile: deps.profile, operation: `SSO Admin ${operation}`})
+  }
+}
+
+/** Runs `fn` over items with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
+  return results
+}
+
+/** The IAM Identity Center instance: the one there is, or `instanceArn` (checked to exist). */
+export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise<string> {
+  const arns: string[] = []
+  let NextToken: string | undefined
+  do {
+    const out = await call<ListInstancesCommandOutput>(deps, new ListInstancesCommand({NextToken}), 'ListInstances')
+    for (const i of out.Instances ?? []) if (i.InstanceArn) arns.push(i.InstanceArn)
+    NextToken = out.NextToken
+  } while (NextToken)
+  if (instanceArn) {
+    if (!arns.includes(instanceArn)) {
+      throw new SsmxError('usage', `The IAM Identity Center instance ${instanceArn} is not visible with this profile and region.`, [
+        arns.length > 0 ? `Instances found: ${arns.join(', ')}` : 'No instance was found: run from the IAM Identity Center administration account and its region (--region).',
+      ])
+    }
+    return instanceArn
+  }
+  if (arns.length === 0) {
+    throw new SsmxError('prerequisite', 'No IAM Identity Center instance found with this profile and region.', [
+      'Run from the management account or the IAM Identity Center delegated administrator account, with --region set to the instance\'s region.',
+    ])
+  }
+  if (arns.length > 1) {
+    throw new SsmxError('usage', `${arns.length} IAM Identity Center instances are visible; choose one.`, arns.map((a) => `--instance-arn ${a}`))
+  }
+  return arns[0]
+}
+
+/** Every permission set of the instance by name (ListPermissionSets paged, DescribePermissionSet with bounded concurrency). */
+export async function permissionSetsByName(deps: IdcDeps, instanceArn: string): Promise<Map<string, string>> {
+  const arns: string[] = []
+  let NextToken: string | undefined
+  do {
+    const out = await call<ListPermissionSetsCommandOutput>(deps, new ListPermissionSetsCommand({InstanceArn: instanceArn, MaxResults: 100, NextToken}), 'ListPermissionSets')
+    arns.push(...(out.PermissionSets ?? []))
+    NextToken = out.NextToken
+  } while (NextToken)
+  const described = await mapLimit(arns, deps.concurrency ?? 5, (arn) =>
+    call<DescribePermissionSetCommandOutput>(deps, new DescribePermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
+  )
+  return new Map(described.flatMap((d, i) => (d.PermissionSet?.Name ? [[d.PermissionSet.Name, arns[i]] as const] : [])))
+}
+
+/** Throws when a configured name is not a permission set of the instance, listing the real ones. */
+export function requirePermissionSets(names: readonly string[], byName: Map<string, string>): void {
+  const missing = names.filter((n) => !byName.has(n))
+  if (missing.length === 0) return
+  const real = [...byName.keys()].sort()
+  throw new SsmxError('config', `${missing.length === 1 ? 'Permission set' : 'Permission sets'} ${missing.map((m) => `"${m}"`).join(', ')} from the ssmx configuration ${missing.length === 1 ? 'does' : 'do'} not exist in IAM Identity Center.`, [
+    real.length > 0 ? `Permission sets there: ${real.join(', ')}` : 'The instance has no permission sets.',
+    'Names are case-sensitive; fix permissionSets in the ssmx configuration.',
+  ])
+}
+
+export interface RunAsAttributeCheck {
+  /** the instance has an attribute-based access control configuration at all */
+  configured: boolean
+  attributes: AccessControlAttribute[]
+  /** the SSMSessionRunAs mapping, when present: it overrides every RunAs document */
+  runAs?: {key: string; sources: string[]}
+}
+
+export async function checkRunAsAttribute(deps: IdcDeps, instanceArn: string): Promise<RunAsAttributeCheck> {
+  let out: DescribeInstanceAccessControlAttributeConfigurationCommandOutput
+  try {
+    out = (await deps.sso.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}))) as DescribeInstanceAccessControlAttributeConfigurationCommandOutput
+  } catch (error) {
+    if (awsErrorName(error) === 'ResourceNotFoundException') return {configured: false, attributes: []}
+    throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin DescribeInstanceAccessControlAttributeConfiguration'})
+  }
+  const attributes = out.InstanceAccessControlAttributeConfiguration?.AccessControlAttributes ?? []
+  const runAs = attributes.find((a) => a.Key?.toLowerCase() === RUN_AS_ATTRIBUTE.toLowerCase())
+  return {configured: true, attributes, ...(runAs ? {runAs: {key: runAs.Key!, sources: runAs.Value?.Source ?? []}} : {})}
+}
+
+/** Removes only the SSMSessionRunAs mapping and keeps every other attribute (no attribute left: the configuration is deleted). */
+export async function removeRunAsAttribute(deps: IdcDeps, instanceArn: string, check: RunAsAttributeCheck): Promise<void> {
+  if (!check.runAs) return
+  const keep = check.attributes.filter((a) => a.Key !== check.runAs!.key)
+  if (keep.length === 0) {
+    await call(deps, new DeleteInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}), 'DeleteInstanceAccessControlAttributeConfiguration')
+    return
+  }
+  await call(deps, new UpdateInstanceAccessControlAttributeConfigurationCommand({
+    InstanceArn: instanceArn,
+    InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
+  }), 'UpdateInstanceAccessControlAttributeConfiguration')
+}
+
+export async function getInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string | undefined> {
+  const out = await call<GetInlinePolicyForPermissionSetCommandOutput>(deps, new GetInlinePolicyForPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'GetInlinePolicyForPermissionSet')
+  return out.InlinePolicy || undefined
+}
+
+export async function putInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string, policy: string | undefined): Promise<void> {
+  await (policy === undefined
+    ? call(deps, new DeleteInlinePolicyFromPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'DeleteInlinePolicyFromPermissionSet')
+    : call(deps, new PutInlinePolicyToPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}), 'PutInlinePolicyToPermissionSet'))
+}
+
+export interface ProvisioningResult {
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT'
+  requestId?: string
+  failureReason?: string
+  /** accounts that do not have the latest version of the permission set after a failure */
+  failedAccounts?: string[]
+}
+
+/**
+ * Re-provisions a permission set to every account it is provisioned to and waits for the request:
+ * DescribePermissionSetProvisioningStatus polled with a doubling, capped interval until a deadline.
+ * A ConflictException (another provisioning of the same set in flight) is retried until the deadline.
+ */
+export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name: string, permissionSetArn: string): Promise<ProvisioningResult> {
+  const started = deps.now()
+  const deadline = started + (deps.provisionTimeoutMs ?? 15 * 60_000)
+  const maxPoll = deps.maxPollMs ?? 10_000
+  let wait = deps.pollMs ?? 1_000
+  const pause = async () => {
+    await deps.sleep(Math.min(wait, Math.max(0, deadline - deps.now())))
+    wait = Math.min(wait * 2, maxPoll)
+  }
+  let status: PermissionSetProvisioningStatus | undefined
+  for (;;) {
+    try {
+      const out = (await deps.sso.send(new ProvisionPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS'}))) as ProvisionPermissionSetCommandOutput
+      status = out.PermissionSetProvisioningStatus
+      break
+    } catch (error) {
+      if (awsErrorName(error) !== 'ConflictException' || deps.now() >= deadline) throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin ProvisionPermissionSet'})
+      deps.progress(`${name}: another provisioning is in progress; waiting to start`)
+      await pause()
+    }
+  }
+  const requestId = status?.RequestId
+  deps.progress(`${name}: provisioning to all accounts it is assigned in (request ${requestId ?? '?'})`)
+  while (status?.Status === 'IN_PROGRESS' && requestId) {
+    if (deps.now() >= deadline) {
+      deps.progress(`${name}: still IN_PROGRESS after ${Math.round((deps.now() - started) / 1000)} s; not waiting any longer`)
+      return {status: 'TIMED_OUT', requestId}
+    }
+    await pause()
+    const out = await call<DescribePermissionSetProvisioningStatusCommandOutput>(deps, new DescribePermissionSetProvisioningStatusCommand({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}), 'DescribePermissionSetProvisioningStatus')
+    status = out.PermissionSetProvisioningStatus
+    deps.progress(`${name}: ${status?.Status ?? 'unknown'} (${Math.round((deps.now() - started) / 1000)} s)`)
+  }
+  if (status?.Status === 'FAILED') {
+    const failedAccounts = await accountsNotOnLatest(deps, instanceArn, permissionSetArn).catch(() => (status?.AccountId ? [status.AccountId] : []))
+    return {status: 'FAILED', requestId, failureReason: status.FailureReason ?? 'no reason given', failedAccounts: failedAccounts.length > 0 ? failedAccounts : status.AccountId ? [status.AccountId] : []}
+  }
+  return {status: 'SUCCEEDED', requestId}
+}
+
+/** Accounts where the permission set's latest version is not provisioned. */
+export async function accountsNotOnLatest(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string[]> {
+  const accounts: string[] = []
+  let NextToken: string | undefined
+  do {
+    const out = await call<ListAccountsForProvisionedPermissionSetCommandOutput>(deps, new ListAccountsForProvisionedPermissionSetCommand({
+      InstanceArn: instanceArn,
+      PermissionSetArn: permissionSetArn,
+      ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+      NextToken,
+    }), 'ListAccountsForProvisionedPermissionSet')
+    accounts.push(...(out.AccountIds ?? []))
+    NextToken = out.NextToken
+  } while (NextToken)
+  return accounts
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The real dependencies: the sso-admin client from the AwsContext, the wall clock. */
+export function idcDeps(ctx: AwsContext, progress: (line: string) => void): IdcDeps {
+  return {sso: ctx.client(SSOAdminClient, 'SSO_ADMIN'), profile: ctx.profile.name, progress, sleep: realSleep, now: Date.now}
+}

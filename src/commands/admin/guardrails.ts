@@ -1,0 +1,56 @@
+import {Flags} from '@oclif/core'
+
+import {idcDeps} from '../../admin/guardrails/idc.js'
+import {confirmInTerminal} from '../../admin/guardrails/prompt.js'
+import {type GuardrailResult, applyGuardrails, describePlan, describeResult, planGuardrails, planHasChanges, provisioningFailed, resultOf} from '../../admin/guardrails/service.js'
+import {BaseCommand} from '../../base-command.js'
+import {ExitCode, SsmxError} from '../../errors.js'
+
+export default class AdminGuardrails extends BaseCommand<typeof AdminGuardrails> {
+  static override summary = 'Pin each permission set to its own RunAs document in IAM Identity Center.'
+  static override description = `Merges a marked ssmx statement set (Sids SsmxGuardrail…) into the inline policy of every permission set in the configuration: ssm:StartSession is allowed only with that permission set's document (plus the instance resources and the port-forwarding / SSH documents of admin.guardrails.allowDocuments) and explicitly denied with any other session document, including the default SSM-SessionManagerRunShell, so even a permission set that also has AdministratorAccess cannot start a shell as another role's Linux user. Other statements of the inline policy are kept as they are.
+
+Run it from the IAM Identity Center administration account (management or delegated administrator) in the instance's region. It shows a diff per permission set, asks before writing (--yes in scripts), re-provisions the changed permission sets to all their accounts and waits for that. Running it again with nothing changed changes nothing; --remove takes the ssmx statements out again.
+
+It also checks the instance's attributes for access control: an SSMSessionRunAs attribute overrides every document; --remove-runas-attribute removes that mapping and keeps the others.`
+  static override examples = [
+    {description: 'Show what would change, write nothing', command: '<%= config.bin %> admin guardrails --dry-run --profile org-admin --region eu-west-1'},
+    {description: 'Apply after confirming in the terminal', command: '<%= config.bin %> admin guardrails --profile org-admin --region eu-west-1'},
+    {description: 'In CI: no prompt, JSON result', command: '<%= config.bin %> admin guardrails --yes --json'},
+    {description: 'Also remove the SSMSessionRunAs attribute mapping', command: '<%= config.bin %> admin guardrails --remove-runas-attribute'},
+    {description: 'Take the ssmx statements out again', command: '<%= config.bin %> admin guardrails --remove --yes'},
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'show the diff per permission set and change nothing'}),
+    yes: Flags.boolean({char: 'y', description: 'apply without asking (required when not in a terminal)'}),
+    'instance-arn': Flags.string({description: 'the IAM Identity Center instance (needed only when several are visible)'}),
+    'remove-runas-attribute': Flags.boolean({description: 'remove the SSMSessionRunAs attribute mapping of the instance, keeping the other attributes'}),
+    remove: Flags.boolean({description: 'take the ssmx statements out of the inline policies (an inline policy left empty is deleted)'}),
+  }
+
+  async run(): Promise<GuardrailResult> {
+    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    if (Object.keys(config.permissionSets).length === 0) {
+      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', ['Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.'])
+    }
+    const deps = idcDeps(ctx, (line) => this.note(line))
+    const plan = await planGuardrails(config, {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']}, deps)
+    if (!this.jsonEnabled()) for (const line of describePlan(plan)) this.log(line)
+    if (this.flags['dry-run'] || !planHasChanges(plan)) return resultOf(plan, Boolean(this.flags['dry-run']))
+    if (!this.flags.yes) {
+      if (this.jsonEnabled()) throw new SsmxError('usage', 'With --json, pass --yes to apply (or --dry-run).')
+      await confirmInTerminal('Write these changes and re-provision the permission sets?', '--yes')
+    }
+    const result = await applyGuardrails(plan, deps)
+    if (!this.jsonEnabled()) for (const line of ['', ...describeResult(result)]) this.log(line)
+    const failed = provisioningFailed(result)
+    if (failed.length > 0 && !this.jsonEnabled()) {
+      throw new SsmxError('compliance', `Provisioning did not succeed for ${failed.map((f) => f.name).join(', ')}.`, [
+        'The inline policies are written; fix the reason above (IAM Identity Center console → Permission sets → Provision), then run ssmx admin guardrails again.',
+      ])
+    }
+    if (failed.length > 0) process.exitCode = ExitCode.compliance
+    return result
+  }
+}
