@@ -111,7 +111,7 @@ export function policyDiff(change: PermissionSetChange): string {
 
 export const runAsAttributeWarning = (check: RunAsAttributeCheck): string | undefined =>
   check.runAs
-    ? `The IAM Identity Center attribute ${check.runAs.key} is mapped (from ${check.runAs.sources.join(', ') || 'no source'}): this per-user value overrides every RunAs document: Session Manager runs the sessions of a user who has it as that Linux user, whatever document the permission set is pinned to. Remove the mapping with --remove-runas-attribute (other attributes are kept).`
+    ? `The IAM Identity Center attribute ${check.runAs.key} is mapped (from ${check.runAs.sources.join(', ') || 'no source'}). This per-user value overrides every RunAs document: Session Manager runs the sessions of a user who has it as that Linux user, whatever document the permission set is pinned to. Remove the mapping with --remove-runas-attribute (other attributes are kept).`
     : undefined
 
 /** What the command prints before asking: per permission set its state and diff, and the ABAC finding. */

@@ -1,15 +1,6 @@
 import {expect} from 'chai'
 
-import {
-  INLINE_POLICY_LIMIT,
-  type PolicyDocument,
-  guardrailState,
-  guardrailStatements,
-  mergeGuardrail,
-  parsePolicy,
-  partitionOf,
-  serializePolicy,
-} from '../../../src/admin/guardrails/policy.js'
+import {INLINE_POLICY_LIMIT, type PolicyDocument, guardrailState, guardrailStatements, mergeGuardrail, parsePolicy, partitionOf, serializePolicy} from '../../../src/admin/guardrails/policy.js'
 import {SsmxError} from '../../../src/errors.js'
 
 const ALLOW = ['AWS-StartPortForwardingSession']
