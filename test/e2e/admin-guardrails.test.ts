@@ -27,6 +27,7 @@ function fakeIdc(fake: FakeAws): Map<string, string> {
     })
     .on('sso', 'ProvisionPermissionSet', (i) => ({PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: 'req-1', PermissionSetArn: i.PermissionSetArn}}))
     .on('sso', 'DescribePermissionSetProvisioningStatus', () => ({PermissionSetProvisioningStatus: {Status: 'SUCCEEDED', RequestId: 'req-1'}}))
+    .on('sso', 'ListAccountsForProvisionedPermissionSet', () => ({AccountIds: []}))
   return policies
 }
 

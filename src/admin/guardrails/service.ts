@@ -7,6 +7,7 @@ import {
   type ProvisioningResult,
   type RunAsAttributeCheck,
   RUN_AS_ATTRIBUTE,
+  accountsNotOnLatest,
   checkRunAsAttribute,
   findInstance,
   getInlinePolicy,
@@ -43,8 +44,13 @@ export interface PermissionSetChange {
   document: string
   /** the guardrail in the inline policy before the run */
   state: GuardrailState
-  /** none: nothing to write; put: write the merged policy; delete: the inline policy is left empty */
-  change: 'none' | 'put' | 'delete'
+  /**
+   * none: nothing to do; put: write the merged policy; delete: the inline policy is left empty;
+   * provision: the policy is right but some accounts lack the latest version (an earlier provisioning failed)
+   */
+  change: 'none' | 'put' | 'delete' | 'provision'
+  /** accounts without the latest version of the permission set (change = provision) */
+  pendingAccounts?: string[]
   /** pretty JSON before and after, for the diff */
   before: string
   after: string
@@ -84,7 +90,10 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
     const wanted = guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition})
     const state = guardrailState(current, wanted)
     const base = {name: permissionSet, arn, document, state, before: prettyPolicy(current)}
-    if (options.remove ? state === 'missing' : state === 'current') return {...base, change: 'none' as const, after: base.before}
+    if (options.remove ? state === 'missing' : state === 'current') {
+      const pendingAccounts = await accountsNotOnLatest(deps, instanceArn, arn)
+      return {...base, change: pendingAccounts.length > 0 ? ('provision' as const) : ('none' as const), after: base.before, ...(pendingAccounts.length > 0 ? {pendingAccounts} : {})}
+    }
     const next = mergeGuardrail(current, options.remove ? [] : wanted)
     if (!next) return {...base, change: 'delete' as const, after: ''}
     return {...base, change: 'put' as const, after: prettyPolicy(next), policy: serializePolicy(next, permissionSet)}
@@ -100,7 +109,7 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
 
 /** A unified diff of one permission set's inline policy; empty when nothing changes. */
 export function policyDiff(change: PermissionSetChange): string {
-  if (change.change === 'none') return ''
+  if (change.before === change.after) return ''
   const label = `${change.name} inline policy`
   return createTwoFilesPatch(label, label, change.before, change.after, change.before ? 'current' : '(none)', change.after ? 'with ssmx changes' : '(deleted)', {context: 3})
     .split('\n')
@@ -124,8 +133,10 @@ export function describePlan(plan: GuardrailPlan): string[] {
     lines.push(`  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`)
   }
   for (const ps of plan.permissionSets) {
+    const settled = plan.remove ? 'no ssmx statements' : `guardrail current (pinned to ${ps.document})`
     const what = ps.change === 'none'
-      ? plan.remove ? 'no ssmx statements; nothing to remove' : `guardrail current (pinned to ${ps.document}); nothing to change`
+      ? `${settled}; nothing to change`
+      : ps.change === 'provision' ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
       : ps.change === 'delete' ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
       : plan.remove ? 'remove the ssmx statements'
       : ps.state === 'missing' ? `add the guardrail (pinned to ${ps.document})` : `update the guardrail (pinned to ${ps.document})`
@@ -143,6 +154,7 @@ export interface PermissionSetOutcome {
   document: string
   state: GuardrailState
   change: PermissionSetChange['change']
+  pendingAccounts?: string[]
   /** unified diff of the inline policy (empty when unchanged) */
   diff: string
   provisioning?: ProvisioningResult
@@ -168,8 +180,10 @@ export async function applyGuardrails(plan: GuardrailPlan, deps: IdcDeps): Promi
   const permissionSets = await mapLimit(plan.permissionSets, deps.concurrency ?? 5, async (ps): Promise<PermissionSetOutcome> => {
     const outcome = outcomeOf(ps)
     if (ps.change === 'none') return outcome
-    await putInlinePolicy(deps, plan.instanceArn, ps.arn, ps.change === 'put' ? ps.policy : undefined)
-    deps.progress(`${ps.name}: inline policy ${ps.change === 'put' ? 'written' : 'deleted'}`)
+    if (ps.change !== 'provision') {
+      await putInlinePolicy(deps, plan.instanceArn, ps.arn, ps.change === 'put' ? ps.policy : undefined)
+      deps.progress(`${ps.name}: inline policy ${ps.change === 'put' ? 'written' : 'deleted'}`)
+    }
     return {...outcome, provisioning: await provisionAndWait(deps, plan.instanceArn, ps.name, ps.arn)}
   })
   return resultOf(plan, false, permissionSets)
@@ -190,7 +204,7 @@ export function resultOf(plan: GuardrailPlan, dryRun: boolean, permissionSets?: 
 }
 
 const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome =>
-  ({name: ps.name, arn: ps.arn, document: ps.document, state: ps.state, change: ps.change, diff: policyDiff(ps)})
+  ({name: ps.name, arn: ps.arn, document: ps.document, state: ps.state, change: ps.change, ...(ps.pendingAccounts ? {pendingAccounts: ps.pendingAccounts} : {}), diff: policyDiff(ps)})
 
 export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcome[] =>
   result.permissionSets.filter((p) => p.provisioning && p.provisioning.status !== 'SUCCEEDED')
@@ -199,7 +213,7 @@ export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcom
 export function describeResult(result: GuardrailResult): string[] {
   const lines = result.permissionSets.map((p) => {
     if (p.change === 'none') return `${p.name}: unchanged`
-    const did = p.change === 'delete' ? 'inline policy deleted' : result.remove ? 'ssmx statements removed' : `pinned to ${p.document}`
+    const did = p.change === 'delete' ? 'inline policy deleted' : p.change === 'provision' ? 'unchanged' : result.remove ? 'ssmx statements removed' : `pinned to ${p.document}`
     const prov = p.provisioning
     if (!prov || prov.status === 'SUCCEEDED') return `${p.name}: ${did}, provisioned to its accounts`
     if (prov.status === 'TIMED_OUT') return `${p.name}: ${did}; provisioning still in progress (request ${prov.requestId}); run again later to check`
@@ -216,6 +230,8 @@ export interface GuardrailStatusEntry {
   state: GuardrailState | 'not-found'
   /** the guardrail is present and matches the configuration */
   current: boolean
+  /** accounts that do not have the latest version of the permission set (provisioning pending or failed) */
+  notProvisionedAccounts: string[]
 }
 
 export interface GuardrailStatus {
@@ -234,10 +250,11 @@ export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options
   const partition = partitionOf(instanceArn)
   const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}): Promise<GuardrailStatusEntry> => {
     const arn = byName.get(permissionSet)
-    if (!arn) return {permissionSet, document, state: 'not-found', current: false}
-    const policy: PolicyDocument | undefined = parsePolicy(await getInlinePolicy(deps, instanceArn, arn), permissionSet)
+    if (!arn) return {permissionSet, document, state: 'not-found', current: false, notProvisionedAccounts: []}
+    const [text, notProvisionedAccounts] = await Promise.all([getInlinePolicy(deps, instanceArn, arn), accountsNotOnLatest(deps, instanceArn, arn)])
+    const policy: PolicyDocument | undefined = parsePolicy(text, permissionSet)
     const state = guardrailState(policy, guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition}))
-    return {permissionSet, document, state, current: state === 'current'}
+    return {permissionSet, document, state, current: state === 'current', notProvisionedAccounts}
   })
   return {
     instanceArn,
@@ -251,7 +268,7 @@ export function formatGuardrailStatus(status: GuardrailStatus): string[] {
   const text = {current: 'present and current', outdated: 'present but outdated (run ssmx admin guardrails)', missing: 'missing (run ssmx admin guardrails)', 'not-found': 'permission set not found in IAM Identity Center'}
   return [
     `guardrails (IAM Identity Center ${status.instanceArn})`,
-    ...status.permissionSets.map((p) => `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}`),
+    ...status.permissionSets.map((p) => `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`),
     status.runAsAttributeInTheWay
       ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
       : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,

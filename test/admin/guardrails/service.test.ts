@@ -18,7 +18,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
-import {applyGuardrails, describePlan, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
+import {applyGuardrails, describePlan, formatGuardrailStatus, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
 import {configSchema} from '../../../src/config/schema.js'
 import {SsmxError} from '../../../src/errors.js'
 
@@ -43,6 +43,8 @@ class FakeIdc {
   /** provisioning status sequence per request, e.g. ['IN_PROGRESS', 'SUCCEEDED'] */
   statuses = ['IN_PROGRESS', 'IN_PROGRESS', 'SUCCEEDED']
   failureReason?: string
+  /** accounts without the latest version, per permission set: set by a write, cleared by a successful provisioning */
+  notLatest = new Map<string, string[]>()
   inFlight = 0
   maxInFlight = 0
   private polls = new Map<string, number>()
@@ -79,22 +81,26 @@ class FakeIdc {
     sso.on(GetInlinePolicyForPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => ({InlinePolicy: this.policies.get(input.PermissionSetArn) ?? ''}))
     sso.on(PutInlinePolicyToPermissionSetCommand).callsFake((input: {PermissionSetArn: string; InlinePolicy: string}) => {
       this.policies.set(input.PermissionSetArn, input.InlinePolicy)
+      this.notLatest.set(input.PermissionSetArn, ['111122223333', '444455556666'])
       return {}
     })
     sso.on(DeleteInlinePolicyFromPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => {
       this.policies.delete(input.PermissionSetArn)
+      this.notLatest.set(input.PermissionSetArn, ['111122223333', '444455556666'])
       return {}
     })
-    sso.on(ProvisionPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => ({
-      PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: `req-${input.PermissionSetArn.slice(-4)}`, PermissionSetArn: input.PermissionSetArn},
-    }))
+    sso.on(ProvisionPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => {
+      this.polls.delete(`req-${input.PermissionSetArn.slice(-4)}`)
+      return {PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: `req-${input.PermissionSetArn.slice(-4)}`, PermissionSetArn: input.PermissionSetArn}}
+    })
     sso.on(DescribePermissionSetProvisioningStatusCommand).callsFake((input: {ProvisionPermissionSetRequestId: string}) => {
       const n = (this.polls.get(input.ProvisionPermissionSetRequestId) ?? 0) + 1
       this.polls.set(input.ProvisionPermissionSetRequestId, n)
       const Status = this.statuses[Math.min(n, this.statuses.length - 1)]
+      if (Status === 'SUCCEEDED') this.notLatest.delete([...this.names.keys()].find((a) => a.endsWith(input.ProvisionPermissionSetRequestId.slice(4)))!)
       return {PermissionSetProvisioningStatus: {Status, RequestId: input.ProvisionPermissionSetRequestId, ...(Status === 'FAILED' ? {FailureReason: this.failureReason} : {})}}
     })
-    sso.on(ListAccountsForProvisionedPermissionSetCommand).resolves({AccountIds: ['111122223333', '444455556666']})
+    sso.on(ListAccountsForProvisionedPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => ({AccountIds: this.notLatest.get(input.PermissionSetArn) ?? []}))
   }
 }
 
@@ -230,6 +236,25 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     })
   })
 
+  it('re-provisions on the next run when the policy is right but an earlier provisioning failed', async () => {
+    idc.statuses = ['IN_PROGRESS', 'FAILED']
+    await applyGuardrails(await planGuardrails(config, {}, testDeps()), testDeps())
+    idc.statuses = ['IN_PROGRESS', 'SUCCEEDED']
+    sso.resetHistory()
+    const plan = await planGuardrails(config, {}, testDeps())
+    expect(plan.permissionSets.map((p) => [p.state, p.change, p.pendingAccounts])).to.deep.equal([
+      ['current', 'provision', ['111122223333', '444455556666']],
+      ['current', 'provision', ['111122223333', '444455556666']],
+    ])
+    expect(describePlan(plan).join('\n')).to.include('Developer: guardrail current (pinned to SSMX-RunAs-Developer); re-provision: 2 account(s) do not have the latest version (111122223333, 444455556666)')
+    const result = await applyGuardrails(plan, testDeps())
+    expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
+    expect(calls(ProvisionPermissionSetCommand)).to.have.length(2)
+    expect(result.permissionSets.map((p) => p.provisioning?.status)).to.deep.equal(['SUCCEEDED', 'SUCCEEDED'])
+    sso.resetHistory()
+    expect(planHasChanges(await planGuardrails(config, {}, testDeps()))).to.equal(false)
+  })
+
   it('stops waiting at the deadline with bounded waits, and retries a ConflictException', async () => {
     idc.statuses = ['IN_PROGRESS']
     sso.on(ProvisionPermissionSetCommand)
@@ -321,6 +346,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const withExtra = configSchema.parse({...config, permissionSets: {...config.permissionSets, Auditor: {runAsUser: 'audit'}}})
     await applyGuardrails(await planGuardrails(config, {}, testDeps()), testDeps())
     idc.policies.set(OPS, JSON.stringify({Version: '2012-10-17', Statement: guardrailStatements({permissionSet: 'Ops+Admin', document: 'SSMX-RunAs-Old', allowDocuments: []})}))
+    idc.notLatest.set(OPS, ['444455556666'])
     idc.attributes = [{Key: 'SSMSessionRunAs', Value: {Source: ['${path:userName}']}}]
     sso.resetHistory()
     const status = await guardrailStatus(withExtra, testDeps())
@@ -329,12 +355,15 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       runAsAttributeInTheWay: true,
       runAsAttributeSources: ['${path:userName}'],
       permissionSets: [
-        {permissionSet: 'Auditor', document: 'SSMX-RunAs-Auditor', state: 'not-found', current: false},
-        {permissionSet: 'Developer', document: 'SSMX-RunAs-Developer', state: 'current', current: true},
-        {permissionSet: 'Ops+Admin', document: 'SSMX-RunAs-Ops_Admin', state: 'outdated', current: false},
+        {permissionSet: 'Auditor', document: 'SSMX-RunAs-Auditor', state: 'not-found', current: false, notProvisionedAccounts: []},
+        {permissionSet: 'Developer', document: 'SSMX-RunAs-Developer', state: 'current', current: true, notProvisionedAccounts: []},
+        {permissionSet: 'Ops+Admin', document: 'SSMX-RunAs-Ops_Admin', state: 'outdated', current: false, notProvisionedAccounts: ['444455556666']},
       ],
     })
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
     expect(calls(ProvisionPermissionSetCommand)).to.have.length(0)
+    const lines = formatGuardrailStatus(status)
+    expect(lines.join('\n')).to.include('present but outdated (run ssmx admin guardrails); not provisioned to 444455556666')
+    expect(lines.at(-1)).to.include('SSMSessionRunAs attribute mapped')
   })
 })
