@@ -70,16 +70,13 @@ export interface GuardrailPlan {
 export const planHasChanges = (plan: GuardrailPlan): boolean =>
   plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
 
-/** The configured permission sets with their documents, checked against the configuration's naming rules. */
-const configuredSets = (config: SsmxConfig) => documentPlan(config)
-
 /**
  * Reads everything and decides what to write, without changing anything: the instance, every
  * configured permission set (unknown names are an error), the ABAC attribute, and per permission set
  * its inline policy merged with (or, with `remove`, cleared of) the ssmx statements.
  */
 export async function planGuardrails(config: SsmxConfig, options: GuardrailOptions, deps: IdcDeps): Promise<GuardrailPlan> {
-  const sets = configuredSets(config)
+  const sets = documentPlan(config)
   const instanceArn = await findInstance(deps, options.instanceArn)
   const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
   requirePermissionSets(sets.map((s) => s.permissionSet), byName)
@@ -244,7 +241,7 @@ export interface GuardrailStatus {
 
 /** Per configured permission set: is the guardrail present and current; is the ABAC attribute in the way. Read-only. */
 export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string} = {}): Promise<GuardrailStatus> {
-  const sets = configuredSets(config)
+  const sets = documentPlan(config)
   const instanceArn = await findInstance(deps, options.instanceArn)
   const [byName, abac] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
   const partition = partitionOf(instanceArn)
