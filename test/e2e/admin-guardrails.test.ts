@@ -82,6 +82,20 @@ describe('ssmx admin guardrails (built CLI against a fake AWS)', () => {
     expect(fake.calls('sso', 'ProvisionPermissionSet')).to.have.length(1)
   })
 
+  it('exits 12 when provisioning fails, naming the accounts and the reason (text and --json)', async () => {
+    fake
+      .on('sso', 'DescribePermissionSetProvisioningStatus', () => ({PermissionSetProvisioningStatus: {Status: 'FAILED', RequestId: 'req-1', FailureReason: 'Role could not be updated'}}))
+      .on('sso', 'ListAccountsForProvisionedPermissionSet', (i) => ({AccountIds: i.ProvisioningStatus === 'LATEST_PERMISSION_SET_NOT_PROVISIONED' ? ['444455556666'] : []}))
+    const json = await box.run(['admin', 'guardrails', '--yes', '--json'], {env})
+    expect(json.code, json.stderr).to.equal(12)
+    expect(JSON.parse(json.stdout).permissionSets[0].provisioning).to.deep.equal({status: 'FAILED', requestId: 'req-1', failureReason: 'Role could not be updated', failedAccounts: ['444455556666']})
+    const text = await box.run(['admin', 'guardrails', '--yes'], {env})
+    expect(text.code).to.equal(12)
+    expect(text.stdout).to.include('re-provision: 1 account(s) do not have the latest version (444455556666)')
+    expect(text.stdout).to.include('Developer: unchanged; provisioning FAILED in 444455556666: Role could not be updated')
+    expect(text.stderr).to.include('Provisioning did not succeed for Developer')
+  })
+
   it('asks in a terminal and applies after "y"', async () => {
     const term = ptySpawn(process.execPath, [BIN, 'admin', 'guardrails'], {cols: 120, rows: 40, cwd: box.home, env: {...box.env, ...env}})
     let output = ''
