@@ -45,7 +45,8 @@ function namer(config: SsmxConfig) {
 
 const lzaParameters = (parameters: Parameter[]) => parameters.map((p) => ({name: p.ParameterKey, value: p.ParameterValue}))
 
-function yamlFile(header: string, value: unknown): string {
+/** A YAML file with a comment header (each header line starts with a space), as LZA configuration snippets are written. */
+export function yamlFile(header: string, value: unknown): string {
   const doc = new Document(value, {aliasDuplicateObjects: false, version: '1.1'})
   doc.commentBefore = header
   return doc.toString({lineWidth: 0})

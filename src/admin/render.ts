@@ -4,6 +4,7 @@ import {dirname, resolve} from 'node:path'
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError, errorMessage} from '../errors.js'
 import {buildArtifacts} from './artifacts.js'
+import {LZA_OVERWRITE_NOTE, LZA_POLICY_DIR, renderLzaGuardrails} from './guardrails/lza.js'
 import {fileName, lzaScpPath, lzaTemplatePath, renderLza} from './lza.js'
 import {LOGICAL_IDS, SERVICE_TIMEOUT_SECONDS} from './template.js'
 
@@ -39,6 +40,11 @@ export function renderAdmin(config: SsmxConfig, version: string, options: {lza?:
     if (lza.organization && lza.scp) {
       files.push({path: 'lza/organization-config.yaml', content: lza.organization, description: 'LZA serviceControlPolicies entry'})
       files.push({path: `lza/${lzaScpPath(config)}`, content: `${lza.scp}\n`, description: 'SCP with LZA variables'})
+    }
+    const guardrails = renderLzaGuardrails(config)
+    if (guardrails.files.length > 0) {
+      files.push({path: 'lza/iam-config.yaml', content: guardrails.iamConfigYaml, description: 'LZA identityCenterPermissionSets entries (ssmx admin guardrails)'})
+      for (const f of guardrails.files) files.push({path: `lza/${f.path}`, content: f.content, description: 'guardrail inline policy for a permission set'})
     }
   }
   files.push({path: 'README.md', content: readme(config, version, artifacts.templateVersion, files, Boolean(options.lza)), description: 'where each file goes'})
@@ -120,6 +126,18 @@ function readme(config: SsmxConfig, version: string, templateVersion: string, fi
       )
     } else {
       lines.push('3. Commit and let the pipeline run. Do not also run `ssmx admin enforce`: use one path per organization.')
+    }
+    if (files.some((f) => f.path === 'lza/iam-config.yaml')) {
+      lines.push(
+        '',
+        '## Guardrails for permission sets that LZA manages',
+        LZA_OVERWRITE_NOTE,
+        '',
+        `1. Copy \`lza/${LZA_POLICY_DIR}/\` to \`${LZA_POLICY_DIR}/\` in the LZA configuration repository.`,
+        '2. Merge `policies.inlinePolicy` of each entry in `lza/iam-config.yaml` into the matching entry of `iam-config.yaml` under',
+        '   `identityCenter.identityCenterPermissionSets`, keeping its other keys. An entry that already has an inline policy:',
+        '   copy the `SsmxGuardrail…` statements into that file instead.',
+      )
     }
   } else {
     lines.push('Run `ssmx admin render --lza --out DIR` for the LZA configuration entries.')

@@ -15,7 +15,7 @@ export function lzaSchemaDir(): string {
   throw new Error(`shared/lza-schemas not found above ${ROOT}`)
 }
 
-type SchemaFile = 'customizations-config' | 'organization-config'
+type SchemaFile = 'customizations-config' | 'organization-config' | 'iam-config'
 const compiled = new Map<SchemaFile, ReturnType<Ajv['compile']>>()
 
 export function lzaValidator(file: SchemaFile) {

@@ -35,6 +35,9 @@ describe('admin render (files)', () => {
       'lza/cloudformation/ssmx-runas.yaml',
       'lza/organization-config.yaml',
       'lza/service-control-policies/ssmx-protect-session-documents.json',
+      'lza/iam-config.yaml',
+      'lza/iam-policies/ssmx-guardrail-Developer.json',
+      'lza/iam-policies/ssmx-guardrail-Ops_Admin.json',
       'README.md',
     ])
     const file = (p: string) => r.files.find((f) => f.path === p)!.content
@@ -98,7 +101,7 @@ describe('admin render (files)', () => {
 
   it('leaves the SCP out when admin.scp.enabled is false', () => {
     const r = renderAdmin(parseConfig({...LZA_CONFIG, admin: {...LZA_CONFIG.admin, scp: {enabled: false}}}), '1.0.0', {lza: true})
-    expect(r.files.map((f) => f.path)).to.deep.equal(['ssmx-runas.template.yaml', 'lza/customizations-config.yaml', 'lza/cloudformation/ssmx-runas.yaml', 'README.md'])
+    expect(r.files.map((f) => f.path).filter((p) => !p.startsWith('lza/iam-'))).to.deep.equal(['ssmx-runas.template.yaml', 'lza/customizations-config.yaml', 'lza/cloudformation/ssmx-runas.yaml', 'README.md'])
     expect(r.scpName).to.equal(undefined)
   })
 
@@ -109,7 +112,7 @@ describe('admin render (files)', () => {
       const written = writeRendered(join(dir, 'out'), r.files)
       expect(written.map((p) => relative(join(dir, 'out'), p))).to.deep.equal(r.files.map((f) => f.path))
       for (const f of r.files) expect(readFileSync(join(dir, 'out', f.path), 'utf8')).to.equal(f.content)
-      expect(readdirSync(join(dir, 'out', 'lza')).sort()).to.deep.equal(['cloudformation', 'customizations-config.yaml', 'organization-config.yaml', 'service-control-policies'])
+      expect(readdirSync(join(dir, 'out', 'lza')).sort()).to.deep.equal(['cloudformation', 'customizations-config.yaml', 'iam-config.yaml', 'iam-policies', 'organization-config.yaml', 'service-control-policies'])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

@@ -51,14 +51,18 @@ describe('ssmx admin render (built CLI)', () => {
       'README.md',
       'lza/cloudformation/ssmx-runas.yaml',
       'lza/customizations-config.yaml',
+      'lza/iam-config.yaml',
+      'lza/iam-policies/ssmx-guardrail-Developer.json',
+      'lza/iam-policies/ssmx-guardrail-Ops_Admin.json',
       'lza/organization-config.yaml',
       'lza/service-control-policies/ssmx-protect-session-documents.json',
       'ssmx-protect-session-documents.scp.json',
       'ssmx-runas.template.yaml',
     ])
     expect(tree(join(box.home, 'out2'))).to.deep.equal(a)
-    expect(first.stdout).to.include('Wrote 7 files:').and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
+    expect(first.stdout).to.include('Wrote 10 files:').and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
     expect(lzaValidator('customizations-config')(parse(a['lza/customizations-config.yaml']!))).to.deep.equal([])
+    expect(first.stderr).to.include('LZA owns the inline policy of every permission set it manages')
     expect(zipFileOf(a['ssmx-runas.template.yaml']!)).to.equal(readFileSync(join(ROOT, 'dist', 'src', 'admin', 'handler', 'index.cjs'), 'utf8'))
   })
 

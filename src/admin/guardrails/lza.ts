@@ -1,7 +1,6 @@
-import {stringify} from 'yaml'
-
 import type {SsmxConfig} from '../../config/schema.js'
 import {conventionalDocumentName, documentPlan} from '../../documents/naming.js'
+import {yamlFile} from '../lza.js'
 import {guardrailStatements, prettyPolicy, serializePolicy} from './policy.js'
 
 /** Where the inline-policy files go, relative to the LZA configuration repository. */
@@ -47,10 +46,9 @@ export function renderLzaGuardrails(config: SsmxConfig, options: {partition?: st
     'LZA has one inline policy per permission set: if an entry already has policies.inlinePolicy, copy the ssmx statements (Sid SsmxGuardrail…) into that file instead of pointing at the ssmx file.',
     'Merge policies.inlinePolicy into your existing identityCenterPermissionSets entries; keep their other keys (awsManaged, customerManaged, sessionDuration, …).',
   ]
-  const header = [
-    '# ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.',
-    ...notes.map((n) => `# ${n}`),
-  ].join('\n')
-  const iamConfigYaml = `${header}\n${stringify({identityCenter: {identityCenterPermissionSets: entries}})}`
+  const iamConfigYaml = yamlFile(
+    [' ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.', ...notes.map((n) => ` ${n}`)].join('\n'),
+    {identityCenter: {identityCenterPermissionSets: entries}},
+  )
   return {files, entries, iamConfigYaml, notes}
 }

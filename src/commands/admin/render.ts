@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {LZA_OVERWRITE_NOTE} from '../../admin/guardrails/lza.js'
 import {type RenderSummary, renderAdmin, summarize, writeRendered} from '../../admin/render.js'
 import {MAX_SCP_CHARACTERS} from '../../admin/scp.js'
 import {BaseCommand} from '../../base-command.js'
@@ -8,7 +9,7 @@ export default class AdminRender extends BaseCommand<typeof AdminRender> {
   static override summary = 'Write the StackSet template and the SCP (and with --lza, Landing Zone Accelerator entries) for review or for LZA.'
   static override description = `Renders, from the ssmx configuration and without calling AWS, what "ssmx admin enforce" deploys: the StackSet template (a Lambda-backed custom resource that sets Session Manager RunAs in SSM-SessionManagerRunShell and keeps one session document per permission set) and the service control policy that protects those documents.
 
-With --lza it also writes the customizations-config.yaml cloudFormationStackSets entry, the organization-config.yaml serviceControlPolicies entry and the SCP in LZA's \${PARTITION}/\${ACCELERATOR_PREFIX} form, laid out like an LZA configuration repository, with a README saying where each file goes. LZA deploys stack sets self-managed (new accounts are covered on the next pipeline run); "admin enforce" deploys them service-managed (new accounts are covered at once).
+With --lza it also writes the customizations-config.yaml cloudFormationStackSets entry, the organization-config.yaml serviceControlPolicies entry, the iam-config.yaml identityCenterPermissionSets entries with one guardrail inline policy per permission set (see ssmx admin guardrails) and the SCP in LZA's \${PARTITION}/\${ACCELERATOR_PREFIX} form, laid out like an LZA configuration repository, with a README saying where each file goes. LZA deploys stack sets self-managed (new accounts are covered on the next pipeline run); "admin enforce" deploys them service-managed (new accounts are covered at once).
 
 Without --out it prints a summary of what it would write. The same configuration and ssmx version always give the same bytes.`
   static override examples = [
@@ -33,6 +34,7 @@ Without --out it prints a summary of what it would write. The same configuration
       for (const line of describe(output, written)) this.log(line)
       if (!out) this.note('Nothing written: pass --out DIR to write these files.')
     }
+    if (this.flags.lza && output.files.some((f) => f.path === 'lza/iam-config.yaml')) this.note(`Note: ${LZA_OVERWRITE_NOTE}`)
     return output
   }
 }

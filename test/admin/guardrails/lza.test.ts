@@ -1,24 +1,11 @@
-import {Ajv} from 'ajv'
 import {expect} from 'chai'
-import {existsSync, readFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
 import {parse} from 'yaml'
 
 import {LZA_OVERWRITE_NOTE, renderLzaGuardrails} from '../../../src/admin/guardrails/lza.js'
 import {guardrailStatements} from '../../../src/admin/guardrails/policy.js'
 import {configSchema} from '../../../src/config/schema.js'
+import {lzaValidator} from '../lza-schemas.js'
 
-import {ROOT} from '../../support/cli.js'
-
-/** shared/ sits beside the repository (main clone or CI) or beside the worktrees' parent. */
-function findSchema(file: string): string {
-  for (let dir = ROOT; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'shared', 'lza-schemas', file)
-    if (existsSync(candidate)) return candidate
-    if (dirname(dir) === dir) throw new Error(`shared/lza-schemas/${file} not found above ${ROOT}`)
-  }
-}
-const schemaPath = findSchema('iam-config.json')
 
 const config = configSchema.parse({permissionSets: {Developer: {runAsUser: 'dev'}, 'Ops+Admin@eu': {runAsUser: 'ops'}}})
 
@@ -35,21 +22,21 @@ describe('LZA rendering of the guardrails', () => {
   })
 
   it('renders identityCenterPermissionSets entries that LZA\'s own iam-config schema accepts', () => {
-    const schema = JSON.parse(readFileSync(schemaPath, 'utf8'))
-    const validate = new Ajv({strict: false, allErrors: true}).compile(schema)
+    const validate = lzaValidator('iam-config')
     const yaml = parse(out.iamConfigYaml)
     expect(yaml.identityCenter.identityCenterPermissionSets).to.deep.equal(out.entries)
     // the fragment merges into an existing identityCenter block, which carries its own name
     const document = {homeRegion: 'eu-west-1', identityCenter: {name: 'identity-center', ...yaml.identityCenter}}
-    expect(validate(document), JSON.stringify(validate.errors)).to.equal(true)
+    expect(validate(document)).to.deep.equal([])
     expect(out.entries[1]).to.deep.equal({name: 'Ops+Admin@eu', policies: {inlinePolicy: 'iam-policies/ssmx-guardrail-Ops_Admin_eu.json'}})
     // and the schema does catch a wrong key
-    expect(validate({identityCenter: {name: 'x', identityCenterPermissionSets: [{name: 'D', policies: {inline: 'x'}}]}})).to.equal(false)
+    expect(validate({identityCenter: {name: 'x', identityCenterPermissionSets: [{name: 'D', policies: {inline: 'x'}}]}})).to.have.length(1)
   })
 
   it('says that LZA overwrites an inline policy ssmx wrote', () => {
     expect(out.notes[0]).to.equal(LZA_OVERWRITE_NOTE)
     expect(LZA_OVERWRITE_NOTE).to.include('overwrites')
     expect(out.iamConfigYaml).to.include('# LZA owns the inline policy')
+    expect(out.iamConfigYaml.split('\n').filter((l) => l.startsWith('#')).length).to.equal(4)
   })
 })
