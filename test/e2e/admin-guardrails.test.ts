@@ -60,7 +60,7 @@ describe('ssmx admin guardrails (built CLI against a fake AWS)', () => {
   it('refuses to apply without a terminal and names --yes', async () => {
     const r = await box.run(['admin', 'guardrails'], {env})
     expect(r.code).to.equal(2)
-    expect(r.stderr).to.include('not a terminal').and.include('--yes')
+    expect(r.stderr).to.include('no terminal').and.include('--yes')
     expect(fake.calls('sso', 'PutInlinePolicyToPermissionSet')).to.have.length(0)
   })
 

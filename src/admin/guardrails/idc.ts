@@ -27,6 +27,7 @@ import {
 import type {AwsContext, Sendable} from '../../aws/clients.js'
 import {mapAwsError} from '../../aws/errors.js'
 import {SsmxError, awsErrorName} from '../../errors.js'
+import {mapLimit, pages, realSleep} from '../deps.js'
 
 /** The IAM Identity Center ABAC attribute that Session Manager reads as the RunAs user, over every document. */
 export const RUN_AS_ATTRIBUTE = 'SSMSessionRunAs'
@@ -57,29 +58,12 @@ async function call<T>(deps: IdcDeps, command: unknown, operation: string): Prom
   }
 }
 
-/** Runs `fn` over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
-  return results
-}
-
 /** The IAM Identity Center instance: the one there is, or `instanceArn` (checked to exist). */
 export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise<string> {
   const arns: string[] = []
-  let NextToken: string | undefined
-  do {
-    const out = await call<ListInstancesCommandOutput>(deps, new ListInstancesCommand({NextToken}), 'ListInstances')
+  for await (const out of pages<ListInstancesCommandOutput>((page) => call(deps, new ListInstancesCommand(page), 'ListInstances'))) {
     for (const i of out.Instances ?? []) if (i.InstanceArn) arns.push(i.InstanceArn)
-    NextToken = out.NextToken
-  } while (NextToken)
+  }
   if (instanceArn) {
     if (!arns.includes(instanceArn)) {
       throw new SsmxError('usage', `The IAM Identity Center instance ${instanceArn} is not visible with this profile and region.`, [
@@ -102,12 +86,9 @@ export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise
 /** Every permission set of the instance by name (ListPermissionSets paged, DescribePermissionSet with bounded concurrency). */
 export async function permissionSetsByName(deps: IdcDeps, instanceArn: string): Promise<Map<string, string>> {
   const arns: string[] = []
-  let NextToken: string | undefined
-  do {
-    const out = await call<ListPermissionSetsCommandOutput>(deps, new ListPermissionSetsCommand({InstanceArn: instanceArn, MaxResults: 100, NextToken}), 'ListPermissionSets')
+  for await (const out of pages<ListPermissionSetsCommandOutput>((page) => call(deps, new ListPermissionSetsCommand({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'))) {
     arns.push(...(out.PermissionSets ?? []))
-    NextToken = out.NextToken
-  } while (NextToken)
+  }
   const described = await mapLimit(arns, deps.concurrency ?? 5, (arn) =>
     call<DescribePermissionSetCommandOutput>(deps, new DescribePermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
   )
@@ -227,21 +208,15 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
 /** Accounts where the permission set's latest version is not provisioned. */
 export async function accountsNotOnLatest(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string[]> {
   const accounts: string[] = []
-  let NextToken: string | undefined
-  do {
-    const out = await call<ListAccountsForProvisionedPermissionSetCommandOutput>(deps, new ListAccountsForProvisionedPermissionSetCommand({
-      InstanceArn: instanceArn,
-      PermissionSetArn: permissionSetArn,
-      ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
-      NextToken,
-    }), 'ListAccountsForProvisionedPermissionSet')
-    accounts.push(...(out.AccountIds ?? []))
-    NextToken = out.NextToken
-  } while (NextToken)
+  const list = (page: {NextToken?: string}) => call(deps, new ListAccountsForProvisionedPermissionSetCommand({
+    InstanceArn: instanceArn,
+    PermissionSetArn: permissionSetArn,
+    ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+    ...page,
+  }), 'ListAccountsForProvisionedPermissionSet')
+  for await (const out of pages<ListAccountsForProvisionedPermissionSetCommandOutput>(list)) accounts.push(...(out.AccountIds ?? []))
   return accounts
 }
-
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The real dependencies: the sso-admin client from the AwsContext, the wall clock. */
 export function idcDeps(ctx: AwsContext, progress: (line: string) => void): IdcDeps {

@@ -1,7 +1,9 @@
 import {createTwoFilesPatch} from 'diff'
 
 import type {SsmxConfig} from '../../config/schema.js'
+import {errorMessage} from '../../errors.js'
 import {documentPlan} from '../../documents/naming.js'
+import {mapLimit} from '../deps.js'
 import {
   type IdcDeps,
   type ProvisioningResult,
@@ -11,7 +13,6 @@ import {
   checkRunAsAttribute,
   findInstance,
   getInlinePolicy,
-  mapLimit,
   permissionSetsByName,
   provisionAndWait,
   putInlinePolicy,
@@ -270,4 +271,45 @@ export function formatGuardrailStatus(status: GuardrailStatus): string[] {
       ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
       : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,
   ]
+}
+
+/** The guardrail part of `ssmx admin status`: checked, or why not (another region, another account, no access). */
+export type GuardrailCheck = ({checked: true} & GuardrailStatus) | {checked: false; reason: string}
+
+/**
+ * guardrailStatus for `ssmx admin status`, which may run where IAM Identity Center is not reachable:
+ * never throws; undefined when the configuration names no permission sets.
+ */
+export async function checkGuardrails(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string} = {}): Promise<GuardrailCheck | undefined> {
+  if (Object.keys(config.permissionSets).length === 0) return undefined
+  try {
+    return {checked: true, ...(await guardrailStatus(config, deps, options))}
+  } catch (error) {
+    return {checked: false, reason: errorMessage(error)}
+  }
+}
+
+/**
+ * What is out of compliance: the SSMSessionRunAs attribute always (it overrides every document); once the
+ * guardrail is in use (any permission set has it), every configured permission set without a current,
+ * fully provisioned guardrail. Guardrails nobody applied are optional and not a problem.
+ */
+export function guardrailProblems(check: GuardrailCheck | undefined): string[] {
+  if (!check?.checked) return []
+  const problems: string[] = []
+  if (check.runAsAttributeInTheWay) problems.push(`the IAM Identity Center attribute ${RUN_AS_ATTRIBUTE} overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)`)
+  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) return problems
+  for (const p of check.permissionSets) {
+    if (p.state === 'not-found') problems.push(`permission set ${p.permissionSet} is not in IAM Identity Center`)
+    else if (!p.current) problems.push(`the guardrail of ${p.permissionSet} is ${p.state} (ssmx admin guardrails)`)
+    else if (p.notProvisionedAccounts.length > 0) problems.push(`${p.permissionSet} is not provisioned with its guardrail to ${p.notProvisionedAccounts.join(', ')} (ssmx admin guardrails)`)
+  }
+  return problems
+}
+
+export function formatGuardrailCheck(check: GuardrailCheck): string[] {
+  if (!check.checked) return [`guardrails: not checked (${check.reason})`]
+  const lines = formatGuardrailStatus(check)
+  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
+  return lines
 }

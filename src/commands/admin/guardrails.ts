@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {idcDeps} from '../../admin/guardrails/idc.js'
-import {confirmInTerminal} from '../../admin/guardrails/prompt.js'
 import {type GuardrailResult, applyGuardrails, describePlan, describeResult, planGuardrails, planHasChanges, provisioningFailed, resultOf} from '../../admin/guardrails/service.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, SsmxError} from '../../errors.js'
+import {confirmChange} from '../../ui/confirm.js'
 
 export default class AdminGuardrails extends BaseCommand<typeof AdminGuardrails> {
   static override summary = 'Pin each permission set to its own RunAs document in IAM Identity Center.'
@@ -40,7 +40,8 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
     if (this.flags['dry-run'] || !planHasChanges(plan)) return resultOf(plan, Boolean(this.flags['dry-run']))
     if (!this.flags.yes) {
       if (this.jsonEnabled()) throw new SsmxError('usage', 'With --json, pass --yes to apply (or --dry-run).')
-      await confirmInTerminal('Write these changes and re-provision the permission sets?', '--yes')
+      const ok = await confirmChange('Write these changes and re-provision the permission sets?', {flag: '--yes', action: 'change the permission sets'})
+      if (!ok) throw new SsmxError('cancelled', 'Cancelled; nothing was changed.')
     }
     const result = await applyGuardrails(plan, deps)
     if (!this.jsonEnabled()) for (const line of ['', ...describeResult(result)]) this.log(line)

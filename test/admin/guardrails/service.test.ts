@@ -18,7 +18,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
-import {applyGuardrails, describePlan, formatGuardrailStatus, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
+import {applyGuardrails, checkGuardrails, describePlan, formatGuardrailCheck, formatGuardrailStatus, guardrailProblems, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
 import {configSchema} from '../../../src/config/schema.js'
 import {SsmxError} from '../../../src/errors.js'
 
@@ -104,22 +104,21 @@ class FakeIdc {
   }
 }
 
+/** Deps with a fake clock that only moves when the service sleeps. */
 function testDeps(): IdcDeps & {waits: number[]; lines: string[]} {
-  let clock = 0
-  const waits: number[] = []
+  const clock = {at: 0, waits: [] as number[]}
   const lines: string[] = []
-  return {
+  const deps: IdcDeps = {
     sso: new SSOAdminClient({region: 'eu-west-1', credentials: {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}}),
     profile: 'org-admin',
     progress: (l) => lines.push(l),
     sleep: async (ms) => {
-      waits.push(ms)
-      clock += ms
+      clock.waits.push(ms)
+      clock.at += ms
     },
-    now: () => clock,
-    waits,
-    lines,
+    now: () => clock.at,
   }
+  return Object.assign(deps, {waits: clock.waits, lines})
 }
 
 const calls = (command: unknown) => sso.commandCalls(command as never).map((c) => c.args[0].input as Record<string, unknown>)
@@ -136,9 +135,9 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const deps = testDeps()
     const plan = await planGuardrails(config, {}, deps)
 
-    expect(calls(ListInstancesCommand)).to.deep.equal([{NextToken: undefined}])
+    expect(calls(ListInstancesCommand)).to.deep.equal([{}])
     expect(calls(ListPermissionSetsCommand)).to.deep.equal([
-      {InstanceArn: INSTANCE, MaxResults: 100, NextToken: undefined},
+      {InstanceArn: INSTANCE, MaxResults: 100},
       {InstanceArn: INSTANCE, MaxResults: 100, NextToken: '100'},
       {InstanceArn: INSTANCE, MaxResults: 100, NextToken: '200'},
     ])
@@ -225,8 +224,8 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     idc.failureReason = 'Role AWSReservedSSO_Developer could not be updated: a permissions boundary is missing'
     const result = await applyGuardrails(await planGuardrails(config, {}, testDeps()), testDeps())
     expect(calls(ListAccountsForProvisionedPermissionSetCommand)).to.have.deep.members([
-      {InstanceArn: INSTANCE, PermissionSetArn: DEV, ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED', NextToken: undefined},
-      {InstanceArn: INSTANCE, PermissionSetArn: OPS, ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED', NextToken: undefined},
+      {InstanceArn: INSTANCE, PermissionSetArn: DEV, ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED'},
+      {InstanceArn: INSTANCE, PermissionSetArn: OPS, ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED'},
     ])
     expect(result.permissionSets[0].provisioning).to.deep.equal({
       status: 'FAILED',
@@ -316,7 +315,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const error = (await planGuardrails(config, {}, testDeps()).catch((e: unknown) => e)) as SsmxError
     expect(error.code).to.equal('usage')
     expect(error.suggestions).to.deep.equal([`--instance-arn ${INSTANCE}`, `--instance-arn ${other}`])
-    expect(calls(ListInstancesCommand)).to.deep.equal([{NextToken: undefined}, {NextToken: 'p2'}])
+    expect(calls(ListInstancesCommand)).to.deep.equal([{}, {NextToken: 'p2'}])
     sso.on(ListInstancesCommand).resolves({Instances: [{InstanceArn: INSTANCE}, {InstanceArn: other}]})
     const plan = await planGuardrails(config, {instanceArn: INSTANCE}, testDeps())
     expect(plan.instanceArn).to.equal(INSTANCE)
@@ -365,5 +364,38 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const lines = formatGuardrailStatus(status)
     expect(lines.join('\n')).to.include('present but outdated (run ssmx admin guardrails); not provisioned to 444455556666')
     expect(lines.at(-1)).to.include('SSMSessionRunAs attribute mapped')
+  })
+
+  describe('in ssmx admin status', () => {
+    it('guardrails nobody applied are optional; the ABAC attribute is always a problem', async () => {
+      const none = await checkGuardrails(config, testDeps())
+      expect(none).to.deep.include({checked: true, runAsAttributeInTheWay: false})
+      expect(guardrailProblems(none)).to.deep.equal([])
+      expect(formatGuardrailCheck(none!)[1]).to.equal('  not applied (optional defense in depth: ssmx admin guardrails)')
+      idc.attributes = [{Key: 'SSMSessionRunAs', Value: {Source: ['${path:userName}']}}]
+      expect(guardrailProblems(await checkGuardrails(config, testDeps()))).to.deep.equal([
+        'the IAM Identity Center attribute SSMSessionRunAs overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)',
+      ])
+    })
+
+    it('once in use, every permission set without a current, provisioned guardrail is a problem', async () => {
+      await applyGuardrails(await planGuardrails(configSchema.parse({...config, permissionSets: {Developer: {runAsUser: 'dev'}}}), {}, testDeps()), testDeps())
+      idc.notLatest.set(DEV, ['444455556666'])
+      const withAuditor = configSchema.parse({...config, permissionSets: {...config.permissionSets, Auditor: {runAsUser: 'audit'}}})
+      expect(guardrailProblems(await checkGuardrails(withAuditor, testDeps()))).to.deep.equal([
+        'permission set Auditor is not in IAM Identity Center',
+        'Developer is not provisioned with its guardrail to 444455556666 (ssmx admin guardrails)',
+        'the guardrail of Ops+Admin is missing (ssmx admin guardrails)',
+      ])
+    })
+
+    it('reports why it could not check instead of failing, and is skipped without permission sets', async () => {
+      sso.on(ListInstancesCommand).rejects(Object.assign(new Error('no'), {name: 'AccessDeniedException'}))
+      const check = await checkGuardrails(config, testDeps())
+      expect(check).to.deep.equal({checked: false, reason: 'Access denied: SSO Admin ListInstances.'})
+      expect(guardrailProblems(check)).to.deep.equal([])
+      expect(formatGuardrailCheck(check!)).to.deep.equal(['guardrails: not checked (Access denied: SSO Admin ListInstances.)'])
+      expect(await checkGuardrails(configSchema.parse({}), testDeps())).to.equal(undefined)
+    })
   })
 })
