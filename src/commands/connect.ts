@@ -3,20 +3,22 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {runSession} from '../session/connect.js'
+import {pickTarget, terminalChooser} from '../ui/chooser.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
   static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
   static override description = `Like "aws ssm start-session", but picks the session document of the IAM Identity Center permission set you signed in with, so the shell runs as that permission set's RunAs user. The session is handed to AWS's session-manager-plugin exactly as the AWS CLI does (the token travels in the environment, never on the command line).
 
-The target is an instance id (i-…, mi-…), a Name tag, a private IP, a private DNS name, or tag:Key=Value.`
+The target is an instance id (i-…, mi-…), a Name tag, a private IP, a private DNS name, or tag:Key=Value. With no target, or a target that matches several running instances, a picker opens in the terminal (type to filter, arrows, Enter; Esc cancels with exit code 130). Without a terminal ssmx never prompts: pass a target.`
   static override examples = [
+    '<%= config.bin %> connect',
     '<%= config.bin %> connect i-0123456789abcdef0',
     '<%= config.bin %> connect web-1 --profile dev',
     '<%= config.bin %> connect tag:Role=bastion --reason "JIRA-123"',
     '<%= config.bin %> connect i-0123456789abcdef0 --dry-run',
   ]
   static override args = {
-    target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value', required: true}),
+    target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value (none: pick one)'}),
   }
   static override flags = {
     document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
@@ -26,10 +28,13 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
 
   async run(): Promise<void> {
     const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
-    const session = () => runSession(
-      {target: this.args.target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run']},
-      {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l)},
-    )
+    const session = async () => {
+      const target = this.args.target ?? (await pickTarget(ctx))
+      return runSession(
+        {target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run']},
+        {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
+      )
+    }
     const code = await withLoginOffer(session, terminalLoginOffer(ctx, (l) => this.note(l)))
     if (code !== 0) this.exit(code)
   }

@@ -21,6 +21,10 @@ export interface SessionRequest {
   parameters?: Record<string, string[]>
   reason?: string
   dryRun?: boolean
+  /** 'on-failure' (default): TerminateSession when the plugin fails; 'always': also after a clean end (port forwarding) */
+  terminate?: 'on-failure' | 'always'
+  /** 'ignore' (default): Ctrl-C goes to the remote shell; 'stop': Ctrl-C ends the plugin (port forwarding) */
+  interrupt?: 'ignore' | 'stop'
 }
 
 export interface SessionDeps {
@@ -35,6 +39,8 @@ export interface SessionDeps {
   plugin?: () => Promise<PluginInfo>
   /** 'pipe' for ssh-proxy tests; default inherit */
   stdio?: 'inherit' | 'pipe'
+  /** called once the session is started, before the plugin runs */
+  onStarted?: (plan: SessionPlan, sessionId: string) => void
 }
 
 export interface SessionPlan {
@@ -150,10 +156,11 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
   const response = {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}
   let result: RunResult | undefined
   try {
-    result = await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio})
+    deps.onStarted?.(plan, response.SessionId)
+    result = await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
     return result.code
   } finally {
-    if (!result || result.code !== 0 || result.signal) {
+    if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {
       await ssm.send(new TerminateSessionCommand({SessionId: response.SessionId})).then(
         () => deps.warn(`Session ${response.SessionId} terminated.`),
         (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${(e as Error).name}`),

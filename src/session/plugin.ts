@@ -170,31 +170,56 @@ export function pluginCommand(launch: PluginLaunch): {args: string[]; env: Recor
 export function displayCommand(launch: PluginLaunch): string {
   const redacted = {...launch, response: {...launch.response, TokenValue: '<redacted>'}}
   const {args} = pluginCommand(redacted)
-  return [launch.plugin.path, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
+  return [launch.plugin.path, ...args].map(shellQuote).join(' ')
 }
+
+/** A POSIX-shell word: as is when safe, else single-quoted. */
+export const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
 
 export interface RunResult {
   code: number
   signal?: NodeJS.Signals
+  /** ended by Ctrl-C under `interrupt: 'stop'`: a clean, user-requested end (code 0) */
+  stopped?: boolean
 }
 
 export type Spawn = typeof nodeSpawn
 
+export interface AttachedOptions {
+  spawn?: Spawn
+  env?: NodeJS.ProcessEnv
+  stdio?: 'inherit' | 'pipe'
+  /** 'ignore' (default): Ctrl-C belongs to the child; 'stop': Ctrl-C ends the child with SIGTERM (port forwarding) */
+  interrupt?: 'ignore' | 'stop'
+}
+
 /**
- * Runs the plugin with inherited stdio (or the given stdio) until it exits. While it runs, ssmx ignores
- * SIGINT, SIGQUIT and SIGTSTP (the plugin, in the same process group, gets them) and forwards SIGTERM and
- * SIGHUP to it. Resolves with the plugin's exit code.
+ * Runs a child in the foreground with inherited stdio (or the given stdio) until it exits. While it runs,
+ * ssmx ignores SIGINT, SIGQUIT and SIGTSTP (the child, in the same process group, gets them) and forwards
+ * SIGTERM and SIGHUP to it. Resolves with the child's exit code. Used for the plugin and for ssh.
  */
-export function runPlugin(launch: PluginLaunch, options: {spawn?: Spawn; env?: NodeJS.ProcessEnv; stdio?: 'inherit' | 'pipe'} = {}): Promise<RunResult> {
-  const {args, env} = pluginCommand(launch)
+export function runAttached(command: string, args: string[], options: AttachedOptions = {}): Promise<RunResult> {
   const spawn = options.spawn ?? nodeSpawn
   const ignore = () => {}
-  const ignored: NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT'] : ['SIGINT', 'SIGQUIT', 'SIGTSTP']
+  const stopOnInterrupt = options.interrupt === 'stop'
+  const ignored: NodeJS.Signals[] = (process.platform === 'win32' ? ['SIGINT'] : ['SIGINT', 'SIGQUIT', 'SIGTSTP']).filter(
+    (s) => !(stopOnInterrupt && s === 'SIGINT'),
+  ) as NodeJS.Signals[]
   const forwarded: NodeJS.Signals[] = process.platform === 'win32' ? [] : ['SIGTERM', 'SIGHUP']
   return new Promise((resolve, reject) => {
-    const child = spawn(launch.plugin.path, args, {stdio: options.stdio ?? 'inherit', env: {...(options.env ?? process.env), ...env}})
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
-    const forwarders = forwarded.map((s) => [s, forward(s)] as const)
+    const child = spawn(command, args, {stdio: options.stdio ?? 'inherit', env: options.env ?? process.env})
+    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal)
+    const forwarders: Array<[NodeJS.Signals, () => void]> = forwarded.map((s) => [s, forward(s)])
+    let stopped = false
+    if (stopOnInterrupt) {
+      forwarders.push([
+        'SIGINT',
+        () => {
+          stopped = true
+          child.kill('SIGTERM')
+        },
+      ])
+    }
     for (const s of ignored) process.on(s, ignore)
     for (const [s, fn] of forwarders) process.on(s, fn)
     const cleanup = () => {
@@ -203,13 +228,22 @@ export function runPlugin(launch: PluginLaunch, options: {spawn?: Spawn; env?: N
     }
     child.once('error', (error) => {
       cleanup()
-      reject(new SsmxError('plugin', `Cannot start ${launch.plugin.path}: ${error.message}`, ['Reinstall session-manager-plugin.']))
+      reject(error)
     })
     child.once('exit', (code, signal) => {
       cleanup()
-      resolve({code: code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1), signal: signal ?? undefined})
+      if (stopped) resolve({code: 0, stopped})
+      else resolve({code: code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1), signal: signal ?? undefined})
     })
   })
+}
+
+/** Runs the plugin attached (see runAttached) with the AWS CLI's argv and environment. */
+export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): Promise<RunResult> {
+  const {args, env} = pluginCommand(launch)
+  return runAttached(launch.plugin.path, args, {...options, env: {...(options.env ?? process.env), ...env}}).catch((error: Error) =>
+    Promise.reject(new SsmxError('plugin', `Cannot start ${launch.plugin.path}: ${error.message}`, ['Reinstall session-manager-plugin.'])),
+  )
 }
 
 const signalNumber = (s: NodeJS.Signals): number | undefined =>

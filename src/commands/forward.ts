@@ -1,0 +1,41 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {forwardPort, parseForwardSpec} from '../session/forward.js'
+import {terminalChooser} from '../ui/chooser.js'
+
+export default class Forward extends BaseCommand<typeof Forward> {
+  static override summary = 'Forward a local port to a port on an instance, or through it to another host (RDS…).'
+  static override description = `Port forwarding through Session Manager: AWS-StartPortForwardingSession to a port on the instance itself, or with --host AWS-StartPortForwardingSessionToRemoteHost to a host the instance can reach, such as an RDS or ElastiCache endpoint in a private subnet.
+
+The local port is checked before any session starts (a busy port is an error, nothing is left behind); a local port of 0 picks a free one. One line on stderr says what is forwarded where. Ctrl-C stops the plugin and the session is always terminated.
+
+Permissions: ssm:StartSession on the instance and the document (AWS-StartPortForwardingSession or …ToRemoteHost), ssm:TerminateSession.`
+  static override examples = [
+    {description: 'A web server on the instance, on localhost:8080', command: '<%= config.bin %> forward web-1 8080:80'},
+    {description: 'A private RDS database through a bastion, on a free local port', command: '<%= config.bin %> forward bastion 0:5432 --host mydb.abc123xyz.eu-west-1.rds.amazonaws.com'},
+    {description: 'Same port on both sides', command: '<%= config.bin %> forward i-0123456789abcdef0 3389'},
+  ]
+  static override args = {
+    target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value', required: true}),
+    ports: Args.string({description: 'LOCAL:REMOTE, or REMOTE alone for the same port locally (LOCAL 0 picks a free port)', required: true}),
+  }
+  static override flags = {
+    host: Flags.string({description: 'forward to this host through the instance (AWS-StartPortForwardingSessionToRemoteHost), e.g. an RDS endpoint'}),
+    local: Flags.string({description: 'local port (overrides LOCAL; 0 picks a free port)'}),
+    reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
+    'dry-run': Flags.boolean({description: 'check the local port, show the StartSession request and the plugin command, and start nothing'}),
+  }
+
+  async run(): Promise<void> {
+    const spec = parseForwardSpec(this.args.ports, {local: this.flags.local, host: this.flags.host})
+    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const code = await forwardPort(
+      this.args.target,
+      spec,
+      {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
+      {reason: this.flags.reason, dryRun: this.flags['dry-run']},
+    )
+    if (code !== 0) this.exit(code)
+  }
+}

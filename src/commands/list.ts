@@ -1,0 +1,37 @@
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {SSMClient} from '@aws-sdk/client-ssm'
+import {Flags} from '@oclif/core'
+
+import {mapAwsError} from '../aws/errors.js'
+import {BaseCommand} from '../base-command.js'
+import {type InventoryItem, formatInventory, listInstances, staleNote} from '../targets/inventory.js'
+
+export default class List extends BaseCommand<typeof List> {
+  static override summary = 'List the instances Session Manager can reach in this account and region.'
+  static override description = `Every managed instance (SSM DescribeInstanceInformation) joined with EC2 for its Name tag, private IP and platform, with the agent's ping status. Agents that are not Online, or have not pinged for over 15 minutes, are marked "!": sessions to them will likely fail.
+
+--filter matches name, id, IP, platform and ping status, fuzzily, like the picker. Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances.`
+  static override examples = [
+    '<%= config.bin %> list',
+    '<%= config.bin %> list --filter web --profile dev',
+    '<%= config.bin %> list --json | jq -r \'.[] | select(.pingStatus == "Online") | .id\'',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    filter: Flags.string({char: 'f', description: 'only instances matching this text (name, id, IP, platform, ping status)'}),
+  }
+
+  async run(): Promise<InventoryItem[]> {
+    const ctx = await this.awsContext()
+    const items = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, {filter: this.flags.filter}).catch((e) =>
+      Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
+    )
+    if (!this.jsonEnabled()) {
+      if (items.length === 0) this.note(this.flags.filter ? `No managed instance matches "${this.flags.filter}".` : `No managed instances in ${ctx.region}.`)
+      for (const line of formatInventory(items)) this.log(line)
+      const note = staleNote(items)
+      if (note) this.note(note)
+    }
+    return items
+  }
+}

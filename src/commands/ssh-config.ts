@@ -1,0 +1,36 @@
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {SSMClient} from '@aws-sdk/client-ssm'
+import {Flags} from '@oclif/core'
+
+import {mapAwsError} from '../aws/errors.js'
+import {BaseCommand} from '../base-command.js'
+import {sshConfig} from '../session/ssh.js'
+import {listInstances} from '../targets/inventory.js'
+
+export default class SshConfig extends BaseCommand<typeof SshConfig> {
+  static override summary = 'Print a ~/.ssh/config block that sends ssh, scp and rsync through Session Manager.'
+  static override description = `"Host i-* mi-*" with ProxyCommand "ssmx ssh-proxy %h %p" (plus --profile/--region when given), so "ssh ec2-user@i-0123…" works, and with --names one Host alias per Name tag of the managed instances (from ssmx list), so "ssh web-1" works. Names on several instances are left out.
+
+Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several accounts, write one block per profile; the aliases are a snapshot: run it again when instances change.`
+  static override examples = [
+    '<%= config.bin %> ssh-config >> ~/.ssh/config',
+    '<%= config.bin %> ssh-config --profile dev --names --user ec2-user >> ~/.ssh/config',
+  ]
+  static override flags = {
+    names: Flags.boolean({description: 'add a Host alias for each managed instance\'s Name tag'}),
+    user: Flags.string({description: 'User for these hosts (e.g. ec2-user, ubuntu)'}),
+  }
+
+  async run(): Promise<void> {
+    const {profile, region, names, user} = this.flags
+    let aliases
+    if (names) {
+      const ctx = await this.awsContext()
+      aliases = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}).catch((e) =>
+        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
+      )
+    }
+    const invocation = ['ssmx', 'ssh-config', ...(profile ? ['--profile', profile] : []), ...(region ? ['--region', region] : []), ...(names ? ['--names'] : []), ...(user ? ['--user', user] : [])].join(' ')
+    process.stdout.write(sshConfig({command: ['ssmx'], profile, region, endpointUrl: this.flags['endpoint-url'], user, aliases, invocation}))
+  }
+}

@@ -1,0 +1,61 @@
+import {realpathSync} from 'node:fs'
+import {homedir} from 'node:os'
+
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {EC2InstanceConnectClient} from '@aws-sdk/client-ec2-instance-connect'
+import {Args, Flags} from '@oclif/core'
+
+import {mapAwsError} from '../aws/errors.js'
+import {BaseCommand} from '../base-command.js'
+import {SsmxError} from '../errors.js'
+import {findPublicKey, parseDestination, proxyCommand, pushKey, runSsh, sshArgs} from '../session/ssh.js'
+import {resolveTarget} from '../targets/resolve.js'
+import {terminalChooser} from '../ui/chooser.js'
+
+export default class Ssh extends BaseCommand<typeof Ssh> {
+  static override summary = 'Run ssh to an instance through Session Manager.'
+  static override description = `Runs your system ssh with ProxyCommand "ssmx ssh-proxy %h %p", so port forwards (-L), agent forwarding, X11 and remote commands work as usual. Everything after -- goes to ssh.
+
+With --push-key, your public key (~/.ssh/id_ed25519.pub or id_rsa.pub, or --key) is first pushed through EC2 Instance Connect for the OS user, valid for 60 seconds, so no key needs to be installed on the instance. That needs a user (user@target), ec2-instance-connect:SendSSHPublicKey and an AMI with EC2 Instance Connect support.
+
+For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config instead.`
+  static override examples = [
+    '<%= config.bin %> ssh ec2-user@i-0123456789abcdef0',
+    '<%= config.bin %> ssh ubuntu@web-1 --push-key',
+    '<%= config.bin %> ssh ec2-user@web-1 -- -L 8080:localhost:80',
+    '<%= config.bin %> ssh ec2-user@web-1 -- uptime',
+  ]
+  static override strict = false
+  static override args = {
+    destination: Args.string({description: '[user@]target: instance id, Name tag, private IP/DNS name, or tag:Key=Value', required: true}),
+  }
+  static override flags = {
+    'push-key': Flags.boolean({description: 'push your public key for 60 s through EC2 Instance Connect first'}),
+    key: Flags.string({description: 'private key to offer (and push, from KEY.pub) instead of ~/.ssh/id_ed25519 or id_rsa'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(Ssh)
+    const extra = (argv as string[]).slice(1)
+    const {user, target} = parseDestination(this.args.destination)
+    const ctx = await this.awsContext()
+    const ec2 = ctx.client(EC2Client, 'EC2')
+    const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
+      Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
+    )
+    let identity: string | undefined
+    if (this.flags['push-key'] || this.flags.key) {
+      const key = await findPublicKey(homedir(), this.flags.key)
+      identity = key.identity
+      if (this.flags['push-key']) {
+        if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
+        await pushKey({ec2, eic: ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'), profile: ctx.profile.name}, instance.id, user, key.publicKey)
+        this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
+      }
+    }
+    const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
+    const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url']})
+    const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
+    if (code !== 0) this.exit(code)
+  }
+}

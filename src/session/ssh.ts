@@ -1,0 +1,136 @@
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {SendSSHPublicKeyCommand} from '@aws-sdk/client-ec2-instance-connect'
+
+import type {Sendable} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import {SsmxError} from '../errors.js'
+import {describeEc2, type InventoryItem} from '../targets/inventory.js'
+import {type SessionDeps, runSession} from './connect.js'
+import {type Spawn, runAttached, shellQuote} from './plugin.js'
+
+export const SSH_DOCUMENT = 'AWS-StartSSHSession'
+
+/**
+ * `ssmx ssh-proxy %h %p`: an SSH session (AWS-StartSSHSession) whose plugin talks to ssh over this
+ * process's stdin/stdout. Nothing else may reach stdout: every note goes to `deps.warn` (stderr).
+ */
+export function sshProxy(host: string, port: string, deps: SessionDeps): Promise<number> {
+  if (!/^\d{1,5}$/.test(port)) throw new SsmxError('usage', `"${port}" is not a port.`, ['Use it as: ProxyCommand ssmx ssh-proxy %h %p'])
+  return runSession({target: host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [port]}}, {...deps, out: deps.warn, stdio: 'inherit'})
+}
+
+export interface ProxyOptions {
+  /** how to run ssmx: ['ssmx'] in a config file, [node, bin/run.js] for `ssmx ssh` */
+  command: string[]
+  profile?: string
+  region?: string
+  endpointUrl?: string
+}
+
+/** A `ProxyCommand` value: shell-quoted, with ssh's `%` escaped except in `%h %p`. */
+export function proxyCommand(o: ProxyOptions): string {
+  const extra = [...(o.profile ? ['--profile', o.profile] : []), ...(o.region ? ['--region', o.region] : []), ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : [])]
+  const word = (a: string) => shellQuote(a).replace(/%/g, '%%')
+  return [...o.command.map(word), 'ssh-proxy', '%h', '%p', ...extra.map(word)].join(' ')
+}
+
+/** A name usable as an ssh Host alias: no spaces, no pattern characters. */
+export const hostAlias = (name: string): string =>
+  name
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+
+/**
+ * A ~/.ssh/config block: `Host i-* mi-*` through ssmx, and with `aliases` one Host per Name tag
+ * (names shared by several instances are left out, with a comment saying so).
+ */
+export function sshConfig(o: ProxyOptions & {user?: string; aliases?: InventoryItem[]; invocation?: string}): string {
+  const proxy = proxyCommand(o)
+  const user = o.user ? [`  User ${o.user}`] : []
+  const lines = [
+    `# SSH through AWS Session Manager, written by: ${o.invocation ?? 'ssmx ssh-config'}`,
+    '# ssh i-0123456789abcdef0 · scp file i-0123456789abcdef0:/tmp/ · rsync -a dir/ i-0123456789abcdef0:dir/',
+  ]
+  if (o.aliases) {
+    const byAlias = new Map<string, InventoryItem[]>()
+    for (const item of o.aliases) {
+      const alias = item.name ? hostAlias(item.name) : ''
+      if (!alias || /^(i|mi)-/.test(alias)) continue
+      byAlias.set(alias, [...(byAlias.get(alias) ?? []), item])
+    }
+    const shared = [...byAlias].filter(([, items]) => items.length > 1)
+    if (shared.length > 0) lines.push(`# left out, the name is on several instances: ${shared.map(([a, items]) => `${a} (${items.map((i) => i.id).join(', ')})`).join('; ')}`)
+    for (const [alias, items] of [...byAlias].filter(([, i]) => i.length === 1)) {
+      lines.push('', `Host ${alias}`, `  HostName ${items[0].id}`, ...user, `  ProxyCommand ${proxy}`)
+    }
+  }
+  lines.push('', 'Host i-* mi-*', ...user, `  ProxyCommand ${proxy}`)
+  return `${lines.join('\n')}\n`
+}
+
+/** `user@target` → parts; the target alone when there is no `@`. */
+export function parseDestination(destination: string): {user?: string; target: string} {
+  const at = destination.lastIndexOf('@')
+  if (at < 0) return {target: destination}
+  const user = destination.slice(0, at)
+  const target = destination.slice(at + 1)
+  if (!user || !target) throw new SsmxError('usage', `"${destination}" is not [user@]target.`, ['Example: ssmx ssh ec2-user@web-1'])
+  return {user, target}
+}
+
+/** The public key to push and the private key ssh should offer: --key, else ~/.ssh/id_ed25519, else ~/.ssh/id_rsa. */
+export async function findPublicKey(home: string, key?: string): Promise<{publicKey: string; publicPath: string; identity?: string}> {
+  const candidates = key ? [key.endsWith('.pub') ? key : `${key}.pub`] : ['id_ed25519.pub', 'id_rsa.pub'].map((f) => join(home, '.ssh', f))
+  const publicPath = candidates.find((p) => existsSync(p))
+  if (!publicPath) {
+    throw new SsmxError('usage', `No SSH public key found (looked for ${candidates.join(', ')}).`, [
+      'Create one with: ssh-keygen -t ed25519',
+      'or pass --key PATH (the private key, with PATH.pub beside it).',
+    ])
+  }
+  const publicKey = (await readFile(publicPath, 'utf8')).trim()
+  if (!/^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+/.test(publicKey)) {
+    throw new SsmxError('usage', `${publicPath} is not an OpenSSH ed25519 or RSA public key.`, ['EC2 Instance Connect accepts ed25519 and RSA keys: ssh-keygen -t ed25519'])
+  }
+  const privatePath = publicPath.slice(0, -'.pub'.length)
+  return {publicKey, publicPath, identity: key && existsSync(privatePath) ? privatePath : undefined}
+}
+
+/**
+ * EC2 Instance Connect SendSSHPublicKey: the key is accepted for `user` on the instance for 60 seconds.
+ * Needs the instance's Availability Zone, from EC2 DescribeInstances.
+ */
+export async function pushKey(deps: {ec2: Sendable; eic: Sendable; profile: string}, instanceId: string, user: string, publicKey: string): Promise<void> {
+  if (!instanceId.startsWith('i-')) {
+    throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, ['Install your key on the node instead, and run without --push-key.'])
+  }
+  const context = (operation: string) => ({profile: deps.profile, operation, target: instanceId})
+  const instance = (await describeEc2(deps.ec2, [instanceId]).catch((e) => Promise.reject(mapAwsError(e, context('EC2 DescribeInstances'))))).get(instanceId)
+  const az = instance?.Placement?.AvailabilityZone
+  if (!az) throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, ['Check the region and profile; ssmx list shows the managed instances.'])
+  await deps.eic
+    .send(new SendSSHPublicKeyCommand({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az}))
+    .catch((e) => Promise.reject(mapAwsError(e, context('EC2 Instance Connect SendSSHPublicKey'))))
+}
+
+/** The ssh command line `ssmx ssh` runs: our ProxyCommand, the key when one was given, the destination, then the user's args. */
+export function sshArgs(o: {proxy: string; destination: string; identity?: string; extra: string[]}): string[] {
+  return ['-o', `ProxyCommand=${o.proxy}`, ...(o.identity ? ['-i', o.identity] : []), o.destination, ...o.extra]
+}
+
+/** Runs the system ssh attached to the terminal; resolves with its exit code. */
+export async function runSsh(args: string[], options: {spawn?: Spawn; ssh?: string} = {}): Promise<number> {
+  const ssh = options.ssh ?? 'ssh'
+  const result = await runAttached(ssh, args, {spawn: options.spawn}).catch((error: NodeJS.ErrnoException) =>
+    Promise.reject(
+      new SsmxError('prerequisite', error.code === 'ENOENT' ? 'ssh (OpenSSH client) is not installed or not on PATH.' : `Cannot run ssh: ${error.message}`, [
+        'Install the OpenSSH client (apt-get install openssh-client, or your OS’s package), or use ssmx connect.',
+      ]),
+    ),
+  )
+  return result.code
+}

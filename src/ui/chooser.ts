@@ -1,0 +1,55 @@
+/**
+ * The terminal side of target resolution: whether ssmx may prompt, and Choosers that open the ink picker.
+ * The picker (and ink, react) is imported only when a picker actually opens, so other commands start fast.
+ */
+import {EC2Client} from '@aws-sdk/client-ec2'
+import {SSMClient} from '@aws-sdk/client-ssm'
+
+import type {AwsContext} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import {SsmxError} from '../errors.js'
+import {listInstances} from '../targets/inventory.js'
+import type {Candidate, Chooser} from '../targets/resolve.js'
+
+/** A picker needs a terminal on both ends: keys in, frames out (drawn on stderr). */
+export const canPrompt = (io: {stdin: {isTTY?: boolean}; stderr: {isTTY?: boolean}} = process): boolean => Boolean(io.stdin.isTTY && io.stderr.isTTY)
+
+const inventoryDeps = (ctx: AwsContext) => ({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')})
+
+const open = async (options: {load: () => Promise<readonly Candidate[]>; title: string}): Promise<Candidate> => {
+  const {pickInstance} = await import('./picker.js')
+  return pickInstance(options)
+}
+
+/** Several running matches → the picker, with the agents' ping status joined in; undefined without a terminal. */
+export function terminalChooser(ctx: AwsContext): Chooser | undefined {
+  if (!canPrompt()) return undefined
+  return (candidates, query) =>
+    open({
+      title: `${candidates.length} instances match "${query}": pick one`,
+      load: async () => {
+        const managed = await listInstances(inventoryDeps(ctx), {ids: candidates.map((c) => c.id)}).catch(() => [])
+        const byId = new Map(managed.map((m) => [m.id, m]))
+        return candidates.map((c) => byId.get(c.id) ?? {...c, pingStatus: 'NotManaged'})
+      },
+    })
+}
+
+/** No target given: the picker over every managed instance, or an error saying to pass one. */
+export async function pickTarget(ctx: AwsContext): Promise<string> {
+  if (!canPrompt()) {
+    throw new SsmxError('usage', 'No target given, and no terminal to pick one in.', [
+      'Pass a target: an instance id, a Name tag, a private IP or tag:Key=Value, e.g. ssmx connect i-0123456789abcdef0',
+      'ssmx list shows the managed instances.',
+    ])
+  }
+  const choice = await open({
+    title: `Managed instances in ${ctx.region}: pick one`,
+    load: async () => {
+      const items = await listInstances(inventoryDeps(ctx)).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})))
+      if (items.length > 0) return items
+      throw new SsmxError('target', `No managed instances in ${ctx.region} for profile "${ctx.profile.name}".`, ['Check the region and profile; instances need the SSM agent and an instance profile with AmazonSSMManagedInstanceCore.'])
+    },
+  })
+  return choice.id
+}
