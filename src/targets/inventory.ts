@@ -111,21 +111,28 @@ export function fuzzyScore(hay: string, needle: string): number {
   return 1000 + gaps
 }
 
-/** Items matching every space-separated word of `query` (substring first, then fuzzy), best first. */
+/**
+ * Items matching every space-separated word of `query`, best first. When some items contain every word
+ * as typed, only those are shown; otherwise words may match as subsequences (`wb1` finds `web-1`).
+ */
 export function fuzzyFilter<T>(items: readonly T[], query: string, text: (item: T) => string): T[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean)
   if (words.length === 0) return [...items]
-  const scored: Array<{item: T; score: number; index: number}> = []
+  const exact: Array<{item: T; score: number; index: number}> = []
+  const fuzzy: typeof exact = []
   items.forEach((item, index) => {
     const hay = text(item)
     let score = 0
+    let substring = true
     for (const w of words) {
       const s = fuzzyScore(hay, w)
       if (s < 0) return
       score += s
+      substring &&= s < 1000
     }
-    scored.push({item, score, index})
+    ;(substring ? exact : fuzzy).push({item, score, index})
   })
+  const scored = exact.length > 0 ? exact : fuzzy
   scored.sort((a, b) => a.score - b.score || a.index - b.index)
   return scored.map((s) => s.item)
 }

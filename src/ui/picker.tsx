@@ -1,5 +1,5 @@
 import {Box, Text, render, useApp, useInput, useWindowSize} from 'ink'
-import {useEffect, useMemo, useState} from 'react'
+import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {SsmxError} from '../errors.js'
 import {filterInstances} from '../targets/inventory.js'
@@ -75,16 +75,26 @@ export interface PickerProps {
   onDone: (result: {choice?: Candidate; error?: unknown}) => void
 }
 
+/** What the keys change; kept in a ref so several keys in one input chunk see each other's effect. */
+interface Model {
+  query: string
+  cursor: number
+  matches: readonly Candidate[]
+}
+
 /** The interactive picker: spinner while loading, then type-to-filter, arrows, Enter, Esc. */
 export function Picker({load, query: initialQuery = '', title = 'Pick an instance', onDone}: PickerProps) {
   const {exit} = useApp()
   const {columns, rows} = useWindowSize()
   const [items, setItems] = useState<readonly Candidate[] | undefined>()
-  const [query, setQuery] = useState(initialQuery)
-  const [cursor, setCursor] = useState(0)
+  const model = useRef<Model>({query: initialQuery, cursor: 0, matches: []})
+  const [, setVersion] = useState(0)
   const [frame, setFrame] = useState(0)
   const [done, setDone] = useState(false)
+  const finished = useRef(false)
   const finish = (result: {choice?: Candidate; error?: unknown}) => {
+    if (finished.current) return
+    finished.current = true
     onDone(result)
     setDone(true)
   }
@@ -92,7 +102,13 @@ export function Picker({load, query: initialQuery = '', title = 'Pick an instanc
     if (done) exit()
   }, [done])
   useEffect(() => {
-    load().then(setItems, (error) => finish({error}))
+    load().then(
+      (loaded) => {
+        model.current.matches = filterInstances(loaded, model.current.query)
+        setItems(loaded)
+      },
+      (error) => finish({error}),
+    )
   }, [])
   useEffect(() => {
     if (items) return
@@ -100,41 +116,38 @@ export function Picker({load, query: initialQuery = '', title = 'Pick an instanc
     return () => clearInterval(timer)
   }, [items])
   const widths = useMemo(() => columnWidths(items ?? []), [items])
-  const matches = useMemo(() => (items ? filterInstances(items, query) : []), [items, query])
   const height = Math.max(3, (rows || 24) - CHROME)
   useInput((input, key) => {
-    if (done) return
+    if (finished.current) return
     if (key.escape || (key.ctrl && input === 'c')) return finish({})
     if (!items) return
+    const m = model.current
+    const setQuery = (query: string) => {
+      m.query = query
+      m.matches = filterInstances(items, query)
+      m.cursor = 0
+    }
+    const move = (to: number) => (m.cursor = Math.max(0, Math.min(m.matches.length - 1, to)))
     if (key.return) {
-      if (matches[cursor]) finish({choice: matches[cursor]})
+      if (m.matches[m.cursor]) finish({choice: m.matches[m.cursor]})
       return
     }
-    const move = (to: number) => setCursor(Math.max(0, Math.min(matches.length - 1, to)))
-    if (key.upArrow || (key.ctrl && input === 'p')) return move(cursor - 1)
-    if (key.downArrow || (key.ctrl && input === 'n')) return move(cursor + 1)
-    if (key.pageUp) return move(cursor - height)
-    if (key.pageDown) return move(cursor + height)
-    if (key.home) return move(0)
-    if (key.end) return move(matches.length - 1)
-    if (key.backspace || key.delete) {
-      setQuery((q) => q.slice(0, -1))
-      setCursor(0)
-      return
-    }
-    if (key.ctrl && input === 'u') {
-      setQuery('')
-      setCursor(0)
-      return
-    }
-    if (input && !key.ctrl && !key.meta && !key.tab) {
-      setQuery((q) => q + input.replace(/[\r\n\t]/g, ''))
-      setCursor(0)
-    }
+    if (key.upArrow || (key.ctrl && input === 'p')) move(m.cursor - 1)
+    else if (key.downArrow || (key.ctrl && input === 'n')) move(m.cursor + 1)
+    else if (key.pageUp) move(m.cursor - height)
+    else if (key.pageDown) move(m.cursor + height)
+    else if (key.home) move(0)
+    else if (key.end) move(m.matches.length - 1)
+    else if (key.backspace || key.delete) setQuery(m.query.slice(0, -1))
+    else if (key.ctrl && input === 'u') setQuery('')
+    else if (input && !key.ctrl && !key.meta && !key.tab) setQuery(m.query + input.replace(/[\r\n\t]/g, ''))
+    else return
+    setVersion((v) => v + 1)
   })
   if (done) return null
   if (!items) return <Text>{`${SPINNER[frame % SPINNER.length]} Loading instances…`}</Text>
-  return <PickerView items={matches} widths={widths} query={query} cursor={Math.min(cursor, Math.max(0, matches.length - 1))} height={height} width={Math.max(20, (columns || 80) - 1)} title={title} />
+  const m = model.current
+  return <PickerView items={m.matches} widths={widths} query={m.query} cursor={m.cursor} height={height} width={Math.max(20, (columns || 80) - 1)} title={title} />
 }
 
 export interface PickOptions {

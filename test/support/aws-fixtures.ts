@@ -10,6 +10,9 @@ export interface FakeInstance {
   ip?: string
   state?: string
   platform?: string
+  az?: string
+  /** SSM agent ping status (default Online) */
+  ping?: string
 }
 
 /** EC2 DescribeInstances answering from a list, honouring the tag:Name / private-ip-address / tag:K filters. */
@@ -35,6 +38,7 @@ export function describeInstances(instances: FakeInstance[]) {
       platformDetails: inst.platform ?? 'Linux/UNIX',
       instanceState: {code: 16, name: inst.state ?? 'running'},
       tagSet: inst.name ? [{key: 'Name', value: inst.name}] : undefined,
+      placement: inst.az ? {availabilityZone: inst.az} : undefined,
     }))
     return toXml({reservationSet: items.length ? [{reservationId: 'r-1', instancesSet: items}] : []})
   }
@@ -63,4 +67,16 @@ export async function sessionSandbox(): Promise<{fake: FakeAws; box: Sandbox}> {
   box.ssoToken('corp')
   box.ssoToken(SSO_START_URL)
   return {fake, box}
+}
+
+/** SSM DescribeInstanceInformation answering from the same list (one page; honours the InstanceIds filter). */
+export function instanceInformation(instances: FakeInstance[], now = Date.now()) {
+  return (input: Record<string, unknown>) => {
+    const ids = (input.Filters as Array<{Key: string; Values: string[]}> | undefined)?.find((f) => f.Key === 'InstanceIds')?.Values
+    return {
+      InstanceInformationList: instances
+        .filter((i) => !ids || ids.includes(i.id))
+        .map((i) => ({InstanceId: i.id, PingStatus: i.ping ?? 'Online', LastPingDateTime: now / 1000 - 60, PlatformType: 'Linux', AgentVersion: '3.3.0.0', ResourceType: 'EC2Instance'})),
+    }
+  }
 }

@@ -1,0 +1,105 @@
+import {expect} from 'chai'
+
+import {AWS_CONFIG, Sandbox} from '../support/cli.js'
+import {type FakeInstance, SESSION, describeInstances, instanceInformation, ssoIdentity} from '../support/aws-fixtures.js'
+import {FakeAws} from '../support/fake-aws.js'
+import {KEY, PtyCli} from '../support/pty.js'
+
+const INSTANCES: FakeInstance[] = [
+  {id: 'i-0aaaaaaaaaaaaaaa1', name: 'web-1', ip: '10.0.1.11'},
+  {id: 'i-0aaaaaaaaaaaaaaa2', name: 'web-2', ip: '10.0.1.12'},
+  {id: 'i-0bbbbbbbbbbbbbbb1', name: 'db-1', ip: '10.0.2.21', ping: 'ConnectionLost'},
+  {id: 'i-0ccccccccccccccc1', name: 'api', ip: '10.0.3.31'},
+  {id: 'i-0ccccccccccccccc2', name: 'api', ip: '10.0.3.32'},
+]
+
+describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
+  let fake: FakeAws
+  let box: Sandbox
+  let cli: PtyCli | undefined
+
+  beforeEach(async () => {
+    fake = await new FakeAws().start()
+    ssoIdentity(fake)
+      .on('ssm', 'StartSession', () => SESSION)
+      .on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
+      .on('ssm', 'DescribeInstanceInformation', instanceInformation(INSTANCES))
+      .on('ec2', 'DescribeInstances', describeInstances(INSTANCES))
+    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
+    box.ssoToken('corp')
+  })
+  afterEach(async () => {
+    cli?.kill()
+    cli = undefined
+    await fake.stop()
+    box.cleanup()
+  })
+
+  const open = async (args: string[]) => {
+    cli = new PtyCli(args, {env: {...box.env, TERM: 'xterm-256color'}, cwd: box.home})
+    await cli.waitFor('1/5')
+    return cli
+  }
+  const targets = () => fake.calls('ssm', 'StartSession').map((c) => c.input.Target)
+
+  it('lists every managed instance; typing filters; arrows and Enter choose the instance StartSession receives', async () => {
+    const p = await open(['connect', '--profile', 'dev'])
+    expect(p.text()).to.include('db-1').and.include('ConnectionLost').and.include('10.0.3.32')
+    let mark = p.mark()
+    p.write('web')
+    await p.waitFor('1/2', {from: mark})
+    mark = p.mark()
+    p.write(KEY.down)
+    await p.waitFor('2/2', {from: mark})
+    mark = p.mark()
+    p.write(KEY.up)
+    await p.waitFor('1/2', {from: mark})
+    p.write(KEY.down)
+    await p.waitFor('2/2', {from: mark})
+    p.write(KEY.enter)
+    const {exitCode} = await p.exit()
+    expect(exitCode, p.text()).to.equal(0)
+    expect(targets()).to.deep.equal(['i-0aaaaaaaaaaaaaaa2'])
+    expect(box.pluginRuns()).to.have.length(1)
+  })
+
+  it('backspace widens the filter again; a filter matching nothing chooses nothing on Enter', async () => {
+    const p = await open(['connect', '--profile', 'dev'])
+    let mark = p.mark()
+    p.write('zzz')
+    await p.waitFor('no match', {from: mark})
+    p.write(KEY.enter)
+    mark = p.mark()
+    p.write(KEY.backspace.repeat(3) + '10.0.2')
+    await p.waitFor('1/1', {from: mark})
+    p.write(KEY.enter)
+    expect((await p.exit()).exitCode, p.text()).to.equal(0)
+    expect(targets()).to.deep.equal(['i-0bbbbbbbbbbbbbbb1'])
+  })
+
+  it('Esc cancels with exit code 130 and starts no session', async () => {
+    const p = await open(['connect', '--profile', 'dev'])
+    p.write(KEY.escape)
+    const {exitCode} = await p.exit()
+    expect(exitCode, p.text()).to.equal(130)
+    expect(p.text()).to.include('Cancelled')
+    expect(fake.calls('ssm', 'StartSession')).to.have.length(0)
+    expect(box.pluginRuns()).to.have.length(0)
+  })
+
+  it('a target matching several running instances opens the picker on just those', async () => {
+    cli = new PtyCli(['connect', 'api', '--profile', 'dev'], {env: {...box.env, TERM: 'xterm-256color'}, cwd: box.home})
+    await cli.waitFor('1/2')
+    expect(cli.text()).to.include('2 instances match "api"')
+    cli.write(KEY.down + KEY.enter)
+    expect((await cli.exit()).exitCode, cli.text()).to.equal(0)
+    expect(targets()).to.deep.equal(['i-0ccccccccccccccc2'])
+  })
+
+  it('never prompts without a terminal: a clear error says to pass a target', async () => {
+    const r = await box.run(['connect', '--profile', 'dev'])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.include('No target given').and.include('Pass a target')
+    expect(fake.calls('ssm')).to.have.length(0)
+  })
+})
