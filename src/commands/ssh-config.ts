@@ -1,11 +1,8 @@
-import {EC2Client} from '@aws-sdk/client-ec2'
-import {SSMClient} from '@aws-sdk/client-ssm'
 import {Flags} from '@oclif/core'
 
 import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
-import {sshConfig} from '../session/ssh.js'
-import {listInstances} from '../targets/inventory.js'
+import {sshConfig} from '../session/ssh-config.js'
 
 export default class SshConfig extends BaseCommand<typeof SshConfig> {
   static override summary = 'Print a ~/.ssh/config block that sends ssh, scp and rsync through Session Manager.'
@@ -25,6 +22,8 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
     const {profile, region, names, user} = this.flags
     let aliases
     if (names) {
+      // the SDK clients load only when AWS is asked, so the plain block prints at once
+      const [{EC2Client}, {SSMClient}, {listInstances}] = await Promise.all([import('@aws-sdk/client-ec2'), import('@aws-sdk/client-ssm'), import('../targets/inventory.js')])
       const ctx = await this.awsContext()
       aliases = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}).catch((e) =>
         Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
