@@ -2,10 +2,9 @@ import {type Server, createServer} from 'node:net'
 
 import {expect} from 'chai'
 
-import {AWS_CONFIG, Sandbox} from '../support/cli.js'
-import {INSTANCE, SESSION, ssoIdentity} from '../support/aws-fixtures.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {INSTANCE, SESSION} from '../support/aws-fixtures.js'
 import {PtyCli} from '../support/pty.js'
+import {useSessionWorld} from '../support/session-env.js'
 
 const listen = (port = 0): Promise<Server> =>
   new Promise((resolve, reject) => {
@@ -17,28 +16,16 @@ const portOf = (s: Server) => (s.address() as {port: number}).port
 const close = (s: Server) => new Promise((r) => s.close(r))
 
 describe('ssmx forward (built CLI against a fake AWS)', () => {
-  let fake: FakeAws
-  let box: Sandbox
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake).on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
-    await fake.stop()
-    box.cleanup()
-  })
+  const w = useSessionWorld()
 
   it('refuses a busy local port before any AWS call, so no session is started', async () => {
     const busy = await listen()
     try {
-      const r = await box.run(['forward', INSTANCE, `${portOf(busy)}:5432`, '--profile', 'dev'])
+      const r = await w.box.run(['forward', INSTANCE, `${portOf(busy)}:5432`, '--profile', 'dev'])
       expect(r.code).to.equal(2)
       expect(r.stderr).to.include(`Local port ${portOf(busy)} is already in use`).and.include('--local 0')
-      expect(fake.requests).to.have.length(0)
-      expect(box.pluginRuns()).to.have.length(0)
+      expect(w.fake.requests).to.have.length(0)
+      expect(w.box.pluginRuns()).to.have.length(0)
     } finally {
       await close(busy)
     }
@@ -48,21 +35,21 @@ describe('ssmx forward (built CLI against a fake AWS)', () => {
     const probe = await listen()
     const local = portOf(probe)
     await close(probe)
-    const r = await box.run(['forward', INSTANCE, `${local}:80`, '--profile', 'dev'])
+    const r = await w.box.run(['forward', INSTANCE, `${local}:80`, '--profile', 'dev'])
     expect(r.code, r.stderr).to.equal(0)
     const input = {Target: INSTANCE, DocumentName: 'AWS-StartPortForwardingSession', Parameters: {portNumber: ['80'], localPortNumber: [String(local)]}}
-    expect(fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([input])
-    expect(box.pluginRuns()[0].args![4]).to.equal(JSON.stringify(input))
+    expect(w.fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([input])
+    expect(w.box.pluginRuns()[0].args![4]).to.equal(JSON.stringify(input))
     expect(r.stderr).to.include(`Forwarding localhost:${local} → port 80 on ${INSTANCE}`)
     expect(r.stdout).not.to.include('Forwarding')
-    expect(fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
+    expect(w.fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
   })
 
   for (const form of [['0:5432'], ['5432', '--local', '0']]) {
     it(`forwards through the instance to --host with …ToRemoteHost; ${form.join(' ')} picks a free local port and prints it`, async () => {
-      const r = await box.run(['forward', INSTANCE, ...form, '--host', 'mydb.abc123.eu-west-1.rds.amazonaws.com', '--profile', 'dev'])
+      const r = await w.box.run(['forward', INSTANCE, ...form, '--host', 'mydb.abc123.eu-west-1.rds.amazonaws.com', '--profile', 'dev'])
       expect(r.code, r.stderr).to.equal(0)
-      const [start] = fake.calls('ssm', 'StartSession')
+      const [start] = w.fake.calls('ssm', 'StartSession')
       expect(start.input.DocumentName).to.equal('AWS-StartPortForwardingSessionToRemoteHost')
       const params = start.input.Parameters as Record<string, string[]>
       expect(params.host).to.deep.equal(['mydb.abc123.eu-west-1.rds.amazonaws.com'])
@@ -74,25 +61,25 @@ describe('ssmx forward (built CLI against a fake AWS)', () => {
   }
 
   it('Ctrl-C in the terminal ends the forward cleanly and terminates the session', async () => {
-    const cli = new PtyCli(['forward', INSTANCE, '0:5432', '--profile', 'dev'], {env: {...box.env, FAKE_PLUGIN_MODE: 'wait'}, cwd: box.home})
+    const cli = new PtyCli(['forward', INSTANCE, '0:5432', '--profile', 'dev'], {env: {...w.box.env, FAKE_PLUGIN_MODE: 'wait'}, cwd: w.box.home})
     try {
       await cli.waitFor('plugin ready')
-      expect(fake.calls('ssm', 'TerminateSession')).to.have.length(0)
+      expect(w.fake.calls('ssm', 'TerminateSession')).to.have.length(0)
       cli.write('\u0003')
       const {exitCode} = await cli.exit()
       expect(exitCode, cli.text()).to.equal(0)
-      expect(fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
+      expect(w.fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
       expect(cli.text()).to.include(`Session ${SESSION.SessionId} terminated`)
-      expect(box.pluginRuns().filter((e) => e.event === 'signal').map((e) => e.signal)).to.include('SIGTERM')
+      expect(w.box.pluginRuns().filter((e) => e.event === 'signal').map((e) => e.signal)).to.include('SIGTERM')
     } finally {
       cli.kill()
     }
   })
 
   it('rejects a malformed port spec as a usage error', async () => {
-    const r = await box.run(['forward', INSTANCE, '80:99999', '--profile', 'dev'])
+    const r = await w.box.run(['forward', INSTANCE, '80:99999', '--profile', 'dev'])
     expect(r.code).to.equal(2)
     expect(r.stderr).to.include('"99999" is not a valid remote port')
-    expect(fake.requests).to.have.length(0)
+    expect(w.fake.requests).to.have.length(0)
   })
 })

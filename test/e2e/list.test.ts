@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
-import {AWS_CONFIG, Sandbox} from '../support/cli.js'
-import {type FakeInstance, describeInstances, instanceInformation, ssoIdentity} from '../support/aws-fixtures.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {Sandbox} from '../support/cli.js'
+import {type FakeInstance} from '../support/aws-fixtures.js'
+import {useSessionWorld} from '../support/session-env.js'
 
 const INSTANCES: FakeInstance[] = [
   {id: 'i-0aaaaaaaaaaaaaaa1', name: 'web-1', ip: '10.0.1.11'},
@@ -10,22 +10,10 @@ const INSTANCES: FakeInstance[] = [
 ]
 
 describe('ssmx list (built CLI against a fake AWS)', () => {
-  let fake: FakeAws
-  let box: Sandbox
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake).on('ssm', 'DescribeInstanceInformation', instanceInformation(INSTANCES)).on('ec2', 'DescribeInstances', describeInstances(INSTANCES))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
-    await fake.stop()
-    box.cleanup()
-  })
+  const w = useSessionWorld({instances: INSTANCES})
 
   it('prints aligned columns, stale agents marked, the footnote on stderr', async () => {
-    const r = await box.run(['list', '--profile', 'dev'])
+    const r = await w.box.run(['list', '--profile', 'dev'])
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout.split('\n').filter(Boolean)).to.deep.equal([
       'NAME      INSTANCE             PRIVATE IP  PLATFORM    AGENT             LAST PING',
@@ -33,12 +21,12 @@ describe('ssmx list (built CLI against a fake AWS)', () => {
       'web-1     i-0aaaaaaaaaaaaaaa1  10.0.1.11   Linux/UNIX  Online            1m ago',
     ])
     expect(r.stderr).to.include('! 1 stale agent')
-    const ec2 = fake.calls('ec2', 'DescribeInstances')[0].input
+    const ec2 = w.fake.calls('ec2', 'DescribeInstances')[0].input
     expect(ec2).to.include({'Filter.1.Name': 'instance-id', 'Filter.1.Value.1': 'i-0aaaaaaaaaaaaaaa1', 'Filter.1.Value.2': 'i-0bbbbbbbbbbbbbbb1'})
   })
 
   it('--json prints the joined data; --filter narrows it', async () => {
-    const r = await box.run(['list', '--profile', 'dev', '--json', '--filter', 'web'])
+    const r = await w.box.run(['list', '--profile', 'dev', '--json', '--filter', 'web'])
     expect(r.code, r.stderr).to.equal(0)
     const items = JSON.parse(r.stdout)
     expect(items).to.have.length(1)

@@ -1,9 +1,8 @@
 import {expect} from 'chai'
 
-import {AWS_CONFIG, Sandbox} from '../support/cli.js'
-import {type FakeInstance, SESSION, describeInstances, instanceInformation, ssoIdentity} from '../support/aws-fixtures.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {type FakeInstance} from '../support/aws-fixtures.js'
 import {KEY, PtyCli} from '../support/pty.js'
+import {useSessionWorld} from '../support/session-env.js'
 
 const INSTANCES: FakeInstance[] = [
   {id: 'i-0aaaaaaaaaaaaaaa1', name: 'web-1', ip: '10.0.1.11'},
@@ -14,33 +13,19 @@ const INSTANCES: FakeInstance[] = [
 ]
 
 describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
-  let fake: FakeAws
-  let box: Sandbox
+  const w = useSessionWorld({instances: INSTANCES})
   let cli: PtyCli | undefined
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-      .on('ssm', 'StartSession', () => SESSION)
-      .on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-      .on('ssm', 'DescribeInstanceInformation', instanceInformation(INSTANCES))
-      .on('ec2', 'DescribeInstances', describeInstances(INSTANCES))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
+  afterEach(() => {
     cli?.kill()
     cli = undefined
-    await fake.stop()
-    box.cleanup()
   })
 
   const open = async (args: string[]) => {
-    cli = new PtyCli(args, {env: {...box.env, TERM: 'xterm-256color'}, cwd: box.home})
+    cli = new PtyCli(args, {env: {...w.box.env, TERM: 'xterm-256color'}, cwd: w.box.home})
     await cli.waitFor('1/5')
     return cli
   }
-  const targets = () => fake.calls('ssm', 'StartSession').map((c) => c.input.Target)
+  const targets = () => w.fake.calls('ssm', 'StartSession').map((c) => c.input.Target)
 
   it('lists every managed instance; typing filters; arrows and Enter choose the instance StartSession receives', async () => {
     const p = await open(['connect', '--profile', 'dev'])
@@ -60,7 +45,7 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
     const {exitCode} = await p.exit()
     expect(exitCode, p.text()).to.equal(0)
     expect(targets()).to.deep.equal(['i-0aaaaaaaaaaaaaaa2'])
-    expect(box.pluginRuns()).to.have.length(1)
+    expect(w.box.pluginRuns()).to.have.length(1)
   })
 
   it('backspace widens the filter again; a filter matching nothing chooses nothing on Enter', async () => {
@@ -83,12 +68,12 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
     const {exitCode} = await p.exit()
     expect(exitCode, p.text()).to.equal(130)
     expect(p.text()).to.include('Cancelled')
-    expect(fake.calls('ssm', 'StartSession')).to.have.length(0)
-    expect(box.pluginRuns()).to.have.length(0)
+    expect(w.fake.calls('ssm', 'StartSession')).to.have.length(0)
+    expect(w.box.pluginRuns()).to.have.length(0)
   })
 
   it('a target matching several running instances opens the picker on just those', async () => {
-    cli = new PtyCli(['connect', 'api', '--profile', 'dev'], {env: {...box.env, TERM: 'xterm-256color'}, cwd: box.home})
+    cli = new PtyCli(['connect', 'api', '--profile', 'dev'], {env: {...w.box.env, TERM: 'xterm-256color'}, cwd: w.box.home})
     await cli.waitFor('1/2')
     expect(cli.text()).to.include('2 instances match "api"')
     cli.write(KEY.down + KEY.enter)
@@ -97,9 +82,9 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
   })
 
   it('never prompts without a terminal: a clear error says to pass a target', async () => {
-    const r = await box.run(['connect', '--profile', 'dev'])
+    const r = await w.box.run(['connect', '--profile', 'dev'])
     expect(r.code).to.equal(2)
     expect(r.stderr).to.include('No target given').and.include('Pass a target')
-    expect(fake.calls('ssm')).to.have.length(0)
+    expect(w.fake.calls('ssm')).to.have.length(0)
   })
 })

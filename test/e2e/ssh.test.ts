@@ -5,9 +5,9 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
-import {type FakeInstance, INSTANCE, SESSION, describeInstances, instanceInformation, ssoIdentity} from '../support/aws-fixtures.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {BIN, Sandbox} from '../support/cli.js'
+import {type FakeInstance, INSTANCE} from '../support/aws-fixtures.js'
+import {useSessionWorld} from '../support/session-env.js'
 
 const INSTANCES: FakeInstance[] = [
   {id: INSTANCE, name: 'web-1', ip: '10.0.1.11', az: 'eu-west-1b'},
@@ -71,46 +71,29 @@ function sshG(file: string, host: string): Record<string, string> {
 }
 
 describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', () => {
-  let fake: FakeAws
-  let box: Sandbox
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-      .on('ssm', 'StartSession', () => SESSION)
-      .on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-      .on('ssm', 'DescribeInstanceInformation', instanceInformation(INSTANCES))
-      .on('ec2', 'DescribeInstances', describeInstances(INSTANCES))
-      .on('ec2-instance-connect', 'SendSSHPublicKey', () => ({RequestId: 'r-1', Success: true}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
-    await fake.stop()
-    box.cleanup()
-  })
+  const w = useSessionWorld({instances: INSTANCES, setup: (fake) => fake.on('ec2-instance-connect', 'SendSSHPublicKey', () => ({RequestId: 'r-1', Success: true}))})
 
   it('ssh-proxy relays the plugin byte for byte: stdout carries nothing else', async () => {
     const input = randomBytes(256 * 1024)
-    const r = await runBinary(box, ['ssh-proxy', 'web-1', '2222', '--profile', 'dev'], input, {FAKE_PLUGIN_MODE: 'echo'})
+    const r = await runBinary(w.box, ['ssh-proxy', 'web-1', '2222', '--profile', 'dev'], input, {FAKE_PLUGIN_MODE: 'echo'})
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout.length).to.equal(input.length)
     expect(r.stdout.equals(input)).to.equal(true)
-    expect(fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([{Target: INSTANCE, DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: ['2222']}}])
+    expect(w.fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([{Target: INSTANCE, DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: ['2222']}}])
   })
 
   it('ssh-proxy errors go to stderr only, with a non-zero exit', async () => {
-    const r = await runBinary(box, ['ssh-proxy', 'api', '22', '--profile', 'dev'], Buffer.alloc(0))
+    const r = await runBinary(w.box, ['ssh-proxy', 'api', '22', '--profile', 'dev'], Buffer.alloc(0))
     expect(r.code).to.equal(6)
     expect(r.stdout.length).to.equal(0)
     expect(r.stderr).to.include('2 running instances match')
-    expect(fake.calls('ssm', 'StartSession')).to.have.length(0)
+    expect(w.fake.calls('ssm', 'StartSession')).to.have.length(0)
   })
 
   it(`ssh-config is valid for ${hasSsh ? 'ssh -G' : 'a strict ssh_config reading (no OpenSSH here)'}: ids, Name aliases, profile and region`, async () => {
-    const r = await box.run(['ssh-config', '--profile', 'dev', '--region', 'eu-west-1', '--names', '--user', 'ec2-user'])
+    const r = await w.box.run(['ssh-config', '--profile', 'dev', '--region', 'eu-west-1', '--names', '--user', 'ec2-user'])
     expect(r.code, r.stderr).to.equal(0)
-    const file = box.file('ssh_config', r.stdout)
+    const file = w.box.file('ssh_config', r.stdout)
     const proxy = 'ssmx ssh-proxy %h %p --profile dev --region eu-west-1'
     const byId = sshG(file, 'i-0fedcba9876543210')
     expect(byId).to.include({hostname: 'i-0fedcba9876543210', user: 'ec2-user', proxycommand: proxy})
@@ -122,38 +105,38 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
   })
 
   it('ssh-config without --names makes no AWS call', async () => {
-    const r = await box.run(['ssh-config'])
+    const r = await w.box.run(['ssh-config'])
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.match(/^Host i-\* mi-\*\n {2}ProxyCommand ssmx ssh-proxy %h %p\n$/m)
-    expect(fake.requests).to.have.length(0)
+    expect(w.fake.requests).to.have.length(0)
   })
 
   describe('ssmx ssh (with a recording ssh on PATH)', () => {
     let sshLog: string
     beforeEach(() => {
-      sshLog = join(box.home, 'ssh.log')
-      const fakeSsh = join(box.bin, 'ssh')
+      sshLog = join(w.box.home, 'ssh.log')
+      const fakeSsh = join(w.box.bin, 'ssh')
       writeFileSync(fakeSsh, `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))' "${sshLog}" "$@"\nexit 7\n`)
       chmodSync(fakeSsh, 0o755)
     })
     const sshArgv = (): string[] => JSON.parse(readFileSync(sshLog, 'utf8'))
 
     it('runs ssh with the ProxyCommand, the resolved id and the args after --, and returns ssh\'s exit code', async () => {
-      const r = await box.run(['ssh', 'ec2-user@web-1', '--profile', 'dev', '--', '-L', '8080:localhost:80', 'uptime'])
+      const r = await w.box.run(['ssh', 'ec2-user@web-1', '--profile', 'dev', '--', '-L', '8080:localhost:80', 'uptime'])
       expect(r.code, r.stderr).to.equal(7)
       const argv = sshArgv()
       expect(argv[0]).to.equal('-o')
       expect(argv[1]).to.match(/^ProxyCommand=\S+ \S+bin\/run\.js ssh-proxy %h %p --profile dev$/)
       expect(argv.slice(2)).to.deep.equal([`ec2-user@${INSTANCE}`, '-L', '8080:localhost:80', 'uptime'])
-      expect(fake.calls('ec2-instance-connect')).to.have.length(0)
+      expect(w.fake.calls('ec2-instance-connect')).to.have.length(0)
     })
 
     it('--push-key sends the public key for the OS user with the instance\'s Availability Zone first', async () => {
       const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKeyFakeKey alice@laptop'
-      box.file('.ssh/id_ed25519.pub', `${key}\n`)
-      const r = await box.run(['ssh', 'ubuntu@web-1', '--push-key', '--profile', 'dev'])
+      w.box.file('.ssh/id_ed25519.pub', `${key}\n`)
+      const r = await w.box.run(['ssh', 'ubuntu@web-1', '--push-key', '--profile', 'dev'])
       expect(r.code, r.stderr).to.equal(7)
-      expect(fake.calls('ec2-instance-connect', 'SendSSHPublicKey').map((c) => c.input)).to.deep.equal([
+      expect(w.fake.calls('ec2-instance-connect', 'SendSSHPublicKey').map((c) => c.input)).to.deep.equal([
         {InstanceId: INSTANCE, InstanceOSUser: 'ubuntu', SSHPublicKey: key, AvailabilityZone: 'eu-west-1b'},
       ])
       expect(r.stderr).to.include(`for ubuntu@${INSTANCE} (valid 60 s)`)
@@ -161,14 +144,14 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
     })
 
     it('--push-key needs a user, and a key', async () => {
-      let r = await box.run(['ssh', 'web-1', '--push-key', '--profile', 'dev'])
+      let r = await w.box.run(['ssh', 'web-1', '--push-key', '--profile', 'dev'])
       expect(r.code).to.equal(2)
       expect(r.stderr).to.include('No SSH public key found')
-      box.file('.ssh/id_rsa.pub', 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQFake alice@laptop\n')
-      r = await box.run(['ssh', 'web-1', '--push-key', '--profile', 'dev'])
+      w.box.file('.ssh/id_rsa.pub', 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQFake alice@laptop\n')
+      r = await w.box.run(['ssh', 'web-1', '--push-key', '--profile', 'dev'])
       expect(r.code).to.equal(2)
       expect(r.stderr).to.include('--push-key needs the OS user')
-      expect(fake.calls('ec2-instance-connect')).to.have.length(0)
+      expect(w.fake.calls('ec2-instance-connect')).to.have.length(0)
     })
   })
 })
