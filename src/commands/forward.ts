@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {forwardPort, parseForwardSpec} from '../session/forward.js'
 import {terminalChooser} from '../ui/chooser.js'
 
@@ -30,12 +31,14 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
   async run(): Promise<void> {
     const spec = parseForwardSpec(this.args.ports, {local: this.flags.local, host: this.flags.host})
     const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
-    const code = await forwardPort(
-      this.args.target,
-      spec,
-      {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
-      {reason: this.flags.reason, dryRun: this.flags['dry-run']},
-    )
+    const forward = () =>
+      forwardPort(
+        this.args.target,
+        spec,
+        {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
+        {reason: this.flags.reason, dryRun: this.flags['dry-run']},
+      )
+    const code = await withLoginOffer(forward, terminalLoginOffer(ctx, (l) => this.note(l)))
     if (code !== 0) this.exit(code)
   }
 }

@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
+import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {type InventoryItem, formatInventory, listInstances, staleNote} from '../targets/inventory.js'
 
 export default class List extends BaseCommand<typeof List> {
@@ -23,9 +24,11 @@ export default class List extends BaseCommand<typeof List> {
 
   async run(): Promise<InventoryItem[]> {
     const ctx = await this.awsContext()
-    const items = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, {filter: this.flags.filter}).catch((e) =>
-      Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
-    )
+    const list = () =>
+      listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, {filter: this.flags.filter}).catch((e) =>
+        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
+      )
+    const items = await withLoginOffer(list, terminalLoginOffer(ctx, (l) => this.note(l)))
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.note(this.flags.filter ? `No managed instance matches "${this.flags.filter}".` : `No managed instances in ${ctx.region}.`)
       for (const line of formatInventory(items)) this.log(line)

@@ -8,6 +8,7 @@ import {Args, Flags} from '@oclif/core'
 import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {SsmxError} from '../errors.js'
+import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {proxyCommand} from '../session/ssh-config.js'
 import {findPublicKey, parseDestination, pushKey, runSsh, sshArgs} from '../session/ssh.js'
 import {resolveTarget} from '../targets/resolve.js'
@@ -41,19 +42,23 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
     const {user, target} = parseDestination(this.args.destination)
     const ctx = await this.awsContext()
     const ec2 = ctx.client(EC2Client, 'EC2')
-    const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
-      Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
-    )
-    let identity: string | undefined
-    if (this.flags['push-key'] || this.flags.key) {
-      const key = await findPublicKey(homedir(), this.flags.key)
-      identity = key.identity
-      if (this.flags['push-key']) {
-        if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
-        await pushKey({ec2, eic: ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'), profile: ctx.profile.name}, instance.id, user, key.publicKey)
-        this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
+    const prepare = async () => {
+      const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
+        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
+      )
+      let identity: string | undefined
+      if (this.flags['push-key'] || this.flags.key) {
+        const key = await findPublicKey(homedir(), this.flags.key)
+        identity = key.identity
+        if (this.flags['push-key']) {
+          if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
+          await pushKey({ec2, eic: ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'), profile: ctx.profile.name}, instance.id, user, key.publicKey)
+          this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
+        }
       }
+      return {instance, identity}
     }
+    const {instance, identity} = await withLoginOffer(prepare, terminalLoginOffer(ctx, (l) => this.note(l)))
     const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
     const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url']})
     const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
