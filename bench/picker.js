@@ -8,10 +8,12 @@
  */
 import {PassThrough, Writable} from 'node:stream'
 import {performance} from 'node:perf_hooks'
-import {createElement} from 'react'
-import {render} from 'ink'
 
-import {Picker} from '../dist/src/ui/picker.js'
+// as ssmx loads it: React's production build (see loadPicker in src/ui/chooser.ts)
+const {loadPicker} = await import('../dist/src/ui/chooser.js')
+const {Picker} = await loadPicker()
+const {createElement} = await import('react')
+const {render} = await import('ink')
 
 const N = Number(process.argv[2] ?? 10_000)
 const ROUNDS = Number(process.argv[3] ?? 5)

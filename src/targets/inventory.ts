@@ -93,8 +93,17 @@ export async function listInstances(deps: InventoryDeps, options: {ids?: string[
   return options.filter ? filterInstances(items, options.filter) : items
 }
 
-/** The text a filter matches against: name, id, IP, platform, ping status (lower case). */
-export const searchText = (c: Candidate): string => [c.name, c.id, c.privateIp, c.platform, c.pingStatus].filter(Boolean).join(' ').toLowerCase()
+const searchTexts = new WeakMap<Candidate, string>()
+
+/** The text a filter matches against: name, id, IP, platform, ping status (lower case); built once per item. */
+export function searchText(c: Candidate): string {
+  let text = searchTexts.get(c)
+  if (text === undefined) {
+    text = [c.name, c.id, c.privateIp, c.platform, c.pingStatus].filter(Boolean).join(' ').toLowerCase()
+    searchTexts.set(c, text)
+  }
+  return text
+}
 
 /** Index of a fuzzy match of `needle` in `hay`: 0 for a prefix, higher is worse, -1 for none. */
 export function fuzzyScore(hay: string, needle: string): number {

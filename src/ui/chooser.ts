@@ -16,10 +16,18 @@ export const canPrompt = (io: {stdin: {isTTY?: boolean}; stderr: {isTTY?: boolea
 
 const inventoryDeps = (ctx: AwsContext) => ({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')})
 
-const open = async (options: {load: () => Promise<readonly Candidate[]>; title: string}): Promise<Candidate> => {
-  const {pickInstance} = await import('./picker.js')
-  return pickInstance(options)
+/** Loads the picker with React's production build (the development build is several times slower to render). */
+export async function loadPicker(): Promise<typeof import('./picker.js')> {
+  const unset = process.env.NODE_ENV === undefined
+  if (unset) process.env.NODE_ENV = 'production'
+  try {
+    return await import('./picker.js')
+  } finally {
+    if (unset) delete process.env.NODE_ENV
+  }
 }
+
+const open = async (options: {load: () => Promise<readonly Candidate[]>; title: string}): Promise<Candidate> => (await loadPicker()).pickInstance(options)
 
 /** Several running matches → the picker, with the agents' ping status joined in; undefined without a terminal. */
 export function terminalChooser(ctx: AwsContext): Chooser | undefined {
