@@ -25,6 +25,7 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
     await cli.waitFor('1/5')
     return cli
   }
+  const box = () => w.box
   const targets = () => w.fake.calls('ssm', 'StartSession').map((c) => c.input.Target)
 
   it('lists every managed instance; typing filters; arrows and Enter choose the instance StartSession receives', async () => {
@@ -46,6 +47,21 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
     expect(exitCode, p.text()).to.equal(0)
     expect(targets()).to.deep.equal(['i-0aaaaaaaaaaaaaaa2'])
     expect(w.box.pluginRuns()).to.have.length(1)
+  })
+
+  it('after the pick, what the user types reaches the session (the picker does not keep reading the terminal)', async () => {
+    cli = new PtyCli(['connect', '--profile', 'dev'], {env: {...w.box.env, TERM: 'xterm-256color', FAKE_PLUGIN_MODE: 'echo'}, cwd: w.box.home})
+    await cli.waitFor('1/5')
+    cli.write('web-2')
+    await cli.waitFor('1/1')
+    cli.write(KEY.enter)
+    await cli.waitFor(() => box().pluginRuns().length === 1)
+    const mark = cli.mark()
+    cli.write('typed-after-pick\r')
+    // the terminal echoes the line once; the plugin (echo mode) prints it a second time when it gets it
+    await cli.waitFor(/typed-after-pick[\s\S]*typed-after-pick/, {from: mark})
+    cli.write('\u0004')
+    expect((await cli.exit()).exitCode, cli.text()).to.equal(0)
   })
 
   it('backspace widens the filter again; a filter matching nothing chooses nothing on Enter', async () => {

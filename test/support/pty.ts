@@ -36,10 +36,10 @@ export class PtyCli {
     this.proc.write(keys)
   }
 
-  /** Polls (every 20 ms, up to `timeoutMs`) until the output after `from` matches. */
-  async waitFor(pattern: string | RegExp, options: {from?: number; timeoutMs?: number} = {}): Promise<string> {
+  /** Polls (every 20 ms, up to `timeoutMs`) until the output after `from` matches (or the predicate holds). */
+  async waitFor(pattern: string | RegExp | (() => boolean), options: {from?: number; timeoutMs?: number} = {}): Promise<string> {
     const deadline = Date.now() + (options.timeoutMs ?? 15_000)
-    const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s))
+    const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : typeof pattern === 'function' ? pattern() : pattern.test(s))
     while (Date.now() < deadline) {
       const text = this.text(options.from)
       if (test(text)) return text
