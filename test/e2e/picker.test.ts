@@ -30,7 +30,7 @@ describe('the interactive picker (built CLI in a pseudo-terminal)', () => {
 
   it('lists every managed instance; typing filters; arrows and Enter choose the instance StartSession receives', async () => {
     const p = await open(['connect', '--profile', 'dev'])
-    expect(p.text()).to.include('db-1').and.include('ConnectionLost').and.include('10.0.3.32')
+    expect(p.text()).to.include('Loading instances').and.include('db-1').and.include('ConnectionLost').and.include('10.0.3.32')
     let mark = p.mark()
     p.write('web')
     await p.waitFor('1/2', {from: mark})
