@@ -10,11 +10,18 @@ const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000)
 const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`
 
 describe('inventory: ssmx list data', () => {
-  const ssm = mockClient(SSMClient)
-  const ec2 = mockClient(EC2Client)
+  // created in before() and restored in after(): a mock made at load time would stub every SSMClient in the process
+  const mocks = () => ({ssm: mockClient(SSMClient), ec2: mockClient(EC2Client)})
+  let ssm: ReturnType<typeof mocks>['ssm']
+  let ec2: ReturnType<typeof mocks>['ec2']
+  before(() => ({ssm, ec2} = mocks()))
   afterEach(() => {
     ssm.reset()
     ec2.reset()
+  })
+  after(() => {
+    ssm.restore()
+    ec2.restore()
   })
 
   it('reads every SSM page, joins EC2 by instance-id filter in batches of 200 with paging, and sorts by name', async () => {
