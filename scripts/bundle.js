@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/src, from tsc) with esbuild into dist/bundle/: one entry per command under
+// dist/bundle/commands/ (oclif's command directory, see package.json "oclif.commands") plus dist/bundle/main.js
+// (oclif's execute), sharing code through chunks. Loading a few large files instead of hundreds of small
+// modules is most of ssmx's start-up time; each command loads only the chunks it imports, and a dynamic
+// import() stays lazy (its own chunk). The unbundled dist/src stays for the unit tests.
+import {readdirSync, statSync} from 'node:fs'
+import {dirname, join, relative, resolve} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {build} from 'esbuild'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const SRC = join(ROOT, 'dist', 'src')
+const OUT = join(ROOT, 'dist', 'bundle')
+
+function jsFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return jsFiles(path)
+    return name.endsWith('.js') ? [path] : []
+  })
+}
+
+const entryPoints = [
+  {in: join(ROOT, 'scripts', 'bundle-main.js'), out: 'main'},
+  ...jsFiles(join(SRC, 'commands')).map((file) => ({in: file, out: relative(SRC, file).replace(/\.js$/, '')})),
+]
+
+// A bundled module's import.meta.url is its chunk's URL; code that finds files next to its own source
+// (import.meta.url) gets the URL of its file in dist/src instead, so bundling never moves what it reads.
+const keepImportMetaUrl = {
+  name: 'keep-import-meta-url',
+  setup(b) {
+    b.onLoad({filter: /[\\/]dist[\\/]src[\\/].*\.js$/}, async (args) => {
+      const {readFile} = await import('node:fs/promises')
+      const text = await readFile(args.path, 'utf8')
+      if (!text.includes('import.meta.url')) return undefined
+      const rel = relative(join(ROOT, 'dist'), args.path).split('\\').join('/')
+      return {contents: text.replaceAll('import.meta.url', `__ssmxDistUrl(${JSON.stringify(rel)})`), loader: 'js', resolveDir: dirname(args.path)}
+    })
+  },
+}
+
+const banner = [
+  // CommonJS dependencies (oclif) call require() for Node built-ins
+  "import {createRequire as __ssmxCreateRequire} from 'node:module';",
+  'const require = __ssmxCreateRequire(import.meta.url);',
+  // dist/bundle/<any depth>/file.js → dist/<rel>
+  "const __ssmxDistUrl = (rel) => { let u = new URL('.', import.meta.url); while (!u.pathname.endsWith('/bundle/') && u.pathname !== '/') u = new URL('..', u); return new URL('../' + rel, u).href; };",
+].join('\n')
+
+const result = await build({
+  entryPoints,
+  outdir: OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  // the AWS SDK's ES modules (dist-es) tree-shake; its CommonJS builds do not
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  banner: {js: banner},
+  // never bundled: optional native add-ons, and compilers cosmiconfig loads only for a .ts config file
+  external: ['bufferutil', 'utf-8-validate', 'node-pty', 'typescript', '*.node'],
+  plugins: [keepImportMetaUrl],
+  metafile: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+
+if (process.argv.includes('--analyze')) {
+  const {analyzeMetafile} = await import('esbuild')
+  console.log(await analyzeMetafile(result.metafile))
+}
+console.log(`bundled ${entryPoints.length} entries into ${relative(ROOT, OUT)}/ (${pathToFileURL(OUT).pathname})`)
