@@ -120,6 +120,9 @@ export const median = (xs) => {
  * machine noise hits every variant alike. `variants` maps a name to an async function returning a number (ms).
  */
 export async function interleave(variants, n, warmup = 2) {
+  // BENCH_FILTER=regex keeps only the matching variants (for quick iterations; ratios need both sides)
+  const filter = process.env.BENCH_FILTER ? new RegExp(process.env.BENCH_FILTER) : undefined
+  if (filter) variants = Object.fromEntries(Object.entries(variants).filter(([k]) => filter.test(k)))
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]))
   for (let i = 0; i < warmup + n; i++) {
     for (const [name, fn] of Object.entries(variants)) {

@@ -42,6 +42,16 @@ const keepImportMetaUrl = {
   },
 }
 
+// `import {request} from 'node:http'` makes Node evaluate every export of the built-in, and node:http's lazy
+// WebSocket/EventSource getters then load undici (~30 ms) that ssmx never uses: built-ins are required instead.
+const requireBuiltins = {
+  name: 'require-builtins',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?(http|https)$/, namespace: 'file'}, (args) => ({path: args.path.replace(/^node:/, ''), namespace: 'builtin'}))
+    b.onLoad({filter: /.*/, namespace: 'builtin'}, (args) => ({contents: `module.exports = require('node:${args.path}')`, loader: 'js'}))
+  },
+}
+
 const banner = [
   // CommonJS dependencies (oclif) call require() for Node built-ins
   "import {createRequire as __ssmxCreateRequire} from 'node:module';",
@@ -65,7 +75,7 @@ const result = await build({
   banner: {js: banner},
   // never bundled: optional native add-ons, and compilers cosmiconfig loads only for a .ts config file
   external: ['bufferutil', 'utf-8-validate', 'node-pty', 'typescript', '*.node'],
-  plugins: [keepImportMetaUrl],
+  plugins: [keepImportMetaUrl, requireBuiltins],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',

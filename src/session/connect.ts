@@ -1,7 +1,6 @@
-import {EC2Client} from '@aws-sdk/client-ec2'
 import {SSMClient, StartSessionCommand, type StartSessionCommandInput, TerminateSessionCommand} from '@aws-sdk/client-ssm'
 
-import type {AwsContext} from '../aws/clients.js'
+import type {AwsContext, Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {documentNameFor} from '../documents/naming.js'
@@ -63,10 +62,30 @@ export async function ssmEndpoint(ctx: AwsContext, ssm: SSMClient): Promise<stri
 
 /** Everything decided before StartSession: plugin, identity, document, target, input. No state changes. */
 export async function planSession(req: SessionRequest, deps: SessionDeps): Promise<SessionPlan> {
-  const plugin = await (deps.plugin ?? (() => checkPlugin({explicit: deps.config.pluginPath})))()
+  // the plugin check (a child process) runs while identity and target are worked out; it is awaited before
+  // StartSession, so a missing plugin still never leaves a session behind, and its error still comes first
+  const pluginCheck = (deps.plugin ?? (() => checkPlugin({explicit: deps.config.pluginPath})))()
+  pluginCheck.catch(() => {})
+  const plan = await planTarget(req, deps).catch(async (error) => {
+    await pluginCheck
+    throw error
+  })
+  const plugin = await pluginCheck
   if (!plugin.envHandoff) {
     deps.warn(`warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`)
   }
+  return {...plan, plugin}
+}
+
+/** EC2 is loaded only when a target needs looking up (an instance id never does). */
+const lazyEc2 = (ctx: AwsContext): Sendable => ({
+  send: async (command, options) => {
+    const {EC2Client} = await import('@aws-sdk/client-ec2')
+    return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
+  },
+})
+
+async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<SessionPlan, 'plugin'>> {
   const {ctx, config} = deps
   let identity: Identity | undefined
   let choice: DocumentChoice
@@ -78,7 +97,7 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
-  const target = await resolveTarget(req.target, {ec2: ctx.client(EC2Client, 'EC2'), choose: deps.choose}).catch((e) =>
+  const target = await resolveTarget(req.target, {ec2: lazyEc2(ctx), choose: deps.choose}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: req.target})),
   )
   const input: StartSessionCommandInput = {
@@ -87,7 +106,7 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
     ...(req.parameters ? {Parameters: req.parameters} : {}),
     ...(req.reason ? {Reason: req.reason} : {}),
   }
-  return {identity, choice, target, input, plugin}
+  return {identity, choice, target, input}
 }
 
 /**

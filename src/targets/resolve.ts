@@ -1,4 +1,4 @@
-import {DescribeInstancesCommand, type Filter, type Instance} from '@aws-sdk/client-ec2'
+import type {Filter, Instance} from '@aws-sdk/client-ec2'
 
 import type {Sendable} from '../aws/clients.js'
 import {SsmxError} from '../errors.js'
@@ -59,6 +59,8 @@ export async function resolveTarget(query: string, deps: {ec2: Sendable; choose?
   }
   if (q === '') throw new SsmxError('usage', 'No target given.', ['Pass an instance id, a Name tag, a private IP or tag:Key=Value.'])
   const {filter, describe} = targetFilter(q)
+  // loaded here, not at the top: connecting by instance id never pays for the EC2 client's start-up
+  const {DescribeInstancesCommand} = await import('@aws-sdk/client-ec2')
   const all: Candidate[] = []
   let NextToken: string | undefined
   do {
