@@ -2,7 +2,8 @@ import {ConfiguredRetryStrategy} from '@smithy/core/retry'
 import type {AwsCredentialIdentityProvider} from '@smithy/types'
 
 import {SsmxError} from '../errors.js'
-import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from './profile.js'
+import {ssoCredentialCache} from './credential-cache.js'
+import {type AwsFiles, type AwsProfile, isSsoProfile, loadAwsFiles, profileName, resolveProfile} from './profile.js'
 import {redact} from './redact.js'
 
 export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'sso_region'
@@ -83,11 +84,19 @@ export class AwsContext {
     }
     let credentials = options.credentials
     if (!credentials) {
-      const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
-      credentials = fromNodeProviderChain({
-        ...(profile.explicit || !hasEnvCredentials ? {profile: profile.name} : {}),
-        clientConfig: {region},
-      })
+      const useProfile = profile.explicit || !hasEnvCredentials
+      // the SDK's chain is loaded on first use: an SSO profile with cached role credentials never needs it
+      let chain: AwsCredentialIdentityProvider | undefined
+      const fromChain: AwsCredentialIdentityProvider = async (props) => {
+        if (!chain) {
+          const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), clientConfig: {region}})
+        }
+        return chain(props)
+      }
+      credentials = useProfile && isSsoProfile(profileData)
+        ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug})
+        : fromChain
     }
     return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials})
   }

@@ -1,0 +1,50 @@
+import {readdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+
+import {FakeAws} from '../support/fake-aws.js'
+import {AWS_CONFIG, SSO_START_URL, Sandbox} from '../support/cli.js'
+import {INSTANCE, SESSION, ssoIdentity} from '../support/aws-fixtures.js'
+
+describe('SSO role credentials cache (built CLI against a fake AWS)', () => {
+  let fake: FakeAws
+  let box: Sandbox
+
+  beforeEach(async () => {
+    fake = await new FakeAws().start()
+    ssoIdentity(fake)
+    fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
+    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
+    box.ssoToken('corp')
+  })
+  afterEach(async () => {
+    await fake.stop()
+    box.cleanup()
+  })
+
+  it('a second connect makes one SSM call and no GetRoleCredentials or STS call', async () => {
+    const first = await box.run(['connect', INSTANCE, '--profile', 'dev'])
+    expect(first.code, first.stderr).to.equal(0)
+    expect(fake.calls('awsssoportal', 'GetRoleCredentials')).to.have.length(1)
+    const dir = join(box.home, '.aws', 'ssmx', 'cache')
+    expect(statSync(dir).mode & 0o777).to.equal(0o700)
+    const files = readdirSync(dir)
+    expect(files).to.have.length(1)
+    expect(statSync(join(dir, files[0])).mode & 0o777).to.equal(0o600)
+
+    fake.requests.length = 0
+    const second = await box.run(['connect', INSTANCE, '--profile', 'dev'])
+    expect(second.code, second.stderr).to.equal(0)
+    expect(fake.requests.map((r) => `${r.service}.${r.operation}`)).to.deep.equal(['ssm.StartSession'])
+    expect(box.pluginRuns()).to.have.length(2)
+  })
+
+  it('another role is fetched again', async () => {
+    box.ssoToken(SSO_START_URL)
+    await box.run(['connect', INSTANCE, '--profile', 'dev'])
+    const legacy = await box.run(['connect', INSTANCE, '--profile', 'legacy'])
+    expect(legacy.code, legacy.stderr).to.equal(0)
+    expect(fake.calls('awsssoportal', 'GetRoleCredentials').map((r) => r.input.role_name)).to.deep.equal(['Developer', 'Ops+Admin@eu'])
+  })
+})
