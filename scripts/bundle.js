@@ -52,6 +52,19 @@ const requireBuiltins = {
   },
 }
 
+// Optional dependencies that are not installed (ink's react-devtools-core, ws's native add-ons) stay imports:
+// only reached at run time in modes ssmx does not use, where they fail as they would unbundled.
+const externalIfMissing = {
+  name: 'external-if-missing',
+  setup(b) {
+    b.onResolve({filter: /^[^./]/}, async (args) => {
+      if (args.pluginData?.probing) return undefined
+      const found = await b.resolve(args.path, {kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: {probing: true}})
+      return found.errors.length > 0 ? {path: args.path, external: true} : undefined
+    })
+  },
+}
+
 const banner = [
   // CommonJS dependencies (oclif) call require() for Node built-ins
   "import {createRequire as __ssmxCreateRequire} from 'node:module';",
@@ -73,9 +86,9 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
   banner: {js: banner},
-  // never bundled: optional native add-ons, and compilers cosmiconfig loads only for a .ts config file
-  external: ['bufferutil', 'utf-8-validate', 'node-pty', 'typescript', '*.node'],
-  plugins: [keepImportMetaUrl, requireBuiltins],
+  // never bundled: native add-ons, and the compiler cosmiconfig loads only for a .ts config file
+  external: ['node-pty', 'typescript', '*.node'],
+  plugins: [keepImportMetaUrl, requireBuiltins, externalIfMissing],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',

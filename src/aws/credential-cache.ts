@@ -69,10 +69,34 @@ async function cachePath(o: SsoCredentialCacheOptions, dir: string): Promise<str
 /** Owner-only and ours: anything else is ignored (and replaced on the next write). */
 const private0600 = (s: {mode: number; uid: number}): boolean => (s.mode & 0o077) === 0 && (process.getuid === undefined || s.uid === process.getuid())
 
-async function readCached(path: string): Promise<{creds: AwsCredentialIdentity; expires: number} | undefined> {
+/** A cache file's JSON when the file is owner-only and ours, else undefined (missing, unreadable, too open). */
+export async function readPrivateJson<T>(path: string): Promise<T | undefined> {
   try {
     if (!private0600(await stat(path))) return undefined
-    const c = JSON.parse(await readFile(path, 'utf8')) as CacheFile
+    return JSON.parse(await readFile(path, 'utf8')) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes a cache file 0600 (atomically: temporary file, then rename) in a 0700 directory. */
+export async function writePrivateJson(path: string, dir: string, body: unknown): Promise<void> {
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  if (!private0600(await stat(dir))) await chmod(dir, 0o700)
+  const tmp = `${path}.${process.pid}.tmp`
+  try {
+    await writeFile(tmp, JSON.stringify(body), {mode: 0o600, flag: 'wx'})
+    await rename(tmp, path)
+  } catch (error) {
+    await unlink(tmp).catch(() => {})
+    throw error
+  }
+}
+
+async function readCached(path: string): Promise<{creds: AwsCredentialIdentity; expires: number} | undefined> {
+  try {
+    const c = await readPrivateJson<CacheFile>(path)
+    if (!c) return undefined
     const expires = Date.parse(c.expiration)
     if (!c.accessKeyId || !c.secretAccessKey || Number.isNaN(expires)) return undefined
     return {
@@ -92,8 +116,6 @@ async function readCached(path: string): Promise<{creds: AwsCredentialIdentity; 
 }
 
 async function writeCached(path: string, dir: string, creds: AwsCredentialIdentity, profile: AwsProfile): Promise<void> {
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  if (!private0600(await stat(dir))) await chmod(dir, 0o700)
   const body: CacheFile = {
     accessKeyId: creds.accessKeyId,
     secretAccessKey: creds.secretAccessKey,
@@ -104,14 +126,7 @@ async function writeCached(path: string, dir: string, creds: AwsCredentialIdenti
     ssoAccountId: profile.ssoAccountId,
     ssoRoleName: profile.ssoRoleName,
   }
-  const tmp = `${path}.${process.pid}.tmp`
-  try {
-    await writeFile(tmp, JSON.stringify(body), {mode: 0o600, flag: 'wx'})
-    await rename(tmp, path)
-  } catch (error) {
-    await unlink(tmp).catch(() => {})
-    throw error
-  }
+  await writePrivateJson(path, dir, body)
 }
 
 /**

@@ -2,6 +2,7 @@ import {SSMClient, StartSessionCommand, type StartSessionCommandInput, Terminate
 
 import type {AwsContext, Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import {identityByAccessKey} from '../aws/identity-cache.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {documentNameFor} from '../documents/naming.js'
 import {type DocumentChoice, chooseDocument} from '../documents/select.js'
@@ -93,7 +94,11 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     choice = {document: req.fixedDocument, reason: 'flag'}
   } else {
     if (!req.document) {
-      identity = identityFromProfile(ctx) ?? (await identityFromSts(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+      identity =
+        identityFromProfile(ctx) ??
+        (await identityByAccessKey(ctx.credentials, () => identityFromSts(ctx), {env: ctx.options.env}).catch((e) =>
+          Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'})),
+        ))
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }

@@ -40,6 +40,18 @@ describe('SSO role credentials cache (built CLI against a fake AWS)', () => {
     expect(box.pluginRuns()).to.have.length(2)
   })
 
+  it('static credentials: the caller identity is looked up once per access key (a second connect makes only the SSM call)', async () => {
+    const env = {AWS_ACCESS_KEY_ID: 'AKIAFAKESTATIC', AWS_SECRET_ACCESS_KEY: 'static-secret'}
+    const first = await box.run(['connect', INSTANCE], {env})
+    expect(first.code, first.stderr).to.equal(0)
+    expect(fake.calls('sts', 'GetCallerIdentity')).to.have.length(1)
+    fake.requests.length = 0
+    const second = await box.run(['connect', INSTANCE], {env})
+    expect(second.code, second.stderr).to.equal(0)
+    expect(fake.requests.map((r) => `${r.service}.${r.operation}`)).to.deep.equal(['ssm.StartSession'])
+    expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.equal({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'})
+  })
+
   it('another role is fetched again', async () => {
     box.ssoToken(SSO_START_URL)
     await box.run(['connect', INSTANCE, '--profile', 'dev'])
