@@ -26,6 +26,14 @@ export async function fakeAws() {
   return import(path)
 }
 
+/** A started FakeAws answering SSM StartSession/TerminateSession, plus the module (toXml, AwsFault, …). */
+export async function fakeSsm() {
+  const mod = await fakeAws()
+  const fake = await new mod.FakeAws().start()
+  fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
+  return {fake, ...mod}
+}
+
 /**
  * A temporary HOME with ~/.aws/config, and a session-manager-plugin (bash: $EPOCHREALTIME needs no fork)
  * that answers --version and otherwise appends the wall-clock time it started to $BENCH_PLUGIN_LOG, then exits 0.

@@ -4,7 +4,7 @@
 // Usage: npm run build && node bench/round-trips.js [--json]
 import {createHash} from 'node:crypto'
 
-import {BIN, BenchBox, INSTANCE, SESSION, fakeAws, report, timed} from './lib.js'
+import {BIN, BenchBox, INSTANCE, fakeSsm, report, timed} from './lib.js'
 
 const START_URL = 'https://example.awsapps.com/start'
 const CONFIG = `[profile dev]
@@ -20,11 +20,8 @@ sso_registration_scopes = sso:account:access
 `
 
 export async function roundTrips() {
-  const {FakeAws, toXml} = await fakeAws()
-  const fake = await new FakeAws().start()
+  const {fake, toXml} = await fakeSsm()
   fake
-    .on('ssm', 'StartSession', () => SESSION)
-    .on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
     .on('awsssoportal', 'GetRoleCredentials', () => ({
       roleCredentials: {accessKeyId: 'ASIAFAKE', secretAccessKey: 'SECRET', sessionToken: 'SESSION', expiration: Date.now() + 3600_000},
     }))

@@ -8,7 +8,7 @@
 // Usage: npm run build && node bench/startup.js [--json]      (BENCH_RUNS=N, default 15)
 import {join} from 'node:path'
 
-import {BIN, BenchBox, INSTANCE, ROOT, SESSION, fakeAws, fmtMiB, fmtMs, fmtRatio, interleave, median, report, runs, timed, which} from './lib.js'
+import {BIN, BenchBox, INSTANCE, ROOT, fakeSsm, fmtMiB, fmtMs, fmtRatio, interleave, median, report, runs, timed, which} from './lib.js'
 
 const FLOOR = join(ROOT, 'bench', 'support', 'floor-connect.mjs')
 
@@ -19,12 +19,8 @@ function findAwsCli() {
 }
 
 export async function startup() {
-  const {FakeAws, toXml} = await fakeAws()
-  const fake = await new FakeAws().start()
-  fake
-    .on('ssm', 'StartSession', () => SESSION)
-    .on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-    .on('sts', 'GetCallerIdentity', () => toXml({Arn: 'arn:aws:iam::111122223333:user/bench', UserId: 'AIDAFAKE', Account: '111122223333'}))
+  const {fake, toXml} = await fakeSsm()
+  fake.on('sts', 'GetCallerIdentity', () => toXml({Arn: 'arn:aws:iam::111122223333:user/bench', UserId: 'AIDAFAKE', Account: '111122223333'}))
   const box = new BenchBox(fake.url)
   box.file('.aws/config', '[default]\nregion = eu-west-1\n')
   const env = {

@@ -3,27 +3,27 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {FakeAws} from '../support/fake-aws.js'
-import {AWS_CONFIG, SSO_START_URL, Sandbox} from '../support/cli.js'
-import {INSTANCE, SESSION, ssoIdentity} from '../support/aws-fixtures.js'
+import type {FakeAws} from '../support/fake-aws.js'
+import {SSO_START_URL, type Sandbox} from '../support/cli.js'
+import {INSTANCE, sessionSandbox} from '../support/aws-fixtures.js'
 
-describe('SSO role credentials cache (built CLI against a fake AWS)', () => {
+// IAM Identity Center role credentials and the caller identity are cached across runs (src/aws/credential-cache.ts,
+// src/aws/identity-cache.ts): a warm connect makes one AWS call, StartSession.
+describe('ssmx connect: credentials and identity cached across runs (built CLI against a fake AWS)', () => {
   let fake: FakeAws
   let box: Sandbox
 
   beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-    fake.on('ssm', 'StartSession', () => SESSION).on('ssm', 'TerminateSession', (i) => ({SessionId: i.SessionId}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
+    ;({fake, box} = await sessionSandbox())
   })
   afterEach(async () => {
     await fake.stop()
     box.cleanup()
   })
 
-  it('a second connect makes one SSM call and no GetRoleCredentials or STS call', async () => {
+  const calls = () => fake.requests.map((r) => `${r.service}.${r.operation}`)
+
+  it('a second connect with an SSO profile makes one SSM call and no GetRoleCredentials or STS call', async () => {
     const first = await box.run(['connect', INSTANCE, '--profile', 'dev'])
     expect(first.code, first.stderr).to.equal(0)
     expect(fake.calls('awsssoportal', 'GetRoleCredentials')).to.have.length(1)
@@ -36,11 +36,11 @@ describe('SSO role credentials cache (built CLI against a fake AWS)', () => {
     fake.requests.length = 0
     const second = await box.run(['connect', INSTANCE, '--profile', 'dev'])
     expect(second.code, second.stderr).to.equal(0)
-    expect(fake.requests.map((r) => `${r.service}.${r.operation}`)).to.deep.equal(['ssm.StartSession'])
+    expect(calls()).to.deep.equal(['ssm.StartSession'])
     expect(box.pluginRuns()).to.have.length(2)
   })
 
-  it('static credentials: the caller identity is looked up once per access key (a second connect makes only the SSM call)', async () => {
+  it('static credentials: the caller identity is looked up once per access key', async () => {
     const env = {AWS_ACCESS_KEY_ID: 'AKIAFAKESTATIC', AWS_SECRET_ACCESS_KEY: 'static-secret'}
     const first = await box.run(['connect', INSTANCE], {env})
     expect(first.code, first.stderr).to.equal(0)
@@ -48,7 +48,7 @@ describe('SSO role credentials cache (built CLI against a fake AWS)', () => {
     fake.requests.length = 0
     const second = await box.run(['connect', INSTANCE], {env})
     expect(second.code, second.stderr).to.equal(0)
-    expect(fake.requests.map((r) => `${r.service}.${r.operation}`)).to.deep.equal(['ssm.StartSession'])
+    expect(calls()).to.deep.equal(['ssm.StartSession'])
     expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.equal({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'})
   })
 
