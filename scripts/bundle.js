@@ -65,6 +65,18 @@ const externalIfMissing = {
   },
 }
 
+// zod re-exports ~40 message locales (a third of its size) as z.locales; ssmx uses only the default English one
+// (which zod imports directly), so the bundle's z.locales holds just `en`.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({filter: /^\.\.\/locales\/index\.js$/}, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? {path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales'} : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'zod-locales'}, (args) => ({contents: `export {default as en} from ${JSON.stringify(args.path)}`, loader: 'js', resolveDir: dirname(args.path)}))
+  },
+}
+
 const banner = [
   // CommonJS dependencies (oclif) call require() for Node built-ins
   "import {createRequire as __ssmxCreateRequire} from 'node:module';",
@@ -88,7 +100,7 @@ const result = await build({
   banner: {js: banner},
   // never bundled: native add-ons, and the compiler cosmiconfig loads only for a .ts config file
   external: ['node-pty', 'typescript', '*.node'],
-  plugins: [keepImportMetaUrl, requireBuiltins, externalIfMissing],
+  plugins: [keepImportMetaUrl, requireBuiltins, zodEnglishOnly, externalIfMissing],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
