@@ -1,7 +1,8 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {AwsContext, type AwsContextOptions} from './aws/clients.js'
-import {type LoadedConfig, loadConfig} from './config/load.js'
+import {loadConfigLazily} from './config/lazy.js'
+import type {LoadedConfig} from './config/load.js'
 import {SsmxError, errorMessage, isSsmxError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -38,7 +39,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async loadConfig(): Promise<LoadedConfig> {
-    return loadConfig({file: this.flags.config})
+    return loadConfigLazily({file: this.flags.config})
   }
 
   protected async awsContext(extra: Partial<AwsContextOptions> = {}): Promise<AwsContext> {
