@@ -94,11 +94,12 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     choice = {document: req.fixedDocument, reason: 'flag'}
   } else {
     if (!req.document) {
+      // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
+      const fromSts = () => identityFromSts(ctx)
+      const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
       identity =
         identityFromProfile(ctx) ??
-        (await identityByAccessKey(ctx.credentials, () => identityFromSts(ctx), {env: ctx.options.env}).catch((e) =>
-          Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'})),
-        ))
+        (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
