@@ -56,19 +56,3 @@ export function fastPath(argv, env = process.env) {
   process.stdout.write(snapshot.help.replaceAll(snapshot.userAgent, ua))
   return true
 }
-
-/**
- * True when argv runs one of ssmx's own commands (per oclif.manifest.json) without asking for help or the
- * version: oclif then needs only the root plugin.
- */
-export function ownCommand(argv) {
-  if (argv.length === 0 || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '--')) return false
-  const manifest = readJson(new URL('oclif.manifest.json', ROOT))
-  if (!manifest?.commands) return false
-  const words = argv.slice(0, argv.findIndex((a) => a.startsWith('-')) === -1 ? argv.length : argv.findIndex((a) => a.startsWith('-')))
-  for (let n = words.length; n > 0; n--) {
-    const command = manifest.commands[words.slice(0, n).join(':')]
-    if (command) return command.pluginType === 'core' && !command.hidden
-  }
-  return false
-}

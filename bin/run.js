@@ -3,7 +3,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {enableCompileCache} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
-import {fastPath, ownCommand} from './fast-path.js'
+import {fastPath} from './fast-path.js'
 
 const argv = process.argv.slice(2)
 if (!fastPath(argv)) {
@@ -12,16 +12,8 @@ if (!fastPath(argv)) {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const bundle = new URL('../dist/bundle/main.js', import.meta.url)
   if (existsSync(bundle)) {
-    const {execute, Plugin} = await import(bundle.href)
-    if (ownCommand(argv)) {
-      // one of ssmx's own commands, not its help: oclif needs no plugin but ssmx itself (help and autocomplete
-      // are plugins), so it is handed the root plugin and skips finding and reading the others
-      const plugin = new Plugin({root, isRoot: true})
-      await plugin.load()
-      await execute({dir: import.meta.url, loadOptions: {root, plugins: new Map([[plugin.name, plugin]])}})
-    } else {
-      await execute({dir: import.meta.url})
-    }
+    const {execute} = await import(bundle.href)
+    await execute({dir: import.meta.url})
   } else {
     // no bundle (tsc output only, or a copy of dist/src): oclif from node_modules runs the compiled sources
     const {execute} = await import('@oclif/core')

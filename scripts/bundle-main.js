@@ -1,2 +1,2 @@
 // The bundle's entry for bin/run.js: oclif, from the same copy of @oclif/core the bundled commands use.
-export {execute, Plugin} from '@oclif/core'
+export {execute} from '@oclif/core'
