@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every bench/*.js script (after `npm run build`) one after the other, each in its own
-// process, and prints one table. A script that prints one JSON result with --json (see report() in lib.js) joins
-// the table; any other script's output is printed as it is. A failing script is reported and the others still run.
+// process, and prints one table. A script that reports through report() in lib.js is run with --json and joins
+// the table; any other script runs without arguments and its output is printed after the table as it is. A failing script is reported and the others still run.
 // BENCH_RUNS=N sets the timed runs per variant (default 15).
 import {spawn} from 'node:child_process'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ROOT, formatTable} from './lib.js'
@@ -22,8 +22,10 @@ const scripts = readdirSync(HERE)
   .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b))
 
 function run(script) {
+  // --json only for scripts that print through report() (lib.js); others run with their own defaults
+  const json = /\breport\(/.test(readFileSync(join(HERE, script), 'utf8'))
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(HERE, script), '--json'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, [join(HERE, script), ...(json ? ['--json'] : [])], {stdio: ['ignore', 'pipe', 'inherit']})
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.on('close', (code) => resolve({code, out}))
