@@ -30,7 +30,7 @@ export function adminDeps(ctx: AwsContext, callAs: CallAs, progress: Progress = 
     orgs: named(ctx.client(OrganizationsClient, 'ORGANIZATIONS'), 'Organizations'),
     sts: named(ctx.client(STSClient, 'STS'), 'STS'),
     // EC2 is only asked for the region list (enforce); its SDK client takes seconds to load, so load it when used
-    ec2: named(lazy(async () => ctx.client((await import('@aws-sdk/client-ec2')).EC2Client, 'EC2')), 'EC2'),
+    ec2: named(lazy(async () => ctx.client((await import('../aws/ec2.js')).EC2Client, 'EC2')), 'EC2'),
     callAs,
     region: ctx.region,
     progress,

@@ -171,7 +171,7 @@ export async function validateTargets(deps: Pick<AdminDeps, 'orgs'>, roots: Root
 
 /** Throws naming every configured region EC2 does not know; warns about regions this account has not opted in to. */
 export async function validateRegions(deps: Pick<AdminDeps, 'ec2' | 'progress'>, regions: string[]): Promise<void> {
-  const {DescribeRegionsCommand} = await import('@aws-sdk/client-ec2')
+  const {DescribeRegionsCommand} = await import('../aws/ec2.js')
   const out = (await deps.ec2.send(new DescribeRegionsCommand({AllRegions: true}))) as DescribeRegionsCommandOutput
   const known = new Map((out.Regions ?? []).map((r) => [r.RegionName ?? '', r.OptInStatus ?? '']))
   const unknown = regions.filter((r) => !known.has(r))

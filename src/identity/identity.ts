@@ -22,7 +22,7 @@ export function identityFromProfile(ctx: Pick<AwsContext, 'profileData'>): Ident
 /** The caller as STS sees it; the permission set is parsed from an AWSReservedSSO_ assumed-role ARN. */
 export async function identityFromSts(ctx: Pick<AwsContext, 'client'>): Promise<Identity> {
   // loaded on first use: an SSO profile names its permission set and never needs STS
-  const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+  const {GetCallerIdentityCommand, STSClient} = await import('../aws/sts.js')
   const sts = ctx.client(STSClient, 'STS')
   const out = await sts.send(new GetCallerIdentityCommand({}))
   const principal = parsePrincipalArn(out.Arn ?? '')

@@ -1,7 +1,6 @@
 import type {AwsContext} from '../aws/clients.js'
 import {isSsmxError} from '../errors.js'
 import {confirm} from '../ui/confirm.js'
-import {formatLogin, login} from './login.js'
 
 export interface LoginOffer {
   /** true when the user can be asked: an SSO profile and a terminal on stdin and stdout */
@@ -31,6 +30,10 @@ export function terminalLoginOffer(ctx: AwsContext, note: (line: string) => void
   return {
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY && ctx.profileData?.ssoStartUrl),
     ask: (question) => confirm(question),
-    login: async () => note(formatLogin(await login({}, {ctx, notify: note}))),
+    login: async () => {
+      // the SSO OIDC client loads only when the user takes the offer
+      const {formatLogin, login} = await import('./login.js')
+      note(formatLogin(await login({}, {ctx, notify: note})))
+    },
   }
 }

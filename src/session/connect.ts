@@ -81,7 +81,7 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
 /** EC2 is loaded only when a target needs looking up (an instance id never does). */
 const lazyEc2 = (ctx: AwsContext): Sendable => ({
   send: async (command, options) => {
-    const {EC2Client} = await import('@aws-sdk/client-ec2')
+    const {EC2Client} = await import('../aws/ec2.js')
     return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
   },
 })

@@ -60,7 +60,7 @@ export async function resolveTarget(query: string, deps: {ec2: Sendable; choose?
   if (q === '') throw new SsmxError('usage', 'No target given.', ['Pass an instance id, a Name tag, a private IP or tag:Key=Value.'])
   const {filter, describe} = targetFilter(q)
   // loaded here, not at the top: connecting by instance id never pays for the EC2 client's start-up
-  const {DescribeInstancesCommand} = await import('@aws-sdk/client-ec2')
+  const {DescribeInstancesCommand} = await import('../aws/ec2.js')
   const all: Candidate[] = []
   let NextToken: string | undefined
   do {

@@ -2,19 +2,21 @@
  * The terminal side of target resolution: whether ssmx may prompt, and Choosers that open the ink picker.
  * The picker (and ink, react) is imported only when a picker actually opens, so other commands start fast.
  */
-import {EC2Client} from '@aws-sdk/client-ec2'
 import {SSMClient} from '@aws-sdk/client-ssm'
 
 import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {SsmxError} from '../errors.js'
-import {listInstances} from '../targets/inventory.js'
 import type {Candidate, Chooser} from '../targets/resolve.js'
 
 /** A picker needs a terminal on both ends: keys in, frames out (drawn on stderr). */
 export const canPrompt = (io: {stdin: {isTTY?: boolean}; stderr: {isTTY?: boolean}} = process): boolean => Boolean(io.stdin.isTTY && io.stderr.isTTY)
 
-const inventoryDeps = (ctx: AwsContext) => ({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')})
+/** The managed-instance inventory, loaded (with the EC2 client) only when a picker opens. */
+const inventory = async (ctx: AwsContext, options?: Parameters<typeof import('../targets/inventory.js').listInstances>[1]) => {
+  const [{EC2Client}, {listInstances}] = await Promise.all([import('../aws/ec2.js'), import('../targets/inventory.js')])
+  return listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, options)
+}
 
 /** Loads the picker with React's production build (the development build is several times slower to render). */
 export async function loadPicker(): Promise<typeof import('./picker.js')> {
@@ -36,7 +38,7 @@ export function terminalChooser(ctx: AwsContext): Chooser | undefined {
     open({
       title: `${candidates.length} instances match "${query}": pick one`,
       load: async () => {
-        const managed = await listInstances(inventoryDeps(ctx), {ids: candidates.map((c) => c.id)}).catch(() => [])
+        const managed = await inventory(ctx, {ids: candidates.map((c) => c.id)}).catch(() => [])
         const byId = new Map(managed.map((m) => [m.id, m]))
         return candidates.map((c) => byId.get(c.id) ?? {...c, pingStatus: 'NotManaged'})
       },
@@ -54,7 +56,7 @@ export async function pickTarget(ctx: AwsContext): Promise<string> {
   const choice = await open({
     title: `Managed instances in ${ctx.region}: pick one`,
     load: async () => {
-      const items = await listInstances(inventoryDeps(ctx)).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})))
+      const items = await inventory(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})))
       if (items.length > 0) return items
       throw new SsmxError('target', `No managed instances in ${ctx.region} for profile "${ctx.profile.name}".`, ['Check the region and profile; instances need the SSM agent and an instance profile with AmazonSSMManagedInstanceCore.'])
     },
