@@ -30,6 +30,8 @@ export const ExitCode = {
   compliance: 12,
   /** prerequisite missing for an admin operation */
   prerequisite: 13,
+  /** the session's data channel failed (built-in session client) */
+  session: 14,
   /** the user cancelled (Esc, "no" at a prompt) */
   cancelled: 130,
 } as const

@@ -9,6 +9,8 @@ export default class Connect extends BaseCommand<typeof Connect> {
   static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
   static override description = `Like "aws ssm start-session", but picks the session document of the IAM Identity Center permission set you signed in with, so the shell runs as that permission set's RunAs user. The session is handed to AWS's session-manager-plugin exactly as the AWS CLI does (the token travels in the environment, never on the command line).
 
+Without session-manager-plugin installed (or with --native, or "native: true" in the configuration) ssmx runs the session with its built-in client instead.
+
 The target is an instance id (i-…, mi-…), a Name tag, a private IP, a private DNS name, or tag:Key=Value. With no target, or a target that matches several running instances, a picker opens in the terminal (type to filter, arrows, Enter; Esc cancels with exit code 130). Without a terminal ssmx never prompts: pass a target.`
   static override examples = [
     '<%= config.bin %> connect',
@@ -16,6 +18,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
     '<%= config.bin %> connect web-1 --profile dev',
     '<%= config.bin %> connect tag:Role=bastion --reason "JIRA-123"',
     '<%= config.bin %> connect i-0123456789abcdef0 --dry-run',
+    '<%= config.bin %> connect web-1 --native',
   ]
   static override args = {
     target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value (none: pick one)'}),
@@ -23,6 +26,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
   static override flags = {
     document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
     reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
+    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
     'dry-run': Flags.boolean({description: 'show identity, target, document, the StartSession request and the plugin command, and start nothing'}),
   }
 
@@ -31,7 +35,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
     const session = async () => {
       const target = this.args.target ?? (await pickTarget(ctx))
       return runSession(
-        {target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run']},
+        {target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run'], native: this.flags.native},
         {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
       )
     }

@@ -89,6 +89,8 @@ export const configSchema = z.strictObject({
   strict: z.boolean().default(false),
   /** path to session-manager-plugin */
   pluginPath: z.string().optional(),
+  /** always use the built-in session client instead of session-manager-plugin */
+  native: z.boolean().default(false),
   admin: adminSchema.prefault({}),
 })
 

@@ -9,7 +9,9 @@ import {type DocumentChoice, chooseDocument} from '../documents/select.js'
 import {awsErrorName} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
-import {type PluginInfo, type PluginLaunch, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+import {type SessionIo} from '../native/session.js'
+import {NATIVE_NOTE, runNative} from './native.js'
+import {type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
 
 export interface SessionRequest {
   /** instance id, Name tag, IP, DNS name or tag:Key=Value */
@@ -25,6 +27,8 @@ export interface SessionRequest {
   terminate?: 'on-failure' | 'always'
   /** 'ignore' (default): Ctrl-C goes to the remote shell; 'stop': Ctrl-C ends the plugin (port forwarding) */
   interrupt?: 'ignore' | 'stop'
+  /** --native: the built-in session client even when the plugin is installed */
+  native?: boolean
 }
 
 export interface SessionDeps {
@@ -41,6 +45,8 @@ export interface SessionDeps {
   stdio?: 'inherit' | 'pipe'
   /** called once the session is started, before the plugin runs */
   onStarted?: (plan: SessionPlan, sessionId: string) => void
+  /** the built-in client's stdin/stdout/stderr (default: the process's) */
+  nativeIo?: SessionIo
 }
 
 export interface SessionPlan {
@@ -48,7 +54,8 @@ export interface SessionPlan {
   choice: DocumentChoice
   target: Candidate
   input: StartSessionCommandInput
-  plugin: PluginInfo
+  /** undefined: the session runs in the built-in client */
+  plugin?: PluginInfo
 }
 
 /** The SSM endpoint the client uses, as the plugin's last argument: the override, else the regional default. */
@@ -61,18 +68,30 @@ export async function ssmEndpoint(ctx: AwsContext, ssm: SSMClient): Promise<stri
   return endpoint.url.toString().replace(/\/+$/, '')
 }
 
+/** The plugin to run the session with, or undefined for the built-in client (asked for, or no plugin installed). */
+async function choosePlugin(req: SessionRequest, deps: SessionDeps): Promise<PluginInfo | undefined> {
+  if (req.native || deps.config.native) return undefined
+  try {
+    return await (deps.plugin ?? (() => checkPlugin({explicit: deps.config.pluginPath})))()
+  } catch (error) {
+    if (!(error instanceof PluginMissingError)) throw error
+    deps.warn(NATIVE_NOTE)
+    return undefined
+  }
+}
+
 /** Everything decided before StartSession: plugin, identity, document, target, input. No state changes. */
 export async function planSession(req: SessionRequest, deps: SessionDeps): Promise<SessionPlan> {
   // the plugin check (a child process) runs while identity and target are worked out; it is awaited before
   // StartSession, so a missing plugin still never leaves a session behind, and its error still comes first
-  const pluginCheck = (deps.plugin ?? (() => checkPlugin({explicit: deps.config.pluginPath})))()
+  const pluginCheck = choosePlugin(req, deps)
   pluginCheck.catch(() => {})
   const plan = await planTarget(req, deps).catch(async (error) => {
     await pluginCheck
     throw error
   })
   const plugin = await pluginCheck
-  if (!plugin.envHandoff) {
+  if (plugin && !plugin.envHandoff) {
     deps.warn(`warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`)
   }
   return {...plan, plugin}
@@ -148,14 +167,14 @@ function pinnedDocument(plan: SessionPlan, deps: SessionDeps): {permissionSet: s
   }
 }
 
-export function describePlan(plan: SessionPlan, launch: PluginLaunch): string[] {
+export function describePlan(plan: SessionPlan, launch?: PluginLaunch): string[] {
   const id = plan.identity
   return [
     `identity:  ${id?.permissionSet ? `permission set ${id.permissionSet} (from ${id.source})` : 'no permission set'}${id?.account ? `, account ${id.account}` : ''}`,
     `target:    ${plan.target.id}${plan.target.name ? ` (${plan.target.name})` : ''}`,
     `document:  ${plan.choice.document}${plan.choice.runAsUser ? ` (runs as ${plan.choice.runAsUser})` : ''}${plan.choice.fallback ? `, falls back to ${plan.choice.fallback}` : ''}`,
     `request:   SSM StartSession ${JSON.stringify(plan.input)}`,
-    `plugin:    ${displayCommand(launch)}`,
+    `plugin:    ${launch ? displayCommand(launch) : 'none: the built-in session client'}`,
   ]
 }
 
@@ -165,7 +184,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
   const {ctx} = deps
   const ssm = ctx.client(SSMClient, 'SSM')
   const launchFor = (input: StartSessionCommandInput, response: PluginLaunch['response']): PluginLaunch => ({
-    plugin: plan.plugin,
+    plugin: plan.plugin!,
     response,
     region: ctx.region,
     profile: ctx.profile.explicit ? ctx.profile.name : '',
@@ -174,7 +193,8 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
   })
   const endpoint = await ssmEndpoint(ctx, ssm)
   if (req.dryRun) {
-    for (const line of describePlan(plan, launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'}))) deps.out(line)
+    const shown = plan.plugin && launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'})
+    for (const line of describePlan(plan, shown)) deps.out(line)
     return 0
   }
   const {out, input} = await startSession(ssm, plan, deps)
@@ -182,7 +202,9 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
   let result: RunResult | undefined
   try {
     deps.onStarted?.(plan, response.SessionId)
-    result = await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
+    result = plan.plugin
+      ? await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
+      : await runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
     return result.code
   } finally {
     if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {

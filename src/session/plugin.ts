@@ -60,6 +60,9 @@ export function installSteps(platform: NodeJS.Platform, arch: string): string[] 
   }
 }
 
+/** The plugin is nowhere to be found (as opposed to found but unusable): the built-in client can stand in. */
+export class PluginMissingError extends SsmxError {}
+
 export interface PluginInfo {
   path: string
   version: string
@@ -106,7 +109,7 @@ export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   }
   const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, lookup.locations ?? standardPluginLocations(platform))
   if (found) return found
-  throw new SsmxError('plugin', 'session-manager-plugin is not installed (not on PATH nor in its standard locations).', [
+  throw new PluginMissingError('plugin', 'session-manager-plugin is not installed (not on PATH nor in its standard locations).', [
     ...installSteps(platform, lookup.arch ?? process.arch),
     'Or point SSMX_PLUGIN_PATH at it. No session was started.',
   ])

@@ -1,0 +1,242 @@
+/**
+ * Port sessions. `AWS-StartSSHSession`-style sessions (no local port) carry stdin/stdout. Port forwarding
+ * listens locally: with agents newer than 3.0.196.0 every accepted connection becomes an smux stream over
+ * the one channel; older agents get one connection at a time ("basic" mode), and when it closes the agent
+ * is told with the DisconnectToPort flag.
+ */
+import {type Server, type Socket, createServer} from 'node:net'
+
+import type {DataChannel} from './channel.js'
+import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
+import {chunks, write} from './shell.js'
+import {Cmd, FrameReader, SMUX_HEADER, StreamIds, encodeFrame} from './smux.js'
+import type {SessionIo, SessionMode} from './types.js'
+
+export const MUX_AFTER = '3.0.196.0'
+export const SMUX_KEEPALIVE_OFF_AFTER = '3.1.1511.0'
+const SMUX_KEEPALIVE_MS = 10_000
+/** one data-channel message per smux frame */
+const FRAME_DATA = 1024 - SMUX_HEADER
+
+export interface PortProperties {
+  portNumber?: string
+  localPortNumber?: string
+  localConnectionType?: string
+  localUnixSocket?: string
+  type?: string
+}
+
+const connectToPortError = (message: ClientMessage, warn: (l: string) => void) => {
+  if (message.payloadType === PayloadType.flag && message.payload.length >= 4 && message.payload.readUInt32BE(0) === Flag.connectToPortError) {
+    warn('Connection to the destination port failed; check the SSM Agent log on the instance.')
+  }
+}
+
+/** Reads a stream into the channel, waiting whenever too much is unacknowledged. */
+function pump(source: NodeJS.ReadableStream, channel: DataChannel): () => void {
+  const onData = (data: Buffer | string) => {
+    for (const c of chunks(typeof data === 'string' ? Buffer.from(data) : data)) channel.send(PayloadType.output, c)
+    if (channel.backlog >= 1024) {
+      source.pause()
+      void channel.room().then(() => source.resume())
+    }
+  }
+  source.on('data', onData)
+  source.resume()
+  return () => source.off('data', onData)
+}
+
+export class StdioMode implements SessionMode {
+  private stopPump?: () => void
+
+  constructor(
+    private readonly channel: DataChannel,
+    private readonly io: SessionIo,
+    private readonly warn: (l: string) => void,
+  ) {}
+
+  start(): void {
+    this.stopPump = pump(this.io.stdin, this.channel)
+  }
+
+  onMessage(message: ClientMessage): Promise<void> | void {
+    if (message.payloadType === PayloadType.output) return write(this.io.stdout, message.payload)
+    connectToPortError(message, this.warn)
+  }
+
+  stop(): void {
+    this.stopPump?.()
+    this.io.stdin.pause()
+  }
+}
+
+abstract class ListeningMode implements SessionMode {
+  protected server?: Server
+  protected readonly sockets = new Set<Socket>()
+
+  constructor(
+    protected readonly channel: DataChannel,
+    protected readonly properties: PortProperties,
+    protected readonly sessionId: string,
+    protected readonly warn: (l: string) => void,
+    protected readonly onListening?: (address: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const server = createServer((socket) => this.accept(socket))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      if (this.properties.localConnectionType === 'unix' && this.properties.localUnixSocket) server.listen(this.properties.localUnixSocket, resolve)
+      else server.listen(Number(this.properties.localPortNumber || 0), 'localhost', resolve)
+    })
+    const address = server.address()
+    const where = typeof address === 'string' ? `Unix socket ${address}` : `Port ${address?.port}`
+    this.warn(`${where} opened for session ${this.sessionId}. Waiting for connections...`)
+    this.onListening?.(typeof address === 'string' ? address : String(address?.port))
+  }
+
+  protected abstract accept(socket: Socket): void
+  abstract onMessage(message: ClientMessage): void | Promise<void>
+
+  stop(): void {
+    this.server?.close()
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+  }
+
+  /** Pauses every local socket until the channel has room again. */
+  protected backpressure(): void {
+    if (this.channel.backlog < 1024) return
+    for (const s of this.sockets) s.pause()
+    void this.channel.room().then(() => {
+      for (const s of this.sockets) s.resume()
+    })
+  }
+}
+
+/** One local connection at a time; the next waits until the current one closes. */
+export class BasicPortMode extends ListeningMode {
+  private current?: Socket
+  private readonly waiting: Socket[] = []
+
+  protected accept(socket: Socket): void {
+    this.sockets.add(socket)
+    socket.on('error', () => {})
+    if (this.current) {
+      socket.pause()
+      this.waiting.push(socket)
+      socket.once('close', () => this.waiting.splice(this.waiting.indexOf(socket) >>> 0, 1))
+      return
+    }
+    this.use(socket)
+  }
+
+  private use(socket: Socket): void {
+    this.current = socket
+    socket.on('data', (data: Buffer) => {
+      for (const c of chunks(data)) this.channel.send(PayloadType.output, c)
+      this.backpressure()
+    })
+    socket.once('close', () => {
+      this.sockets.delete(socket)
+      if (this.current !== socket) return
+      this.current = undefined
+      this.channel.send(PayloadType.flag, flagPayload(Flag.disconnectToPort))
+      const next = this.waiting.shift()
+      if (next) this.use(next)
+    })
+    socket.on('end', () => socket.end())
+    socket.resume()
+  }
+
+  onMessage(message: ClientMessage): Promise<void> | void {
+    if (message.payloadType === PayloadType.output) {
+      if (this.current && !this.current.destroyed) return write(this.current, message.payload)
+      return
+    }
+    connectToPortError(message, this.warn)
+  }
+}
+
+interface MuxStream {
+  socket: Socket
+  localEnded: boolean
+  remoteEnded: boolean
+}
+
+/** Every local connection is an smux stream over the channel. */
+export class MuxPortMode extends ListeningMode {
+  private readonly streams = new Map<number, MuxStream>()
+  private readonly ids = new StreamIds()
+  private readonly reader = new FrameReader()
+  private keepAlive?: NodeJS.Timeout
+  agentVersion = ''
+
+  override async start(): Promise<void> {
+    await super.start()
+    if (!agentNewerThan(this.agentVersion, SMUX_KEEPALIVE_OFF_AFTER)) {
+      this.keepAlive = setInterval(() => this.frame(Cmd.nop, 0), SMUX_KEEPALIVE_MS)
+      this.keepAlive.unref()
+    }
+  }
+
+  private frame(cmd: number, sid: number, data?: Buffer): void {
+    this.channel.send(PayloadType.output, encodeFrame(cmd, sid, data))
+  }
+
+  protected accept(socket: Socket): void {
+    const sid = this.ids.next()
+    const stream: MuxStream = {socket, localEnded: false, remoteEnded: false}
+    this.streams.set(sid, stream)
+    this.sockets.add(socket)
+    this.frame(Cmd.syn, sid)
+    socket.on('data', (data: Buffer) => {
+      for (const c of chunks(data, FRAME_DATA)) this.frame(Cmd.psh, sid, c)
+      this.backpressure()
+    })
+    const localDone = () => {
+      if (stream.localEnded) return
+      stream.localEnded = true
+      if (this.streams.has(sid)) this.frame(Cmd.fin, sid)
+      this.settle(sid)
+    }
+    socket.on('end', localDone)
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      localDone()
+      stream.remoteEnded = true
+      this.settle(sid)
+    })
+  }
+
+  private settle(sid: number): void {
+    const stream = this.streams.get(sid)
+    if (!stream || !stream.localEnded || !stream.remoteEnded) return
+    this.streams.delete(sid)
+    this.sockets.delete(stream.socket)
+    stream.socket.destroy()
+  }
+
+  onMessage(message: ClientMessage): void {
+    if (message.payloadType !== PayloadType.output) return connectToPortError(message, this.warn)
+    for (const f of this.reader.push(message.payload)) {
+      const stream = this.streams.get(f.sid)
+      if (!stream) continue
+      if (f.cmd === Cmd.psh && f.data.length > 0) {
+        // no waiting here: one slow local reader must not hold up the other streams
+        if (!stream.socket.destroyed) stream.socket.write(f.data)
+      } else if (f.cmd === Cmd.fin) {
+        stream.remoteEnded = true
+        stream.socket.end()
+        this.settle(f.sid)
+      }
+    }
+  }
+
+  override stop(): void {
+    clearInterval(this.keepAlive)
+    super.stop()
+    this.streams.clear()
+  }
+}

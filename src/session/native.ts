@@ -1,0 +1,50 @@
+/**
+ * The native side of the session seam: runs a started session with the built-in data-channel client
+ * (src/native) instead of session-manager-plugin. ResumeSession renews the channel after a drop; KMS is
+ * only built when the agent asks for encryption.
+ */
+import {KMSClient} from '@aws-sdk/client-kms'
+import {ResumeSessionCommand, type SSMClient} from '@aws-sdk/client-ssm'
+
+import type {AwsContext} from '../aws/clients.js'
+import {SsmxError} from '../errors.js'
+import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
+import type {RunResult, StartSessionResponse} from './plugin.js'
+
+export const NATIVE_NOTE = 'note: session-manager-plugin is not installed; using the built-in session client (see --native).'
+
+export interface NativeRun {
+  ctx: AwsContext
+  ssm: Pick<SSMClient, 'send'>
+  response: StartSessionResponse
+  target: string
+  warn: (line: string) => void
+  io?: SessionIo
+  openTimeoutMs?: number
+}
+
+export async function runNative(run: NativeRun): Promise<RunResult> {
+  const {response} = run
+  try {
+    return await runNativeSession({
+      sessionId: response.SessionId,
+      streamUrl: response.StreamUrl,
+      token: response.TokenValue,
+      targetId: run.target,
+      kms: () => run.ctx.client(KMSClient, 'KMS'),
+      resume: async () => {
+        const out = await run.ssm.send(new ResumeSessionCommand({SessionId: response.SessionId}))
+        return out.TokenValue ? {token: out.TokenValue, streamUrl: out.StreamUrl ?? response.StreamUrl} : undefined
+      },
+      io: run.io,
+      openTimeoutMs: run.openTimeoutMs ?? (Number(process.env.SSMX_NATIVE_TIMEOUT_MS) || undefined),
+      warn: run.warn,
+    })
+  } catch (error) {
+    if (!(error instanceof NativeSessionError)) throw error
+    throw new SsmxError('session', `Session ${response.SessionId} failed: ${error.message}.`, [
+      'Check that the instance\'s SSM Agent is online (ssm DescribeInstanceInformation) and that nothing blocks websockets to ssmmessages.',
+      'Retry; or install session-manager-plugin and run without --native.',
+    ])
+  }
+}
