@@ -81,10 +81,7 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
       if (outcome instanceof Error) reject(outcome)
       else resolve(outcome)
     }
-    const firstWord = setTimeout(
-      () => finish(new NativeSessionError(`the agent did not start session ${options.sessionId} within ${Math.round(timeout / 1000)} s`)),
-      timeout,
-    )
+    let firstWord: NodeJS.Timeout | undefined
 
     const startMode = async (info: SessionTypeInfo) => {
       if (mode) return
@@ -104,7 +101,9 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
       await mode.start()
     }
 
+    let heard = false
     const onMessage = async (message: ClientMessage) => {
+      heard = true
       clearTimeout(firstWord)
       switch (message.payloadType) {
         case PayloadType.handshakeRequest: {
@@ -174,6 +173,12 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
       cleanups.push(() => options.abort!.removeEventListener('abort', onAbort))
     }
 
-    channel.open().catch((error: Error) => finish(new NativeSessionError(error.message)))
+    channel.open().then(
+      () => {
+        if (finished || heard) return
+        firstWord = setTimeout(() => finish(new NativeSessionError(`the agent did not start session ${options.sessionId} within ${Math.round(timeout / 1000)} s`)), timeout)
+      },
+      (error: Error) => finish(new NativeSessionError(error.message)),
+    )
   })
 }

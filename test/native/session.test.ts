@@ -1,0 +1,233 @@
+import {createHash, randomBytes} from 'node:crypto'
+import {type AddressInfo, type Server, type Socket, connect, createServer} from 'node:net'
+import {PassThrough} from 'node:stream'
+
+import {KMSClient} from '@aws-sdk/client-kms'
+import {ResumeSessionCommand, SSMClient, StartSessionCommand} from '@aws-sdk/client-ssm'
+import {expect} from 'chai'
+
+import {Flag} from '../../src/native/message.js'
+import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
+import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
+import {FakeAws} from '../support/fake-aws.js'
+
+const INSTANCE = 'i-0123456789abcdef0'
+const credentials = {accessKeyId: 'AKIDTEST', secretAccessKey: 'secret'}
+
+export async function echoServer(): Promise<{server: Server; port: number}> {
+  const server = createServer((s) => s.pipe(s))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {server, port: (server.address() as AddressInfo).port}
+}
+
+export async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+
+describe('native session client against the fake agent', function () {
+  this.timeout(30_000)
+  let fake: FakeAws
+  let agent: FakeAgent
+  let echo: {server: Server; port: number}
+  let spec: AgentSpec
+  let ssm: SSMClient
+  let kms: KMSClient
+  const warnings: string[] = []
+
+  beforeEach(async () => {
+    fake = await new FakeAws().start()
+    agent = await new FakeAgent().start()
+    echo = await echoServer()
+    spec = {backend: {kind: 'stdio', port: echo.port}}
+    agent.attach(fake, () => spec)
+    ssm = new SSMClient({endpoint: fake.url, region: 'eu-west-1', credentials})
+    kms = new KMSClient({endpoint: fake.url, region: 'eu-west-1', credentials})
+    warnings.length = 0
+  })
+  afterEach(async () => {
+    await agent.stop()
+    await fake.stop()
+    echo.server.close()
+  })
+
+  async function start(abort?: AbortController, extra: {onListening?: (a: string) => void; openTimeoutMs?: number} = {}) {
+    const out = await ssm.send(new StartSessionCommand({Target: INSTANCE}))
+    const stdin = new PassThrough()
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const chunks: Buffer[] = []
+    const errChunks: Buffer[] = []
+    stdout.on('data', (d) => chunks.push(d))
+    stderr.on('data', (d) => errChunks.push(d))
+    const result = runNativeSession({
+      sessionId: out.SessionId!,
+      streamUrl: out.StreamUrl!,
+      token: out.TokenValue!,
+      targetId: INSTANCE,
+      kms: () => kms,
+      resume: async () => {
+        const r = await ssm.send(new ResumeSessionCommand({SessionId: out.SessionId}))
+        return r.TokenValue ? {token: r.TokenValue, streamUrl: r.StreamUrl!} : undefined
+      },
+      io: {stdin, stdout, stderr},
+      signals: false,
+      abort: abort?.signal,
+      warn: (l) => warnings.push(l),
+      ...extra,
+    })
+    return {result, stdin, out: () => Buffer.concat(chunks), err: () => Buffer.concat(errChunks).toString('utf8'), sessionId: out.SessionId!}
+  }
+
+  /** Sends `size` random bytes through a stdio session and checks the echo is byte-exact. */
+  async function stdioRoundTrip(size: number, during?: (progress: () => number) => Promise<void>) {
+    const abort = new AbortController()
+    const s = await start(abort)
+    const data = randomBytes(size)
+    for (let i = 0; i < data.length; i += 50_000) s.stdin.write(data.subarray(i, i + 50_000))
+    await during?.(() => s.out().length)
+    await until('the echo', () => s.out().length >= size, 25_000)
+    expect(s.out().length).to.equal(size)
+    expect(digest(s.out())).to.equal(digest(data))
+    abort.abort()
+    // the agent answers the TerminateSession flag by closing the channel
+    const r: NativeResult = await s.result
+    expect(r.code).to.equal(0)
+    return s
+  }
+
+  it('carries stdin/stdout (ssh-proxy style) byte-exact, answers the handshake and ends with the TerminateSession flag', async () => {
+    await stdioRoundTrip(1_000_000)
+    const session = agent.only
+    expect(session.opens[0]).to.include({MessageSchemaVersion: '1.0', TokenValue: [...session.tokens][0]})
+    expect(session.handshakeResponse!.ProcessedClientActions).to.deep.equal([
+      {ActionType: 'SessionType', ActionStatus: 1, ActionResult: null, Error: ''},
+      {ActionType: 'FutureAction', ActionStatus: 3, ActionResult: null, Error: 'Unsupported action FutureAction'},
+    ])
+    expect(session.flags).to.deep.equal([Flag.terminateSession])
+  })
+
+  it('loses and duplicates nothing when the agent drops, duplicates, reorders and corrupts messages and loses acknowledgements', async () => {
+    spec.faults = {drop: 0.04, duplicate: 0.04, reorder: 0.04, corrupt: 0.04, dropAck: 0.04, seed: 7}
+    await stdioRoundTrip(400_000)
+    const st = agent.only.stats
+    for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted', 'acksDropped', 'clientDuplicates'] as const) expect(st[k], k).to.be.greaterThan(0)
+  })
+
+  it('resumes after the websocket is cut, with a new token from ResumeSession, without losing or duplicating bytes', async () => {
+    await stdioRoundTrip(600_000, async (progress) => {
+      for (const mark of [100_000, 300_000]) {
+        await until(`${mark} bytes`, () => progress() >= mark)
+        const opens = agent.only.opens.length
+        agent.only.cut()
+        await until('the client to come back', () => agent.only.opens.length > opens)
+      }
+    })
+    expect(fake.calls('ssm', 'ResumeSession')).to.have.length(2)
+    expect(agent.only.opens).to.have.length(3)
+    expect(new Set(agent.only.opens.map((o) => o.TokenValue)).size).to.equal(3)
+  })
+
+  it('encrypts both ways with a KMS data key (64 bytes, session and target as context) and passes the challenge', async () => {
+    spec.kmsKeyId = 'alias/session-key'
+    await stdioRoundTrip(200_000)
+    const [call] = fake.calls('kms', 'GenerateDataKey')
+    expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.only.id, 'aws:ssm:TargetId': INSTANCE}})
+    expect(agent.only.challengePassed).to.equal(true)
+    const kmsAction = (agent.only.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find((a) => a.ActionType === 'KMSEncryption')
+    expect(kmsAction).to.include({ActionStatus: 1})
+  })
+
+  async function forward(connections: number, size: number) {
+    const abort = new AbortController()
+    let port = 0
+    const s = await start(abort, {onListening: (a) => (port = Number(a))})
+    await until('the local listener', () => port > 0)
+    const runs = Array.from({length: connections}, async () => {
+      const data = randomBytes(size)
+      const socket: Socket = connect(port, '127.0.0.1')
+      const got: Buffer[] = []
+      let n = 0
+      socket.on('data', (d) => {
+        got.push(d)
+        n += d.length
+      })
+      socket.write(data)
+      await until('the echo', () => n >= size, 25_000)
+      socket.end()
+      await new Promise((r) => socket.once('close', r))
+      expect(digest(Buffer.concat(got))).to.equal(digest(data))
+    })
+    await Promise.all(runs)
+    abort.abort()
+    await s.result
+    return s
+  }
+
+  it('forwards many parallel connections over smux with large random payloads, byte-exact', async () => {
+    spec = {backend: {kind: 'forward', port: echo.port, mux: true}, faults: {drop: 0.01, reorder: 0.01, seed: 3}}
+    await forward(16, 200_000)
+    expect(agent.only.flags).to.deep.equal([Flag.terminateSession])
+  })
+
+  it('forwards connections one at a time in basic mode (old agents), sending DisconnectToPort after each', async () => {
+    spec = {backend: {kind: 'forward', port: echo.port, mux: false}, agentVersion: '3.0.100.0'}
+    await forward(3, 100_000)
+    expect(agent.only.flags.filter((f) => f === Flag.disconnectToPort)).to.have.length(3)
+  })
+
+  it('writes stdout and stderr where they belong, prints the customer message, and exits 0 on channel_closed with its output', async () => {
+    spec = {
+      backend: {
+        kind: 'script',
+        reply: (line, s) => {
+          if (line === 'bye') return s.closeChannel('all done')
+          s.output(Buffer.from(`out:${line}\n`))
+          s.output(Buffer.from(`err:${line}\n`), 11)
+        },
+      },
+      handshake: true,
+      customerMessage: 'Authorised use only.',
+    }
+    const s = await start()
+    s.stdin.write('hello\n')
+    await until('output', () => s.out().toString().includes('out:hello'))
+    s.stdin.write('bye\r')
+    const r = await s.result
+    expect(r).to.deep.equal({code: 0})
+    expect(s.out().toString()).to.equal(`out:hello\n\n\nSessionId: ${s.sessionId} : all done\n\n`)
+    expect(s.err()).to.equal('err:hello\n')
+    expect(warnings).to.include('Authorised use only.')
+    const sizes = agent.only.sizes
+    expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
+  })
+
+  it('fails with a clear error when the data channel never opens', async () => {
+    const sink = createServer(() => {})
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
+    const port = (sink.address() as AddressInfo).port
+    try {
+      const err = await runNativeSession({sessionId: 's-1', streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`, token: 't', targetId: INSTANCE, kms: () => kms, signals: false, openTimeoutMs: 300, warn: () => {}}).then(
+        () => undefined,
+        (e) => e,
+      )
+      expect(err).to.be.instanceOf(NativeSessionError)
+      expect(err.message).to.match(/did not open within/)
+    } finally {
+      sink.close()
+    }
+  })
+
+  it('fails with a clear error when the agent never speaks', async () => {
+    spec.silent = true
+    const s = await start(undefined, {openTimeoutMs: 400})
+    const err = await s.result.then(() => undefined, (e) => e)
+    expect(err).to.be.instanceOf(NativeSessionError)
+    expect(err.message).to.match(/did not start session/)
+  })
+})
