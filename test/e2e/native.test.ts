@@ -1,0 +1,107 @@
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+import * as pty from 'node-pty'
+
+import {FakeAgent, type AgentSpec} from '../support/fake-agent.js'
+import {FakeAws} from '../support/fake-aws.js'
+import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
+import {INSTANCE, ssoIdentity} from '../support/aws-fixtures.js'
+
+async function until(what: string, ok: () => boolean, timeoutMs = 15_000, detail = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe('ssmx connect with the built-in session client (built CLI, node-pty, fake agent)', function () {
+  this.timeout(40_000)
+  let fake: FakeAws
+  let agent: FakeAgent
+  let box: Sandbox
+  let spec: AgentSpec
+
+  beforeEach(async () => {
+    fake = await new FakeAws().start()
+    agent = await new FakeAgent().start()
+    ssoIdentity(fake)
+    spec = {backend: {kind: 'shell'}}
+    agent.attach(fake, () => spec)
+    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
+    box.ssoToken('corp')
+  })
+  afterEach(async () => {
+    await agent.stop()
+    await fake.stop()
+    box.cleanup()
+  })
+
+  function spawnCli(args: string[], env: Record<string, string> = {}) {
+    const term = pty.spawn(process.execPath, [BIN, ...args], {cols: 100, rows: 30, cwd: box.home, env: {...box.env, TERM: 'xterm', ...env}})
+    let output = ''
+    term.onData((d) => (output += d))
+    const exited = new Promise<number>((resolve) => term.onExit(({exitCode}) => resolve(exitCode)))
+    return {term, exited, output: () => output}
+  }
+
+  it('runs a shell with no plugin installed: a note, typing, output, resize, Ctrl-C, exit', async () => {
+    rmSync(join(box.bin, 'session-manager-plugin'))
+    const cli = spawnCli(['connect', INSTANCE, '--profile', 'dev'])
+    const seen = (text: string) => until(JSON.stringify(text), () => cli.output().includes(text), 15_000, cli.output)
+    await seen('session-manager-plugin is not installed; using the built-in session client')
+    await seen('$ ')
+    cli.term.write('echo hel""lo-$((6*7))\r')
+    await seen('hello-42')
+    cli.term.resize(123, 45)
+    await until('the new size at the agent', () => agent.only.sizes.some((s) => s.cols === 123 && s.rows === 45), 15_000, () => JSON.stringify(agent.only.sizes))
+    cli.term.write('stty size\r')
+    await seen('45 123')
+    cli.term.write('sleep 30; echo not-interrupted\r')
+    await until('sleep to start', () => cli.output().includes('sleep 30'))
+    await new Promise((r) => setTimeout(r, 200))
+    cli.term.write('\x03')
+    cli.term.write('echo after-$((1+1))\r')
+    await seen('after-2')
+    cli.term.write('exit\r')
+    expect(await cli.exited).to.equal(0)
+    expect(cli.output()).to.include(`Exiting session with sessionId: ${agent.only.id}`)
+    expect(cli.output()).not.to.match(/\nnot-interrupted/)
+    expect(agent.only.sizes[0]).to.deep.equal({cols: 100, rows: 30})
+    expect(fake.calls('ssm', 'TerminateSession')).to.have.length(0)
+    expect(cli.output()).not.to.include([...agent.only.tokens][0])
+  })
+
+  it('uses the built-in client with --native even when the plugin is installed, with KMS encryption', async () => {
+    spec = {backend: {kind: 'shell'}, kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc', customerMessage: 'Sessions are recorded.'}
+    const cli = spawnCli(['connect', INSTANCE, '--profile', 'dev', '--native'])
+    await until('prompt', () => cli.output().includes('$ '), 15_000, cli.output)
+    cli.term.write('echo enc-$((2*21))\r')
+    await until('output', () => cli.output().includes('enc-42'), 15_000, cli.output)
+    cli.term.write('exit\r')
+    expect(await cli.exited).to.equal(0)
+    expect(box.pluginRuns()).to.have.length(0)
+    expect(agent.only.challengePassed).to.equal(true)
+    expect(cli.output()).to.include('Sessions are recorded.')
+    expect(fake.calls('kms', 'GenerateDataKey')[0].input).to.deep.include({NumberOfBytes: 64})
+  })
+
+  it('takes native: true from the configuration, and terminates the session when the agent never answers', async () => {
+    spec = {backend: {kind: 'shell'}, silent: true}
+    box.file('.ssmxrc.yaml', 'native: true\n')
+    const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {SSMX_NATIVE_TIMEOUT_MS: '500'}})
+    expect(r.code, r.stderr).to.equal(14)
+    expect(r.stderr).to.match(/did not start session .* within/)
+    expect(box.pluginRuns()).to.have.length(0)
+    expect(fake.calls('ssm', 'TerminateSession')).to.have.length(1)
+  })
+
+  it('shows the built-in client in --dry-run', async () => {
+    const r = await box.run(['connect', INSTANCE, '--profile', 'dev', '--native', '--dry-run'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.include('plugin:    none: the built-in session client')
+    expect(fake.calls('ssm', 'StartSession')).to.have.length(0)
+  })
+})
