@@ -79,6 +79,7 @@ export class DataChannel extends EventEmitter {
   private readonly early = new Map<number, ClientMessage>()
   private readonly ready: ClientMessage[] = []
   private pumping = false
+  private closeOutput?: string
   private rtt = TIMING.initialRtt
   private rttVar = 0
   rto = TIMING.initialRto
@@ -135,15 +136,7 @@ export class DataChannel extends EventEmitter {
   /** Resolves at once while the backlog is below HIGH_WATER, else when it has drained to LOW_WATER (or the channel ended). */
   room(): Promise<void> {
     if (this.outgoing.size < HIGH_WATER || this.ended) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => {
-        this.off('drain', done)
-        this.off('ended', done)
-        resolve()
-      }
-      this.on('drain', done)
-      this.on('ended', done)
-    })
+    return firstEvent(this, ['drain', 'ended'])
   }
 
   /** Resolves when every message sent so far is acknowledged (or the channel ends). */
@@ -308,7 +301,9 @@ export class DataChannel extends EventEmitter {
         try {
           output = String(JSON.parse(message.payload.toString('utf8')).Output ?? '')
         } catch {}
-        this.emit('closed', output)
+        // what arrived before it is delivered first
+        this.closeOutput = output
+        void this.pump()
         return
       }
       case MessageType.pausePublication:
@@ -376,6 +371,7 @@ export class DataChannel extends EventEmitter {
     } finally {
       this.pumping = false
     }
+    if (this.closeOutput !== undefined && this.ready.length === 0 && !this.ended) this.emit('closed', this.closeOutput)
   }
 
   private receiveAck(message: ClientMessage): void {
@@ -398,6 +394,17 @@ export class DataChannel extends EventEmitter {
     this.rtt = 0.875 * this.rtt + 0.125 * sample
     this.rto = Math.min(this.rtt + Math.max(TIMING.granularity, 4 * this.rttVar), TIMING.maxRto)
   }
+}
+
+/** Resolves on the first of the events (listeners removed after). */
+export function firstEvent(emitter: NodeJS.EventEmitter, events: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const e of events) emitter.off(e, done)
+      resolve()
+    }
+    for (const e of events) emitter.on(e, done)
+  })
 }
 
 const toBuffer = (data: WebSocket.RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data))

@@ -6,7 +6,7 @@
  */
 import {type Server, type Socket, createServer} from 'node:net'
 
-import type {DataChannel} from './channel.js'
+import {type DataChannel, HIGH_WATER} from './channel.js'
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {chunks, write} from './shell.js'
 import {Cmd, FrameReader, SMUX_HEADER, StreamIds, encodeFrame} from './smux.js'
@@ -36,7 +36,7 @@ const connectToPortError = (message: ClientMessage, warn: (l: string) => void) =
 function pump(source: NodeJS.ReadableStream, channel: DataChannel): () => void {
   const onData = (data: Buffer | string) => {
     for (const c of chunks(typeof data === 'string' ? Buffer.from(data) : data)) channel.send(PayloadType.output, c)
-    if (channel.backlog >= 1024) {
+    if (channel.backlog >= HIGH_WATER) {
       source.pause()
       void channel.room().then(() => source.resume())
     }
@@ -107,7 +107,7 @@ abstract class ListeningMode implements SessionMode {
 
   /** Pauses every local socket until the channel has room again. */
   protected backpressure(): void {
-    if (this.channel.backlog < 1024) return
+    if (this.channel.backlog < HIGH_WATER) return
     for (const s of this.sockets) s.pause()
     void this.channel.room().then(() => {
       for (const s of this.sockets) s.resume()

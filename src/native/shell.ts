@@ -3,7 +3,7 @@
  * payloads (Ctrl-C, Ctrl-Z and Ctrl-\ are just bytes), the terminal size sent at the start and on every
  * resize, the agent's Output written to stdout and StdErr to stderr.
  */
-import type {DataChannel} from './channel.js'
+import {type DataChannel, firstEvent} from './channel.js'
 import {type ClientMessage, PayloadType} from './message.js'
 import type {SessionIo, SessionMode} from './types.js'
 
@@ -107,13 +107,5 @@ export class ShellMode implements SessionMode {
 /** Writes and waits for the stream to take more when it is full. */
 export function write(stream: NodeJS.WritableStream, data: Buffer): Promise<void> | void {
   if (stream.write(data)) return
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done)
-      stream.off('close', done)
-      resolve()
-    }
-    stream.on('drain', done)
-    stream.on('close', done)
-  })
+  return firstEvent(stream, ['drain', 'close'])
 }

@@ -207,6 +207,25 @@ describe('native session client against the fake agent', function () {
     expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
   })
 
+  it('holds input back between pause_publication and start_publication', async () => {
+    const lines: string[] = []
+    spec = {backend: {kind: 'script', reply: (line, s) => (lines.push(line), s.output(Buffer.from(`got:${line}\n`)))}, handshake: true}
+    const abort = new AbortController()
+    const s = await start(abort)
+    s.stdin.write('one\r')
+    await until('the first line', () => s.out().toString().includes('got:one'))
+    agent.only.publication(false)
+    await new Promise((r) => setTimeout(r, 100))
+    s.stdin.write('two\r')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(lines).to.deep.equal(['one'])
+    agent.only.publication(true)
+    await until('the held line', () => s.out().toString().includes('got:two'))
+    expect(lines).to.deep.equal(['one', 'two'])
+    abort.abort()
+    expect((await s.result).code).to.equal(128 + 15)
+  })
+
   it('fails with a clear error when the data channel never opens', async () => {
     const sink = createServer(() => {})
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))

@@ -126,6 +126,11 @@ export class AgentSession {
     ws.on('error', () => {})
   }
 
+  /** Asks the client to stop (pause_publication) or go on (start_publication) sending. */
+  publication(on: boolean): void {
+    this.transmitRaw(encodeMessage({messageType: on ? MessageType.startPublication : MessageType.pausePublication}))
+  }
+
   /** Cuts the websocket abruptly. */
   cut(): void {
     this.ws?.terminate()
