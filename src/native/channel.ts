@@ -21,6 +21,8 @@ export const TIMING = {
   granularity: 10,
   maxRto: 1000,
   resendTick: 50,
+  initialWindow: 32,
+  minWindow: 8,
   /** after this many resends of one message the session is given up (the plugin: 5 minutes of 100 ms) */
   maxResends: 3000,
   pingInterval: 5 * 60_000,
@@ -74,6 +76,12 @@ export class DataChannel extends EventEmitter {
   private creds: Credentials
   private readonly clientId: string
   private nextSeq = 0
+  /** the first sequence number never transmitted */
+  private nextToSend = 0
+  private inFlight = 0
+  /** congestion window (messages in flight), grown per acknowledgement, halved on a timeout like TCP's */
+  private cwnd = TIMING.initialWindow
+  private ssthresh = HIGH_WATER
   private expectedSeq = 0
   private readonly outgoing = new Map<number, Pending>()
   private readonly early = new Map<number, ClientMessage>()
@@ -125,11 +133,20 @@ export class DataChannel extends EventEmitter {
     const payload = this.cipher && payloadType === PayloadType.output ? this.cipher.encrypt(data) : data
     const seq = this.nextSeq++
     const frame = encodeMessage({messageType: MessageType.input, sequenceNumber: seq, payloadType, payload})
-    const pending: Pending = {frame, sentAt: 0, resends: 0}
-    this.outgoing.set(seq, pending)
-    if (this.connected && !this.paused) {
-      pending.sentAt = performance.now()
-      this.ws!.send(frame)
+    this.outgoing.set(seq, {frame, sentAt: 0, resends: 0})
+    this.sendNew()
+  }
+
+  /** Transmits queued messages while fewer than the congestion window are in flight. */
+  private sendNew(): void {
+    if (!this.connected || this.paused) return
+    const now = performance.now()
+    while (this.nextToSend < this.nextSeq && this.inFlight < Math.floor(this.cwnd)) {
+      const p = this.outgoing.get(this.nextToSend++)
+      if (!p) continue
+      p.sentAt = now
+      this.inFlight++
+      this.transmit(p.frame)
     }
   }
 
@@ -252,31 +269,41 @@ export class DataChannel extends EventEmitter {
     if (this.connected && this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame)
   }
 
+  /** After a reconnect or a pause: everything in flight goes again, then what is queued. */
   private resendAll(): void {
     if (this.paused) return
     const now = performance.now()
     for (const p of this.outgoing.values()) {
-      if (p.sentAt > 0) p.resends++
+      if (p.sentAt === 0) break
+      p.resends++
       p.sentAt = now
       this.transmit(p.frame)
     }
+    this.sendNew()
   }
 
   private resendDue(): void {
     if (!this.connected || this.paused) return
     const now = performance.now()
+    let timedOut = false
     for (const [seq, p] of this.outgoing) {
+      if (p.sentAt === 0) break
       if (now - p.sentAt <= this.rto) continue
-      if (p.sentAt > 0) {
-        if (++p.resends > TIMING.maxResends) {
-          this.emit('error', new ChannelError(`message ${seq} was not acknowledged after ${TIMING.maxResends} resends`))
-          this.close()
-          return
-        }
-        this.stats.resent++
+      if (++p.resends > TIMING.maxResends) {
+        this.emit('error', new ChannelError(`message ${seq} was not acknowledged after ${TIMING.maxResends} resends`))
+        this.close()
+        return
       }
+      this.stats.resent++
+      timedOut = true
       p.sentAt = now
       this.transmit(p.frame)
+    }
+    if (timedOut) {
+      // back off: fewer messages in flight, a longer timeout
+      this.ssthresh = Math.max(TIMING.minWindow, this.cwnd / 2)
+      this.cwnd = this.ssthresh
+      this.rto = Math.min(this.rto * 2, TIMING.maxRto)
     }
   }
 
@@ -384,8 +411,13 @@ export class DataChannel extends EventEmitter {
     const p = this.outgoing.get(seq)
     if (!p) return
     this.outgoing.delete(seq)
-    // Karn: only first transmissions measure the round trip
-    if (p.resends === 0 && p.sentAt > 0) this.updateRto(performance.now() - p.sentAt)
+    if (p.sentAt > 0) {
+      this.inFlight--
+      // Karn: only first transmissions measure the round trip
+      if (p.resends === 0) this.updateRto(performance.now() - p.sentAt)
+      this.cwnd = Math.min(HIGH_WATER, this.cwnd + (this.cwnd < this.ssthresh ? 1 : 1 / this.cwnd))
+      this.sendNew()
+    }
     if (this.outgoing.size === LOW_WATER || this.outgoing.size === 0) this.emit('drain')
   }
 

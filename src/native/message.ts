@@ -3,7 +3,7 @@
  * Big-endian header of 116 bytes (+4 for the payload length), payload at byte 120, SHA-256 of the payload
  * in the header. The message id is a UUID stored with its low 8 bytes first, then its high 8 bytes.
  */
-import {createHash, randomUUID} from 'node:crypto'
+import {hash, randomFillSync} from 'node:crypto'
 
 import {compareVersions, parsePluginVersion} from '../session/plugin.js'
 
@@ -76,7 +76,21 @@ export function uuidFromWire(wire: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-export const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest()
+/** A random (version 4) UUID written straight in wire order: the low half (variant byte first) then the high half. */
+const pool = Buffer.alloc(4096)
+let poolOffset = pool.length
+function randomVersion4(wire: Buffer): void {
+  // one getrandom call per 256 ids
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  pool.copy(wire, 0, poolOffset, (poolOffset += 16))
+  wire[0] = (wire[0] & 0x3f) | 0x80 // UUID byte 8: variant
+  wire[14] = (wire[14] & 0x0f) | 0x40 // UUID byte 6: version
+}
+
+export const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer')
 
 export type MessageInit = Partial<ClientMessage> & Pick<ClientMessage, 'messageType'>
 
@@ -92,7 +106,8 @@ export function encodeMessage(init: MessageInit): Buffer {
   out.writeBigUInt64BE(BigInt(init.createdDate ?? Date.now()), DATE_OFFSET)
   out.writeBigInt64BE(BigInt(init.sequenceNumber ?? 0), SEQ_OFFSET)
   out.writeBigUInt64BE(BigInt(init.flags ?? 0), FLAGS_OFFSET)
-  uuidToWire(init.messageId ?? randomUUID()).copy(out, ID_OFFSET)
+  if (init.messageId) uuidToWire(init.messageId).copy(out, ID_OFFSET)
+  else randomVersion4(out.subarray(ID_OFFSET, ID_OFFSET + 16))
   sha256(payload).copy(out, DIGEST_OFFSET)
   out.writeUInt32BE(init.payloadType ?? 0, PAYLOAD_TYPE_OFFSET)
   out.writeUInt32BE(payload.length, PAYLOAD_LENGTH_OFFSET)

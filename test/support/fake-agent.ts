@@ -65,6 +65,7 @@ export class AgentSession {
   readonly tokens = new Set<string>()
   ws?: WebSocket
   opens: Array<Record<string, unknown>> = []
+  /** every non-Output message the client sent, in order */
   readonly received: ClientMessage[] = []
   readonly sizes: Array<{cols: number; rows: number}> = []
   readonly flags: number[] = []
@@ -253,16 +254,21 @@ export class AgentSession {
 
   private resend(): void {
     const now = Date.now()
+    // the oldest few that are overdue, so a long queue is not sent twice
+    let budget = 16
     for (const p of this.outgoing.values()) {
+      if (budget-- <= 0) break
       if (now - p.sentAt < 300) continue
       p.sentAt = now
       this.stats.resent++
       this.transmit(p.frame)
     }
-    if (this.outgoing.size < 256) {
-      this.tcp?.resume()
-      for (const s of this.muxStreams.values()) s.resume()
-    }
+    if (this.outgoing.size < 256) this.resumeReading()
+  }
+
+  private resumeReading(): void {
+    this.tcp?.resume()
+    for (const s of this.muxStreams.values()) s.resume()
   }
 
   private receive(buf: Buffer): void {
@@ -276,6 +282,7 @@ export class AgentSession {
     if (m.messageType === MessageType.acknowledge) {
       const ack = JSON.parse(m.payload.toString('utf8'))
       this.outgoing.delete(ack.AcknowledgedMessageSequenceNumber)
+      if (this.outgoing.size === 256) this.resumeReading()
       return
     }
     if (m.messageType !== MessageType.input) return
@@ -295,7 +302,7 @@ export class AgentSession {
   }
 
   private handle(m: ClientMessage): void {
-    this.received.push({...m, payload: m.payloadType === PayloadType.output ? Buffer.alloc(0) : m.payload})
+    if (m.payloadType !== PayloadType.output) this.received.push(m)
     switch (m.payloadType) {
       case PayloadType.handshakeResponse: {
         this.handshakeResponse = JSON.parse(m.payload.toString('utf8'))
