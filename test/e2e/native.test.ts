@@ -1,4 +1,7 @@
+import {spawn} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
 import {rmSync} from 'node:fs'
+import {type AddressInfo, createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -96,6 +99,38 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     expect(r.stderr).to.match(/did not start session .* within/)
     expect(box.pluginRuns()).to.have.length(0)
     expect(fake.calls('ssm', 'TerminateSession')).to.have.length(1)
+  })
+
+  it('carries an AWS-StartSSHSession byte stream over stdin/stdout byte-exact (ssh ProxyCommand style)', async () => {
+    const echo = createServer((c) => c.pipe(c))
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    spec = {backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port}, faults: {drop: 0.02, reorder: 0.02, seed: 11}}
+    try {
+      const child = spawn(process.execPath, [BIN, 'connect', INSTANCE, '--profile', 'dev', '--native', '--document', 'AWS-StartSSHSession'], {cwd: box.home, env: box.env})
+      const got: Buffer[] = []
+      let n = 0
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
+      child.stderr.on('data', (d) => (stderr += d))
+      const exited = new Promise<number | null>((r) => child.on('close', r))
+      const data = randomBytes(300_000)
+      child.stdin.write(data)
+      await until('the echo', () => n >= data.length, 20_000, () => stderr)
+      agent.only.terminate()
+      expect(await exited, stderr).to.equal(0)
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+      expect(n).to.equal(data.length)
+      expect(sha(Buffer.concat(got))).to.equal(sha(data))
+      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartSSHSession'})
+    } finally {
+      echo.close()
+    }
+  })
+
+  it('still fails on an installed but unusable plugin, without falling back', async () => {
+    const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {SSMX_PLUGIN_PATH: '/nonexistent/session-manager-plugin'}})
+    expect(r.code).to.equal(9)
+    expect(fake.calls('ssm', 'StartSession')).to.have.length(0)
   })
 
   it('shows the built-in client in --dry-run', async () => {
