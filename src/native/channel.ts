@@ -123,10 +123,6 @@ export class DataChannel extends EventEmitter {
     return this.outgoing.size
   }
 
-  get isOpen(): boolean {
-    return !this.ended
-  }
-
   /** Sends one input_stream_data message; Output payloads are encrypted once the session is. */
   send(payloadType: number, data: Buffer): void {
     if (this.ended) return
@@ -225,7 +221,8 @@ export class DataChannel extends EventEmitter {
   }
 
   private dropped(ws: WebSocket): void {
-    if (ws !== this.ws || this.ended) return
+    // after channel_closed the service hangs up: nothing to resume
+    if (ws !== this.ws || this.ended || this.closeOutput !== undefined) return
     this.connected = false
     this.options.debug?.('data channel dropped; resuming the session')
     void this.reconnect()
