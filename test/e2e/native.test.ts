@@ -8,7 +8,7 @@ import {expect} from 'chai'
 import * as pty from 'node-pty'
 
 import {FakeAgent, type AgentSpec} from '../support/fake-agent.js'
-import {FakeAws} from '../support/fake-aws.js'
+import {AwsFault, FakeAws} from '../support/fake-aws.js'
 import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
 import {INSTANCE, ssoIdentity} from '../support/aws-fixtures.js'
 
@@ -75,6 +75,27 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     expect(agent.only.sizes[0]).to.deep.equal({cols: 100, rows: 30})
     expect(fake.calls('ssm', 'TerminateSession')).to.have.length(0)
     expect(cli.output()).not.to.include([...agent.only.tokens][0])
+  })
+
+  it('restores the terminal and terminates the session when the channel drops and cannot be resumed', async () => {
+    fake.on('ssm', 'ResumeSession', () => {
+      throw new AwsFault('AccessDeniedException', 'not allowed to resume', 400)
+    })
+    const script = `"${process.execPath}" "${BIN}" connect ${INSTANCE} --profile dev --native; echo "exit=$?"; stty -a`
+    const term = pty.spawn('/bin/sh', ['-c', script], {cols: 100, rows: 30, cwd: box.home, env: {...box.env, TERM: 'xterm'}})
+    let output = ''
+    term.onData((d) => (output += d))
+    const exited = new Promise<void>((resolve) => term.onExit(() => resolve()))
+    await until('prompt', () => output.includes('$ '), 15_000, () => output)
+    agent.only.cut()
+    await exited
+    expect(output).to.match(/the data channel dropped and could not be resumed/)
+    expect(output).to.include('exit=14')
+    const stty = output.slice(output.indexOf('exit=14'))
+    expect(stty).to.match(/[^-]icanon/)
+    expect(stty).to.match(/[^-]echo /)
+    expect(fake.calls('ssm', 'ResumeSession').length).to.be.greaterThan(0)
+    expect(fake.calls('ssm', 'TerminateSession')).to.have.length(1)
   })
 
   it('uses the built-in client with --native even when the plugin is installed, with KMS encryption', async () => {
