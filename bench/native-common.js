@@ -1,11 +1,10 @@
-// Shared set-up for the native-client benchmarks: a fake AWS + fake agent on 127.0.0.1, a TCP echo
-// server, and a native session started against them. Run after `npm run build`.
+// Shared set-up for the native-client benchmarks: the fake agent and a TCP echo server in a child
+// process (bench/native-agent.js), the native client in this one. Run after `npm run build`.
+import {fork} from 'node:child_process'
 import {createServer} from 'node:net'
 import {PassThrough} from 'node:stream'
 
 const dist = new URL('../dist/', import.meta.url)
-const {FakeAws} = await import(new URL('test/support/fake-aws.js', dist))
-const {FakeAgent} = await import(new URL('test/support/fake-agent.js', dist))
 const {runNativeSession} = await import(new URL('src/native/session.js', dist))
 
 export const median = (xs) => {
@@ -19,22 +18,19 @@ export async function echoServer() {
   return {server, port: server.address().port}
 }
 
-/** Starts a native session of the given backend kind ('stdio' or 'forward') against an echo server. */
+/** Starts a native session of the given backend kind ('stdio' or 'forward') against the agent's echo server. */
 export async function nativeSession(kind) {
-  const fake = await new FakeAws().start()
-  const agent = await new FakeAgent().start()
-  const echo = await echoServer()
-  agent.attach(fake, () => ({backend: kind === 'forward' ? {kind, port: echo.port, mux: true} : {kind, port: echo.port}}))
-  const out = agent.create('i-0123456789abcdef0', {backend: kind === 'forward' ? {kind, port: echo.port, mux: true} : {kind, port: echo.port}})
+  const child = fork(new URL('native-agent.js', import.meta.url), [kind])
+  const {session} = await new Promise((r) => child.once('message', r))
   const stdin = new PassThrough()
   const stdout = new PassThrough()
   const abort = new AbortController()
   let listening
   const listeningP = new Promise((r) => (listening = r))
   const result = runNativeSession({
-    sessionId: out.SessionId,
-    streamUrl: out.StreamUrl,
-    token: out.TokenValue,
+    sessionId: session.SessionId,
+    streamUrl: session.StreamUrl,
+    token: session.TokenValue,
     targetId: 'i-0123456789abcdef0',
     kms: () => {
       throw new Error('no KMS in benchmarks')
@@ -48,9 +44,8 @@ export async function nativeSession(kind) {
   const close = async () => {
     abort.abort()
     await result.catch(() => {})
-    await agent.stop()
-    await fake.stop()
-    echo.server.close()
+    child.send('stop')
+    await new Promise((r) => child.once('exit', r))
   }
-  return {stdin, stdout, echo, agent, listening: listeningP, close}
+  return {stdin, stdout, listening: listeningP, close}
 }

@@ -1,5 +1,5 @@
-// Memory of a long session: many small messages through a stdio session (native client + fake agent in
-// this process); heap after GC at each tenth. Flat numbers mean no growth per message.
+// Memory of a long session: many small messages through a stdio session; the client's heap (this
+// process; the fake agent runs in a child) after GC at each tenth. Flat numbers mean no growth per message.
 // Usage: npm run build && node --expose-gc bench/native-memory.js [messages]
 import {nativeSession} from './native-common.js'
 

@@ -14,9 +14,14 @@ import WebSocket from 'ws'
 import type {SessionCipher} from './crypto.js'
 import {type ClientMessage, FrameError, MessageType, PayloadType, decodeMessage, encodeAck, encodeMessage} from './message.js'
 
-/** Timing, as in the plugin: initial RTO 200 ms, RTT 100 ms, clock granularity 10 ms, RTO at most 1 s. */
+/**
+ * Timing, as in the plugin: initial RTO 200 ms, RTT 100 ms, clock granularity 10 ms, RTO at most 1 s. Unlike
+ * the plugin the RTO never drops below 200 ms (TCP's minimum): the websocket is already reliable, so a late
+ * acknowledgement is nearly always delay, not loss, and resending early only adds load.
+ */
 export const TIMING = {
   initialRto: 200,
+  minRto: 200,
   initialRtt: 100,
   granularity: 10,
   maxRto: 1000,
@@ -263,7 +268,9 @@ export class DataChannel extends EventEmitter {
   }
 
   private transmit(frame: Buffer): void {
-    if (this.connected && this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame)
+    if (!this.connected || this.ws?.readyState !== WebSocket.OPEN) return
+    corked(this.ws)
+    this.ws.send(frame)
   }
 
   /** After a reconnect or a pause: everything in flight goes again, then what is queued. */
@@ -421,8 +428,19 @@ export class DataChannel extends EventEmitter {
   private updateRto(sample: number): void {
     this.rttVar = 0.75 * this.rttVar + 0.25 * Math.abs(this.rtt - sample)
     this.rtt = 0.875 * this.rtt + 0.125 * sample
-    this.rto = Math.min(this.rtt + Math.max(TIMING.granularity, 4 * this.rttVar), TIMING.maxRto)
+    this.rto = Math.min(Math.max(this.rtt + Math.max(TIMING.granularity, 4 * this.rttVar), TIMING.minRto), TIMING.maxRto)
   }
+}
+
+/**
+ * Holds the websocket's TCP socket corked until the end of this tick, so a burst of frames (acknowledgements,
+ * resends, forwarded data) leaves in one write instead of one system call each.
+ */
+export function corked(ws: WebSocket): void {
+  const socket = (ws as unknown as {_socket?: {cork(): void; uncork(): void; writableCorked: number}})._socket
+  if (!socket || socket.writableCorked > 0) return
+  socket.cork()
+  process.nextTick(() => socket.uncork())
 }
 
 /** Resolves on the first of the events (listeners removed after). */

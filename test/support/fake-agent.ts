@@ -13,6 +13,7 @@ import {type Socket, connect} from 'node:net'
 
 import {WebSocket, WebSocketServer} from 'ws'
 
+import {corked} from '../../src/native/channel.js'
 import {openGcm, sealGcm} from '../../src/native/crypto.js'
 import {type ClientMessage, Flag, FrameError, MessageType, PayloadType, decodeMessage, encodeAck, encodeMessage} from '../../src/native/message.js'
 import {Cmd, FrameReader, encodeFrame} from '../../src/native/smux.js'
@@ -209,7 +210,9 @@ export class AgentSession {
   }
 
   private transmitRaw(frame: Buffer): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame)
+    if (this.ws?.readyState !== WebSocket.OPEN) return
+    corked(this.ws)
+    this.ws.send(frame)
   }
 
   /** Sends a data message through the fault injector. */
