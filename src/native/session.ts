@@ -94,6 +94,10 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
           mode = m
         } else {
           mode = new StdioMode(channel, io, options.warn)
+          // the reader went away (ssh exited): end like a signal would
+          const gone = () => void bySignal('SIGPIPE')
+          io.stdout.once('error', gone)
+          cleanups.push(() => io.stdout.off('error', gone))
         }
       } else {
         mode = shell = new ShellMode(channel, io, handleSignals)

@@ -39,6 +39,8 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
       io: run.io,
       openTimeoutMs: run.openTimeoutMs ?? (Number(process.env.SSMX_NATIVE_TIMEOUT_MS) || undefined),
       warn: run.warn,
+      // --debug: the channel's drops, resumes and rejected frames (never tokens)
+      debug: run.ctx.options.debug && ((line) => run.ctx.options.debug!(`native: ${line}`)),
     })
   } catch (error) {
     if (!(error instanceof NativeSessionError)) throw error
