@@ -89,8 +89,10 @@ export class ShellMode implements SessionMode {
       case PayloadType.error:
         return write(this.io.stderr, message.payload)
       case PayloadType.exitCode: {
-        const code = Number.parseInt(message.payload.toString('utf8'), 10)
-        if (Number.isInteger(code)) this.exitCode = code
+        // text ("3") as far as we know; a 4-byte big-endian integer is read too
+        const text = message.payload.toString('utf8').trim()
+        const code = /^\d+$/.test(text) ? Number(text) : message.payload.length === 4 ? message.payload.readUInt32BE(0) : undefined
+        if (code !== undefined && code < 256) this.exitCode = code
         return
       }
       default:

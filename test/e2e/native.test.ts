@@ -68,8 +68,12 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     cli.term.write('\x03')
     cli.term.write('echo after-$((1+1))\r')
     await seen('after-2')
+    // Ctrl-Z and Ctrl-\ reach the remote terminal as bytes too
+    cli.term.write('\x1a\x1c')
+    await until('the control bytes at the agent', () => agent.only.typed.includes('\x1a\x1c'))
     cli.term.write('exit\r')
     expect(await cli.exited).to.equal(0)
+    expect(agent.only.typed).to.include('\x03')
     expect(cli.output()).to.include(`Exiting session with sessionId: ${agent.only.id}`)
     expect(cli.output()).not.to.match(/\nnot-interrupted/)
     expect(agent.only.sizes[0]).to.deep.equal({cols: 100, rows: 30})

@@ -207,6 +207,14 @@ describe('native session client against the fake agent', function () {
     expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
   })
 
+  it('exits with the command\'s exit code when the agent sends one (non-interactive commands)', async () => {
+    spec = {backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('3'), 12), s.closeChannel(''))}, handshake: true}
+    const s = await start()
+    s.stdin.write('false\r')
+    expect(await s.result).to.deep.equal({code: 3})
+    expect(s.out().toString()).to.match(/^ran false\n/)
+  })
+
   it('holds input back between pause_publication and start_publication', async () => {
     const lines: string[] = []
     spec = {backend: {kind: 'script', reply: (line, s) => (lines.push(line), s.output(Buffer.from(`got:${line}\n`)))}, handshake: true}

@@ -70,6 +70,8 @@ export class AgentSession {
   readonly received: ClientMessage[] = []
   readonly sizes: Array<{cols: number; rows: number}> = []
   readonly flags: number[] = []
+  /** what a shell or script session was sent (shell and script backends only) */
+  typed = ''
   handshakeResponse?: Record<string, unknown>
   challengePassed = false
   terminated = false
@@ -359,9 +361,11 @@ export class AgentSession {
     const {backend} = this.spec
     switch (backend.kind) {
       case 'shell':
+        this.typed += data.toString('utf8')
         this.pty?.write(data.toString('utf8'))
         return
       case 'script': {
+        this.typed += data.toString('utf8')
         this.lineBuffer += data.toString('utf8')
         let i: number
         while ((i = this.lineBuffer.search(/[\r\n]/)) >= 0) {
