@@ -20,12 +20,13 @@ for (let sent = 0; sent < total; ) {
   while (received < target) await new Promise((r) => setTimeout(r, 1))
   if (sent % step === 0) {
     global.gc()
-    samples.push({messages: sent, heapMiB: process.memoryUsage().heapUsed / 1048576, rssMiB: process.memoryUsage().rss / 1048576})
+    const m = process.memoryUsage()
+    samples.push({messages: sent, heapMiB: m.heapUsed / 1048576, buffersMiB: m.arrayBuffers / 1048576, rssMiB: m.rss / 1048576})
   }
 }
 await s.close()
 console.log(`long session: ${total} messages of ${chunk.length} bytes each way`)
-for (const x of samples) console.log(`  after ${String(x.messages).padStart(7)}: heap ${x.heapMiB.toFixed(1)} MiB, rss ${x.rssMiB.toFixed(1)} MiB`)
+for (const x of samples) console.log(`  after ${String(x.messages).padStart(7)}: heap ${x.heapMiB.toFixed(1)} MiB, buffers ${x.buffersMiB.toFixed(1)} MiB, rss ${x.rssMiB.toFixed(1)} MiB`)
 const grow = samples.at(-1).heapMiB - samples[0].heapMiB
 console.log(`  heap growth from first to last sample: ${grow.toFixed(2)} MiB`)
 process.exit(0)
