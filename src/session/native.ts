@@ -25,6 +25,7 @@ export interface NativeRun {
 
 export async function runNative(run: NativeRun): Promise<RunResult> {
   const {response} = run
+  run.warn(`Starting session with SessionId: ${response.SessionId}`)
   try {
     return await runNativeSession({
       sessionId: response.SessionId,
