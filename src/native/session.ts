@@ -49,6 +49,16 @@ export class NativeSessionError extends Error {
   override name = 'NativeSessionError'
 }
 
+/** HandshakeComplete is plain JSON; some agents encrypt it once the session is encrypted. */
+function parseHandshakeComplete(payload: Buffer, cipher?: {decrypt(b: Buffer): Buffer}): {CustomerMessage?: string} {
+  try {
+    return JSON.parse(payload.toString('utf8'))
+  } catch (error) {
+    if (!cipher) throw error
+    return JSON.parse(cipher.decrypt(payload).toString('utf8'))
+  }
+}
+
 const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGTERM: 15}
 
 export function runNativeSession(options: NativeSessionOptions): Promise<NativeResult> {
@@ -128,7 +138,7 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
           return
         }
         case PayloadType.handshakeComplete: {
-          const complete = JSON.parse(message.payload.toString('utf8')) as {CustomerMessage?: string}
+          const complete = parseHandshakeComplete(message.payload, channel.cipher)
           if (complete.CustomerMessage) options.warn(complete.CustomerMessage)
           if (!session) throw new NativeSessionError('the handshake ended without a session type')
           await startMode(session)

@@ -89,10 +89,9 @@ export class ShellMode implements SessionMode {
       case PayloadType.error:
         return write(this.io.stderr, message.payload)
       case PayloadType.exitCode: {
-        // text ("3") as far as we know; a 4-byte big-endian integer is read too
-        const text = message.payload.toString('utf8').trim()
-        const code = /^\d+$/.test(text) ? Number(text) : message.payload.length === 4 ? message.payload.readUInt32BE(0) : undefined
-        if (code !== undefined && code < 256) this.exitCode = code
+        // the agent sends text: "EXIT_CODE: 3"
+        const code = /(\d+)\s*$/.exec(message.payload.toString('utf8'))?.[1]
+        if (code !== undefined && Number(code) < 256) this.exitCode = Number(code)
         return
       }
       default:

@@ -135,6 +135,7 @@ describe('native session client against the fake agent', function () {
 
   it('encrypts both ways with a KMS data key (64 bytes, session and target as context) and passes the challenge', async () => {
     spec.kmsKeyId = 'alias/session-key'
+    spec.encryptHandshakeComplete = true
     await stdioRoundTrip(200_000)
     const [call] = fake.calls('kms', 'GenerateDataKey')
     expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.only.id, 'aws:ssm:TargetId': INSTANCE}})
@@ -208,7 +209,7 @@ describe('native session client against the fake agent', function () {
   })
 
   it('exits with the command\'s exit code when the agent sends one (non-interactive commands)', async () => {
-    spec = {backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('3'), 12), s.closeChannel(''))}, handshake: true}
+    spec = {backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('EXIT_CODE: 3'), 12), s.closeChannel(''))}, handshake: true}
     const s = await start()
     s.stdin.write('false\r')
     expect(await s.result).to.deep.equal({code: 3})

@@ -44,6 +44,8 @@ export interface AgentSpec {
   /** shell sessions: send a handshake even without KMS */
   handshake?: boolean
   customerMessage?: string
+  /** encrypt the HandshakeComplete payload (as some agent versions do) */
+  encryptHandshakeComplete?: boolean
   faults?: Faults
   /** accept the websocket but never say a word */
   silent?: boolean
@@ -165,7 +167,10 @@ export class AgentSession {
   }
 
   private complete(): void {
-    this.sendData(PayloadType.handshakeComplete, Buffer.from(JSON.stringify({HandshakeTimeToComplete: 1_000_000, CustomerMessage: this.spec.customerMessage ?? ''})))
+    const payload = Buffer.from(JSON.stringify({HandshakeTimeToComplete: 1_000_000, CustomerMessage: this.spec.customerMessage ?? ''}))
+    // some agents encrypt HandshakeComplete too once the session is encrypted
+    if (this.encKey && this.spec.encryptHandshakeComplete) this.sendData(PayloadType.handshakeComplete, sealGcm(this.encKey, payload))
+    else this.sendData(PayloadType.handshakeComplete, payload)
     this.startBackend()
   }
 
