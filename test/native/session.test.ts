@@ -144,6 +144,18 @@ describe('native session client against the fake agent', function () {
     expect(kmsAction).to.include({ActionStatus: 1})
   })
 
+  it('keeps an encrypted session encrypted across a resume, with faults', async () => {
+    spec.kmsKeyId = 'alias/session-key'
+    spec.faults = {drop: 0.03, duplicate: 0.03, reorder: 0.03, corrupt: 0.03, seed: 5}
+    await stdioRoundTrip(300_000, async (progress) => {
+      await until('100000 bytes', () => progress() >= 100_000)
+      agent.only.cut()
+      await until('the client to come back', () => agent.only.opens.length > 1)
+    })
+    expect(fake.calls('kms', 'GenerateDataKey')).to.have.length(1)
+    expect(fake.calls('ssm', 'ResumeSession')).to.have.length(1)
+  })
+
   async function forward(connections: number, size: number) {
     const abort = new AbortController()
     let port = 0
