@@ -1,6 +1,6 @@
 /**
  * Port sessions. `AWS-StartSSHSession`-style sessions (no local port) carry stdin/stdout. Port forwarding
- * listens locally: with agents newer than 3.0.196.0 every accepted connection becomes an smux stream over
+ * listens on 127.0.0.1: with agents newer than 3.0.196.0 every accepted connection becomes an smux stream over
  * the one channel; older agents get one connection at a time ("basic" mode), and when it closes the agent
  * is told with the DisconnectToPort flag.
  */
@@ -88,7 +88,7 @@ abstract class ListeningMode implements SessionMode {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       if (this.properties.localConnectionType === 'unix' && this.properties.localUnixSocket) server.listen(this.properties.localUnixSocket, resolve)
-      else server.listen(Number(this.properties.localPortNumber || 0), 'localhost', resolve)
+      else server.listen(Number(this.properties.localPortNumber || 0), '127.0.0.1', resolve)
     })
     const address = server.address()
     const where = typeof address === 'string' ? `Unix socket ${address}` : `Port ${address?.port}`
