@@ -25,6 +25,7 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
     host: Flags.string({description: 'forward to this host through the instance (AWS-StartPortForwardingSessionToRemoteHost), e.g. an RDS endpoint'}),
     local: Flags.string({description: 'local port (overrides LOCAL; 0 picks a free port)'}),
     reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
+    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
     'dry-run': Flags.boolean({description: 'check the local port, show the StartSession request and the plugin command, and start nothing'}),
   }
 
@@ -36,7 +37,7 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
         this.args.target,
         spec,
         {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
-        {reason: this.flags.reason, dryRun: this.flags['dry-run']},
+        {reason: this.flags.reason, dryRun: this.flags['dry-run'], native: this.flags.native},
       )
     const code = await withLoginOffer(forward, terminalLoginOffer(ctx, (l) => this.note(l)))
     if (code !== 0) this.exit(code)

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {sshProxy} from '../session/ssh.js'
@@ -16,11 +16,14 @@ Use it from ~/.ssh/config (see ssmx ssh-config), or let ssmx ssh set it up. The 
     host: Args.string({description: 'instance id or name (ssh\'s %h)', required: true}),
     port: Args.string({description: 'the port sshd listens on (ssh\'s %p)', default: '22'}),
   }
+  static override flags = {
+    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
+  }
 
   async run(): Promise<void> {
     const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
     const note = (l: string) => this.note(l)
-    const code = await sshProxy(this.args.host, this.args.port, {ctx, config, warn: note, out: note})
+    const code = await sshProxy(this.args.host, this.args.port, {ctx, config, warn: note, out: note}, {native: this.flags.native})
     if (code !== 0) this.exit(code)
   }
 }

@@ -17,9 +17,9 @@ export const SSH_DOCUMENT = 'AWS-StartSSHSession'
  * `ssmx ssh-proxy %h %p`: an SSH session (AWS-StartSSHSession) whose plugin talks to ssh over this
  * process's stdin/stdout. Nothing else may reach stdout: every note goes to `deps.warn` (stderr).
  */
-export function sshProxy(host: string, port: string, deps: SessionDeps): Promise<number> {
+export function sshProxy(host: string, port: string, deps: SessionDeps, options: {native?: boolean} = {}): Promise<number> {
   if (!/^\d{1,5}$/.test(port)) throw new SsmxError('usage', `"${port}" is not a port.`, ['Use it as: ProxyCommand ssmx ssh-proxy %h %p'])
-  return runSession({target: host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [port]}}, {...deps, out: deps.warn, stdio: 'inherit'})
+  return runSession({target: host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [port]}, native: options.native}, {...deps, out: deps.warn, stdio: 'inherit'})
 }
 
 /** `user@target` → parts; the target alone when there is no `@`. */

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {rmSync} from 'node:fs'
-import {type AddressInfo, createServer} from 'node:net'
+import {type AddressInfo, connect, createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -41,6 +41,22 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     await fake.stop()
     box.cleanup()
   })
+
+  /** Runs the CLI with pipes, pushes `size` random bytes into stdin, and resolves once as many came back on stdout. */
+  async function relay(args: string[], size: number) {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: box.home, env: box.env})
+    const got: Buffer[] = []
+    let n = 0
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
+    child.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise<number | null>((r) => child.on('close', r))
+    const data = randomBytes(size)
+    child.stdin.write(data)
+    await until('the echo', () => n >= data.length, 20_000, () => stderr)
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+    return {child, exited, stderr: () => stderr, exact: () => n === size && sha(Buffer.concat(got)) === sha(data)}
+  }
 
   function spawnCli(args: string[], env: Record<string, string> = {}) {
     const term = pty.spawn(process.execPath, [BIN, ...args], {cols: 100, rows: 30, cwd: box.home, env: {...box.env, TERM: 'xterm', ...env}})
@@ -131,22 +147,67 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
     spec = {backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port}, faults: {drop: 0.02, reorder: 0.02, seed: 11}}
     try {
-      const child = spawn(process.execPath, [BIN, 'connect', INSTANCE, '--profile', 'dev', '--native', '--document', 'AWS-StartSSHSession'], {cwd: box.home, env: box.env})
-      const got: Buffer[] = []
-      let n = 0
+      const r = await relay(['connect', INSTANCE, '--profile', 'dev', '--native', '--document', 'AWS-StartSSHSession'], 300_000)
+      agent.only.terminate()
+      expect(await r.exited, r.stderr()).to.equal(0)
+      expect(r.exact()).to.equal(true)
+      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartSSHSession'})
+    } finally {
+      echo.close()
+    }
+  })
+
+  it('forward --native: parallel connections byte-exact through smux, Ctrl-C ends it and terminates the session', async () => {
+    const echo = createServer((c) => c.pipe(c))
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    const remote = (echo.address() as AddressInfo).port
+    agent.attach(fake, (input) => {
+      const params = input.Parameters as Record<string, string[]>
+      return {backend: {kind: 'forward', port: Number(params.portNumber[0]), mux: true, localPortNumber: params.localPortNumber[0]}}
+    })
+    try {
+      const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${remote}`, '--profile', 'dev', '--native'], {cwd: box.home, env: box.env})
       let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
       child.stderr.on('data', (d) => (stderr += d))
       const exited = new Promise<number | null>((r) => child.on('close', r))
-      const data = randomBytes(300_000)
-      child.stdin.write(data)
-      await until('the echo', () => n >= data.length, 20_000, () => stderr)
-      agent.only.terminate()
-      expect(await exited, stderr).to.equal(0)
+      await until('the listener', () => /opened for session/.test(stderr), 20_000, () => stderr)
+      const local = Number(/Forwarding localhost:(\d+)/.exec(stderr)![1])
       const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
-      expect(n).to.equal(data.length)
-      expect(sha(Buffer.concat(got))).to.equal(sha(data))
-      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartSSHSession'})
+      await Promise.all(
+        Array.from({length: 6}, async () => {
+          const data = randomBytes(150_000)
+          const socket = connect(local, '127.0.0.1')
+          const got: Buffer[] = []
+          let n = 0
+          socket.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
+          socket.write(data)
+          await until('the echo', () => n >= data.length, 20_000, () => stderr)
+          socket.destroy()
+          expect(sha(Buffer.concat(got))).to.equal(sha(data))
+        }),
+      )
+      child.kill('SIGINT')
+      expect(await exited, stderr).to.equal(0)
+      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartPortForwardingSession', Parameters: {portNumber: [String(remote)], localPortNumber: [String(local)]}})
+      expect(fake.calls('ssm', 'TerminateSession')).to.have.length(1)
+      expect(box.pluginRuns()).to.have.length(0)
+    } finally {
+      echo.close()
+    }
+  })
+
+  it('ssh-proxy --native relays stdin/stdout byte-exact', async () => {
+    const echo = createServer((c) => c.pipe(c))
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    agent.attach(fake, (input) => ({backend: {kind: 'stdio', port: Number((input.Parameters as Record<string, string[]>).portNumber[0])}}))
+    try {
+      const port = (echo.address() as AddressInfo).port
+      const r = await relay(['ssh-proxy', INSTANCE, String(port), '--profile', 'dev', '--native'], 200_000)
+      // ssh hangs up on its ProxyCommand when it is done
+      r.child.kill('SIGHUP')
+      expect(await r.exited, r.stderr()).to.equal(0)
+      expect(r.exact()).to.equal(true)
+      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: [String(port)]}})
     } finally {
       echo.close()
     }
