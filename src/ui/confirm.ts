@@ -1,13 +1,18 @@
 import {createInterface} from 'node:readline/promises'
+import {isatty} from 'node:tty'
 
 import {SsmxError} from '../errors.js'
+import {openKeyboard} from './keyboard.js'
 
 /**
  * Asks a yes/no question on the terminal (the question on `output`, default stderr); Enter means yes
  * (`defaultNo`: Enter means no). Ctrl-C cancels (exit code 130), end of input means no. Only call it when stdin is a terminal.
+ * Without `input` it reads the picker's keyboard (its own /dev/tty handle, closed once answered), so the
+ * keys typed afterwards reach the session that follows, not this process.
  */
 export async function confirm(question: string, io: {input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream; defaultNo?: boolean} = {}): Promise<boolean> {
-  const rl = createInterface({input: io.input ?? process.stdin, output: io.output ?? process.stderr})
+  const keyboard = io.input ? {stdin: io.input, release: () => {}} : openKeyboard()
+  const rl = createInterface({input: keyboard.stdin, output: io.output ?? process.stderr})
   const abort = new AbortController()
   let cancelled = false
   rl.once('SIGINT', () => {
@@ -24,6 +29,7 @@ export async function confirm(question: string, io: {input?: NodeJS.ReadableStre
     throw error
   } finally {
     rl.close()
+    keyboard.release()
   }
 }
 
@@ -35,12 +41,11 @@ export async function confirmChange(
   question: string,
   options: {flag: string; action: string; input?: NodeJS.ReadStream; output?: NodeJS.WriteStream},
 ): Promise<boolean> {
-  const input = options.input ?? process.stdin
   const output = options.output ?? process.stderr
-  if (!input.isTTY || !output.isTTY) {
+  if (!(options.input ? options.input.isTTY : isatty(0)) || !output.isTTY) {
     throw new SsmxError('usage', `Not asking to ${options.action}: there is no terminal to answer in.`, [
       `Pass ${options.flag} to ${options.action} without a prompt (check the plan first with --dry-run).`,
     ])
   }
-  return confirm(`${question} [y/N] `, {input, output, defaultNo: true})
+  return confirm(`${question} [y/N] `, {input: options.input, output, defaultNo: true})
 }

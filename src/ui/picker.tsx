@@ -1,12 +1,10 @@
-import {openSync} from 'node:fs'
-import {ReadStream} from 'node:tty'
-
 import {Box, Text, render, useApp, useInput, useWindowSize} from 'ink'
 import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {SsmxError} from '../errors.js'
 import {filterInstances} from '../targets/inventory.js'
 import type {Candidate} from '../targets/resolve.js'
+import {openKeyboard} from './keyboard.js'
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 /** lines the picker uses besides the list: title, query, count, help */
@@ -162,27 +160,10 @@ export interface PickOptions {
   stdout?: NodeJS.WriteStream
 }
 
-/**
- * The keyboard for the picker: its own handle on the terminal (/dev/tty), closed afterwards. Reading
- * process.stdin instead would leave Node reading the terminal after the picker, stealing the keys meant
- * for the session that follows. Falls back to process.stdin where there is no /dev/tty (Windows).
- */
-function keyboard(): {stdin: NodeJS.ReadStream; release: () => void} {
-  if (process.platform !== 'win32') {
-    try {
-      const stdin = new ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream
-      return {stdin, release: () => stdin.destroy()}
-    } catch {
-      // no controlling terminal: use stdin
-    }
-  }
-  return {stdin: process.stdin, release: () => process.stdin.pause()}
-}
-
 /** Opens the picker; resolves with the chosen instance, rejects with a `cancelled` SsmxError on Esc / Ctrl-C. */
 export async function pickInstance(options: PickOptions): Promise<Candidate> {
   let result: {choice?: Candidate; error?: unknown} = {}
-  const input = options.stdin ? {stdin: options.stdin, release: () => {}} : keyboard()
+  const input = options.stdin ? {stdin: options.stdin, release: () => {}} : openKeyboard()
   const app = render(<Picker load={options.load} query={options.query} title={options.title} onDone={(r) => (result = r)} />, {
     stdout: options.stdout ?? process.stderr,
     stdin: input.stdin,

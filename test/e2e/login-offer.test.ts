@@ -6,6 +6,7 @@ import pty from 'node-pty'
 import {INSTANCE, SESSION, ssoIdentity} from '../support/aws-fixtures.js'
 import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
 import {FakeAws} from '../support/fake-aws.js'
+import {PtyCli} from '../support/pty.js'
 import {DEVICE, deviceFlow, recordingBrowser} from '../support/sso-oidc.js'
 
 /** Runs the built CLI in a pseudo-terminal; `answer` is typed once `prompt` appears. */
@@ -63,6 +64,28 @@ describe('ssmx connect offers to log in when the SSO session expired (pseudo-ter
     expect(bearer).to.deep.equal([DEVICE.accessToken])
     expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.equal({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'})
     expect(box.pluginRuns()).to.have.length(1)
+  })
+
+  it('after the answer, what the user types reaches the session (the prompt does not keep reading the terminal)', async () => {
+    const cli = new PtyCli(['connect', INSTANCE, '--profile', 'dev'], {env: {...env, FAKE_PLUGIN_MODE: 'echo'}, cwd: box.home})
+    try {
+      await cli.waitFor('Log in now? [Y/n]')
+      const mark = cli.mark()
+      cli.write('y\r')
+      // typed ahead while the sign-in runs, then once the session is up
+      await cli.waitFor(DEVICE.userCode, {from: mark})
+      cli.write('typed-during-login\r')
+      await cli.waitFor(() => box.pluginRuns().length === 1)
+      cli.write('typed-in-session\r')
+      // the terminal echoes each line once; the plugin (echo mode) prints it a second time when it gets it
+      const twice = (word: string) => () => cli.text(mark).split(word).length - 1 >= 2
+      await cli.waitFor(twice('typed-during-login'))
+      await cli.waitFor(twice('typed-in-session'))
+      cli.write('\u0004')
+      expect((await cli.exit()).exitCode, cli.text()).to.equal(0)
+    } finally {
+      cli.kill()
+    }
   })
 
   it('on "n" exits with the SSO exit code and starts nothing', async () => {
