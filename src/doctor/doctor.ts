@@ -11,7 +11,7 @@ import {ExitCode, type ExitCodeName, SsmxError, awsErrorName, isSsmxError} from 
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {describeSignIn, formatDuration, readSsoToken, ssoSignIn} from '../login/sso-cache.js'
 import {ssmEndpoint} from '../session/connect.js'
-import {ENV_HANDOFF_AFTER, type PluginInfo, type PluginLookup, checkPlugin, installSteps} from '../session/plugin.js'
+import {ENV_HANDOFF_AFTER, type PluginInfo, type PluginLookup, PluginMissingError, checkPlugin, installSteps} from '../session/plugin.js'
 
 export const MIN_NODE_MAJOR = 22
 /** the RunAs tag Session Manager reads from the calling principal */
@@ -118,13 +118,7 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     return ok(loaded.filepath ?? 'none found: built-in defaults')
   })
 
-  await step('plugin', 'session-manager-plugin', [], async () => {
-    const plugin = await (deps.plugin ?? checkPlugin)({explicit: config?.pluginPath, env, platform, arch: deps.arch})
-    if (plugin.envHandoff) return ok(`${plugin.version} (${plugin.path})`)
-    return warn(`${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`, [
-      ...installSteps(platform, deps.arch ?? process.arch).map((s) => `Update it. ${s}`),
-    ])
-  })
+  await step('plugin', 'session-manager-plugin', [], async () => pluginCheck(deps, {config, env, platform}))
 
   await step('awsConfig', 'AWS config', [], async () => {
     files = await loadAwsFiles(env)
@@ -217,6 +211,31 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
 
   const failed = checks.find((c) => c.status === 'fail')
   return {ok: !failed, exitCode: failed ? ExitCode[failed.code ?? 'internal'] : 0, profile: profile.name, checks}
+}
+
+/**
+ * The plugin is optional: without it connect, forward and ssh-proxy run the built-in session client, so a
+ * missing plugin is a warning; one that is there but cannot run is a failure (connect would try it). With
+ * `native: true` in the configuration the plugin is never used, and the check only says what is there.
+ */
+async function pluginCheck(deps: DoctorDeps, o: {config?: SsmxConfig; env: NodeJS.ProcessEnv; platform: NodeJS.Platform}): Promise<Outcome> {
+  const arch = deps.arch ?? process.arch
+  const unused = 'not used: the configuration sets native: true, so sessions run with the built-in client'
+  let plugin: PluginInfo
+  try {
+    plugin = await (deps.plugin ?? checkPlugin)({explicit: o.config?.pluginPath, env: o.env, platform: o.platform, arch: deps.arch})
+  } catch (error) {
+    if (o.config?.native) return info(`${(isSsmxError(error) ? error.message : String(error)).replace(/\.$/, '')}; ${unused}.`)
+    if (!(error instanceof PluginMissingError)) throw error
+    return warn('not installed: connect, forward and ssh-proxy use the built-in session client instead.', [
+      ...installSteps(o.platform, arch).map((s) => `To use the plugin instead, install it. ${s}`),
+    ])
+  }
+  if (o.config?.native) return info(`${plugin.version} (${plugin.path}), ${unused}.`)
+  if (plugin.envHandoff) return ok(`${plugin.version} (${plugin.path})`)
+  return warn(`${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`, [
+    ...installSteps(o.platform, arch).map((s) => `Update it. ${s}`),
+  ])
 }
 
 function describeProfile(p: AwsProfile): string {

@@ -87,16 +87,39 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     }
   })
 
-  it('plugin missing: ✗ with the install steps, exit code 9', async () => {
+  it('plugin missing: ! the built-in client will be used, with the install steps, exit 0', async () => {
     rmSync(join(box.bin, 'session-manager-plugin'))
     const r = await box.run(['doctor', '--profile', 'dev'])
-    expect(r.code).to.equal(9)
-    expect(r.stdout).to.match(/^✗ session-manager-plugin +session-manager-plugin is not installed/m)
-    expect(r.stdout).to.match(/→ Debian\/Ubuntu: curl -fsSLo/)
-    expect(r.stdout).to.include('1 problem blocks ssmx connect for profile dev.')
+    expect(r.code, r.stdout).to.equal(0)
+    expect(r.stdout).to.match(/^! session-manager-plugin +not installed: connect, forward and ssh-proxy use the built-in session client instead\.$/m)
+    expect(r.stdout).to.match(/→ To use the plugin instead, install it\. Debian\/Ubuntu: curl -fsSLo/)
+    expect(r.stdout).to.include('Nothing blocks ssmx connect for profile dev (1 warning).')
     const {result} = await doctor(['--profile', 'dev'])
-    expect(result.exitCode).to.equal(9)
-    expect(result.checks.find((c) => c.id === 'plugin')).to.include({status: 'fail', code: 'plugin'})
+    expect(result.exitCode).to.equal(0)
+    expect(result.checks.find((c) => c.id === 'plugin')).to.include({status: 'warn'}).and.not.have.property('code')
+  })
+
+  it('plugin installed but broken: ✗, exit code 9', async () => {
+    const r = await box.run(['doctor', '--profile', 'dev'], {env: {FAKE_PLUGIN_VERSION: 'garbage'}})
+    expect(r.code, r.stdout).to.equal(9)
+    expect(r.stdout).to.match(/^✗ session-manager-plugin +\S+session-manager-plugin reported an unexpected version "garbage"\./m)
+    expect(r.stdout).to.include('→ Reinstall session-manager-plugin.')
+  })
+
+  it('native: true in the configuration: the plugin check is only information, missing or broken', async () => {
+    box.file('.config/ssmx/config.yaml', `${CONFIG}native: true\n`)
+    let {code, byId} = await doctor(['--profile', 'dev'], {FAKE_PLUGIN_VERSION: 'garbage'})
+    expect(code).to.equal(0)
+    expect(byId.plugin.status).to.equal('info')
+    expect(byId.plugin.detail).to.match(/reported an unexpected version "garbage"; not used: the configuration sets native: true/)
+    ;({code, byId} = await doctor(['--profile', 'dev']))
+    expect(code).to.equal(0)
+    expect(byId.plugin).to.include({status: 'info'})
+    expect(byId.plugin.detail).to.match(/^1\.2\.707\.0 \(\S+\), not used: the configuration sets native: true/)
+    rmSync(join(box.bin, 'session-manager-plugin'))
+    ;({code, byId} = await doctor(['--profile', 'dev']))
+    expect(code).to.equal(0)
+    expect(byId.plugin.detail).to.match(/^session-manager-plugin is not installed .*; not used: /)
   })
 
   it('plugin too old for the environment hand-off: ! with the update step, exit 0', async () => {
