@@ -34,6 +34,7 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
   static override flags = {
     'push-key': Flags.boolean({description: 'push your public key for 60 s through EC2 Instance Connect first'}),
     key: Flags.string({description: 'private key to offer (and push, from KEY.pub) instead of ~/.ssh/id_ed25519 or id_rsa'}),
+    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed (passed on to ssh-proxy)'}),
   }
 
   async run(): Promise<void> {
@@ -60,7 +61,7 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
     }
     const {instance, identity} = await withLoginOffer(prepare, terminalLoginOffer(ctx, (l) => this.note(l)))
     const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
-    const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url']})
+    const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url'], native: this.flags.native})
     const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
     if (code !== 0) this.exit(code)
   }

@@ -131,6 +131,14 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
       expect(w.fake.calls('ec2-instance-connect')).to.have.length(0)
     })
 
+    it('--native is passed on to the ProxyCommand (ssh-proxy … --native)', async () => {
+      const r = await w.box.run(['ssh', 'ec2-user@web-1', '--profile', 'dev', '--native'])
+      expect(r.code, r.stderr).to.equal(7)
+      const argv = sshArgv()
+      expect(argv[1]).to.match(/^ProxyCommand=\S+ \S+bin\/run\.js ssh-proxy %h %p --profile dev --native$/)
+      expect(argv.slice(2)).to.deep.equal([`ec2-user@${INSTANCE}`])
+    })
+
     it('--push-key sends the public key for the OS user with the instance\'s Availability Zone first', async () => {
       const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKeyFakeKey alice@laptop'
       w.box.file('.ssh/id_ed25519.pub', `${key}\n`)

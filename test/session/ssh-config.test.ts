@@ -10,6 +10,7 @@ describe('ssh: ProxyCommand, config block, destinations', () => {
       `'/opt/my tools/node' /x/run.js ssh-proxy %h %p --profile 'o'\\''neil' --region eu-west-1`,
     )
     expect(proxyCommand({command: ['ssmx'], profile: 'a%b'})).to.equal('ssmx ssh-proxy %h %p --profile a%%b')
+    expect(proxyCommand({command: ['ssmx'], profile: 'dev', native: true})).to.equal('ssmx ssh-proxy %h %p --profile dev --native')
   })
 
   it('makes Name tags into Host aliases', () => {
