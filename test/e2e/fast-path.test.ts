@@ -30,6 +30,8 @@ describe('ssmx --version / --help fast path (built CLI)', () => {
     const plugin = await box.run(['help'])
     expect(fast.code).to.equal(0)
     expect(fast.stdout).to.include('connect').and.include(`node-${process.version}`)
+    // the autocomplete topic describes itself, not its fish subcommand
+    expect(fast.stdout).to.match(/^ {2}autocomplete +Shell completion for bash, zsh, fish and PowerShell\.$/m)
     expect(fast.stdout).to.equal(oclif.stdout)
     expect(bare.stdout).to.equal(oclif.stdout)
     expect(plugin.stdout).to.equal(oclif.stdout)
