@@ -4,12 +4,17 @@ import {formatDoctor} from '../doctor/format.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static override summary = 'Check everything ssmx connect needs, and say how to fix what is missing.'
-  static override description = `One line per check: ✓ fine, ! works but look, ✗ blocks connect (with the fix under it), – skipped because an earlier check failed, i not applicable or not checkable.
+  static override description = `Run it first on a new machine, and whenever connect fails in a way you don't understand. It checks, in order, everything ssmx connect needs, and prints one line per check: ✓ fine, ! works but look, ✗ blocks connect (with the fix under it), – skipped because an earlier check failed, i not applicable or not checkable.
 
-Checks: Node.js version, session-manager-plugin (present, and new enough to take the session token from the environment), the ssmx configuration, ~/.aws/config, the profile, the region and where it comes from, the SSO session's token and its expiry, the credentials (STS GetCallerIdentity), SSM (DescribeInstanceInformation), your permission set's session document (DescribeDocument), and what can be known about the SSMSessionRunAs tag.
+Checks: Node.js version; session-manager-plugin (a missing plugin is only a warning, since connect, forward and ssh-proxy then use ssmx's built-in session client; an installed plugin that cannot run is ✗; with "native: true" in the configuration the plugin is not used and the check is information only); the ssmx configuration; ~/.aws/config; the profile; the region and where it comes from; the SSO session's token and its expiry; the credentials (STS GetCallerIdentity); SSM (DescribeInstanceInformation); your permission set's session document (DescribeDocument); and what can be known about the SSMSessionRunAs tag.
 
-Read-only: it never changes anything and never prints a token. The exit code is 0 when nothing blocks connect, else the exit code connect would fail with.`
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --profile dev', '<%= config.bin %> doctor --json']
+Read-only: it never changes anything and never prints a token. It needs sts:GetCallerIdentity; the SSM and IAM calls are used when allowed (a denied call is a warning or a note). The exit code is 0 when nothing blocks connect, else the exit code connect would fail with (5 for an expired SSO session, 3 for an invalid configuration, …), so scripts can gate on it.`
+  static override examples = [
+    {description: 'Check the default profile (AWS_PROFILE, else "default")', command: '<%= config.bin %> doctor'},
+    {description: 'Check a named profile before connecting with it', command: '<%= config.bin %> doctor --profile dev'},
+    {description: 'The same as data, for a script or a bug report', command: '<%= config.bin %> doctor --profile dev --json'},
+    {description: 'Only the checks that need attention', command: '<%= config.bin %> doctor --json | jq \'.checks[] | select(.status == "warn" or .status == "fail")\''},
+  ]
   static override enableJsonFlag = true
 
   async run(): Promise<DoctorResult> {

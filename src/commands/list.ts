@@ -11,11 +11,14 @@ export default class List extends BaseCommand<typeof List> {
   static override summary = 'List the instances Session Manager can reach in this account and region.'
   static override description = `Every managed instance (SSM DescribeInstanceInformation) joined with EC2 for its Name tag, private IP and platform, with the agent's ping status. Agents that are not Online, or have not pinged for over 15 minutes, are marked "!": sessions to them will likely fail.
 
---filter matches name, id, IP, platform and ping status, fuzzily, like the picker. Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances.`
+--filter matches name, id, IP, platform and ping status, fuzzily, like the picker. Anything in the NAME, ID or IP column works as a target for connect, forward and ssh.
+
+Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An instance missing here has no running SSM Agent, no instance profile with AmazonSSMManagedInstanceCore, or is in another region (--region).`
   static override examples = [
-    '<%= config.bin %> list',
-    '<%= config.bin %> list --filter web --profile dev',
-    '<%= config.bin %> list --json | jq -r \'.[] | select(.pingStatus == "Online") | .id\'',
+    {description: 'Every managed instance in the profile\'s region', command: '<%= config.bin %> list'},
+    {description: 'Only those whose name, id, IP, platform or status matches "web"', command: '<%= config.bin %> list --filter web --profile dev'},
+    {description: 'Another region', command: '<%= config.bin %> list --region us-east-1'},
+    {description: 'The ids of the instances whose agent is online', command: '<%= config.bin %> list --json | jq -r \'.[] | select(.pingStatus == "Online") | .id\''},
   ]
   static override enableJsonFlag = true
   static override flags = {

@@ -16,16 +16,20 @@ import {terminalChooser} from '../ui/chooser.js'
 
 export default class Ssh extends BaseCommand<typeof Ssh> {
   static override summary = 'Run ssh to an instance through Session Manager.'
-  static override description = `Runs your system ssh with ProxyCommand "ssmx ssh-proxy %h %p", so port forwards (-L), agent forwarding, X11 and remote commands work as usual. Everything after -- goes to ssh.
+  static override description = `Runs your system ssh (the OpenSSH client) with ProxyCommand "ssmx ssh-proxy %h %p", so no port 22 needs to be open: port forwards (-L), agent forwarding, X11 and remote commands work as usual. The target is resolved first (instance id, Name tag, private IP or DNS name, tag:Key=Value; a picker opens when several instances match). Everything after -- goes to ssh unchanged.
 
-With --push-key, your public key (~/.ssh/id_ed25519.pub or id_rsa.pub, or --key) is first pushed through EC2 Instance Connect for the OS user, valid for 60 seconds, so no key needs to be installed on the instance. That needs a user (user@target), ec2-instance-connect:SendSSHPublicKey and an AMI with EC2 Instance Connect support.
+ssh still logs in with a key: the instance needs sshd and your public key in the user's authorized_keys, or use --push-key. With --push-key, your public key (~/.ssh/id_ed25519.pub or id_rsa.pub, or --key) is first pushed through EC2 Instance Connect for the OS user, valid for 60 seconds, so no key needs to be installed on the instance. That needs a user (user@target), ec2-instance-connect:SendSSHPublicKey and an AMI with EC2 Instance Connect support. --key also makes ssh offer that private key.
+
+The SSH session (AWS-StartSSHSession) runs through session-manager-plugin when it is installed, else through ssmx's built-in session client; --native (passed on to ssh-proxy) uses the built-in client even when the plugin is there. Permissions: ssm:StartSession on the instance and AWS-StartSSHSession, ec2:DescribeInstances to resolve names.
 
 For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config instead.`
   static override examples = [
-    '<%= config.bin %> ssh ec2-user@i-0123456789abcdef0',
-    '<%= config.bin %> ssh ubuntu@web-1 --push-key',
-    '<%= config.bin %> ssh ec2-user@web-1 -- -L 8080:localhost:80',
-    '<%= config.bin %> ssh ec2-user@web-1 -- uptime',
+    {description: 'Log in as ec2-user (your key must be on the instance)', command: '<%= config.bin %> ssh ec2-user@i-0123456789abcdef0'},
+    {description: 'Push your public key for 60 s first, so none needs to be installed', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key'},
+    {description: 'Use and push another key', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key --key ~/.ssh/work_ed25519'},
+    {description: 'Forward local port 8080 to port 80 on the instance, through ssh', command: '<%= config.bin %> ssh ec2-user@web-1 -- -L 8080:localhost:80'},
+    {description: 'Run a command instead of a shell', command: '<%= config.bin %> ssh ec2-user@web-1 -- uptime'},
+    {description: 'With the built-in session client, no session-manager-plugin needed', command: '<%= config.bin %> ssh ec2-user@web-1 --native'},
   ]
   static override strict = false
   static override args = {
