@@ -27,7 +27,10 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
     {description: 'Log in as ec2-user (your key must be on the instance)', command: '<%= config.bin %> ssh ec2-user@i-0123456789abcdef0'},
     {description: 'Push your public key for 60 s first, so none needs to be installed', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key'},
     {description: 'Use and push another key', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key --key ~/.ssh/work_ed25519'},
-    {description: 'Forward local port 8080 to port 80 on the instance, through ssh', command: '<%= config.bin %> ssh ec2-user@web-1 -- -L 8080:localhost:80'},
+    {
+      description: 'Everything after -- is for ssh: here, forward local port 8080 to port 80 on the instance',
+      command: '<%= config.bin %> ssh ec2-user@web-1 -- -L 8080:localhost:80',
+    },
     {description: 'Run a command instead of a shell', command: '<%= config.bin %> ssh ec2-user@web-1 -- uptime'},
     {description: 'With the built-in session client, no session-manager-plugin needed', command: '<%= config.bin %> ssh ec2-user@web-1 --native'},
   ]

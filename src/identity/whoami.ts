@@ -3,7 +3,7 @@ import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {chooseDocument} from '../documents/select.js'
 import {errorMessage} from '../errors.js'
-import {type PluginInfo, checkPlugin} from '../session/plugin.js'
+import {type PluginInfo, PluginMissingError, checkPlugin} from '../session/plugin.js'
 import {identityFromProfile, identityFromSts} from './identity.js'
 
 export interface WhoamiResult {
@@ -18,7 +18,8 @@ export interface WhoamiResult {
   documentReason: string
   runAsUser?: string
   configFile?: string
-  plugin: {path?: string; version?: string; envHandoff?: boolean; error?: string}
+  /** builtIn: sessions run with the built-in client (no plugin installed, or native: true) */
+  plugin: {path?: string; version?: string; envHandoff?: boolean; error?: string; builtIn?: boolean}
 }
 
 export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configFile?: string; plugin?: () => Promise<PluginInfo>}): Promise<WhoamiResult> {
@@ -27,8 +28,8 @@ export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configF
   const [sts, plugin] = await Promise.all([
     identityFromSts(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))),
     (deps.plugin ?? (() => checkPlugin({explicit: config.pluginPath})))().then(
-      (p) => ({path: p.path, version: p.version, envHandoff: p.envHandoff}),
-      (e) => ({error: errorMessage(e)}),
+      (p) => ({path: p.path, version: p.version, envHandoff: p.envHandoff, ...(config.native ? {builtIn: true} : {})}),
+      (e) => ({error: errorMessage(e), ...(config.native || e instanceof PluginMissingError ? {builtIn: true} : {})}),
     ),
   ])
   const identity = fromProfile ?? sts
@@ -60,6 +61,12 @@ export function formatWhoami(r: WhoamiResult): string[] {
     row('document', `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
     row('runs as', r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)'),
     row('config', r.configFile ?? 'none (built-in defaults)'),
-    row('plugin', r.plugin.path ? `${r.plugin.path} ${r.plugin.version}${r.plugin.envHandoff ? '' : ' (old: token on the command line)'}` : `not found: ${r.plugin.error}`),
+    row('plugin', formatPlugin(r.plugin)),
   ]
+}
+
+function formatPlugin(p: WhoamiResult['plugin']): string {
+  const builtIn = p.builtIn ? ' (sessions use the built-in client)' : ''
+  if (!p.path) return `not found: ${p.error}${builtIn}`
+  return `${p.path} ${p.version}${p.builtIn ? ' (not used: native: true, sessions use the built-in client)' : p.envHandoff ? '' : ' (old: token on the command line)'}`
 }

@@ -7,6 +7,7 @@ import type {AwsProfile} from '../../src/aws/profile.js'
 import {parseConfig} from '../../src/config/load.js'
 import {SsmxError} from '../../src/errors.js'
 import {formatWhoami, whoami} from '../../src/identity/whoami.js'
+import {PluginMissingError} from '../../src/session/plugin.js'
 
 describe('identity/whoami', () => {
   let sts: AwsClientStub<STSClient>
@@ -69,6 +70,15 @@ describe('identity/whoami', () => {
     expect(lines).to.include('permission set Developer (from STS)')
     expect(lines.find((l) => l.startsWith('runs as'))).to.match(/unknown/)
     expect(lines).to.include('config         none (built-in defaults)')
+  })
+
+  it('says when sessions use the built-in client: no plugin installed, or native: true', async () => {
+    const missing = await whoami({ctx: ctx(), config: parseConfig({}), plugin: async () => Promise.reject(new PluginMissingError('plugin', 'session-manager-plugin is not installed.'))})
+    expect(missing.plugin).to.deep.equal({error: 'session-manager-plugin is not installed.', builtIn: true})
+    expect(formatWhoami(missing)).to.include('plugin         not found: session-manager-plugin is not installed. (sessions use the built-in client)')
+    const native = await whoami({ctx: ctx(), config: parseConfig({native: true}), plugin: async () => ({path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true})})
+    expect(native.plugin.builtIn).to.equal(true)
+    expect(formatWhoami(native)).to.include('plugin         /bin/session-manager-plugin 1.2.707.0 (not used: native: true, sessions use the built-in client)')
   })
 
   it('STS failures become SsmxErrors with the profile in the next step', async () => {
