@@ -111,6 +111,12 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
     expect(w.fake.requests).to.have.length(0)
   })
 
+  it('ssh-config --native writes a ProxyCommand that runs the built-in session client', async () => {
+    const r = await w.box.run(['ssh-config', '--native', '--profile', 'dev'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/^ {2}ProxyCommand ssmx ssh-proxy %h %p --profile dev --native$/m)
+  })
+
   describe('ssmx ssh (with a recording ssh on PATH)', () => {
     let sshLog: string
     beforeEach(() => {
