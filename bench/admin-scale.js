@@ -48,7 +48,8 @@ function throttle(fake, AwsFault) {
   return counter
 }
 
-async function runAt(accounts) {
+/** A fake organization of `accounts` accounts in its deployed state, and a sandbox to run `ssmx admin status` in. */
+export async function organization(accounts) {
   const {FakeAws, AwsFault, toXml} = await fakeAws()
   const {FakeOrganization} = await import(join(ROOT, 'dist', 'test', 'support', 'fake-organization.js'))
   const {buildArtifacts} = await import(join(ROOT, 'dist', 'src', 'admin', 'artifacts.js'))
@@ -99,14 +100,30 @@ async function runAt(accounts) {
   const configPath = box.file('ssmx.json', JSON.stringify(config))
   box.file('.aws/config', '[default]\nregion = eu-west-1\n')
   const env = {...box.env, AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH', AWS_SECRET_ACCESS_KEY: 'fake-secret', AWS_ENDPOINT_URL: fake.url}
+  return {
+    fake,
+    box,
+    env,
+    counter,
+    accounts: perOu * OUS,
+    instances: instances.size,
+    args: [BIN, 'admin', 'status', '--json', '--config', configPath],
+    async stop() {
+      await fake.stop()
+      box.cleanup()
+    },
+  }
+}
+
+async function runAt(accounts) {
+  const org = await organization(accounts)
   try {
-    const r = await timed(process.execPath, [BIN, 'admin', 'status', '--json', '--config', configPath], {env, cwd: box.home, rss: true})
+    const r = await timed(process.execPath, org.args, {env: org.env, cwd: org.box.home, rss: true})
     const out = JSON.parse(r.stdout)
-    if (!out.compliant || out.instances.length !== instances.size) throw new Error(`admin status saw ${out.instances.length} of ${instances.size} instances, compliant=${out.compliant}`)
-    return {accounts: perOu * OUS, instances: instances.size, wall: r.wall, requests: fake.requests.length, retries: counter.throttled, rss: r.rssBytes}
+    if (!out.compliant || out.instances.length !== org.instances) throw new Error(`admin status saw ${out.instances.length} of ${org.instances} instances, compliant=${out.compliant}`)
+    return {accounts: org.accounts, instances: org.instances, wall: r.wall, requests: org.fake.requests.length, retries: org.counter.throttled, rss: r.rssBytes}
   } finally {
-    await fake.stop()
-    box.cleanup()
+    await org.stop()
   }
 }
 

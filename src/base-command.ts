@@ -38,6 +38,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(`${line}\n`)
   }
 
+  /**
+   * --json output. oclif's logJson tokenizes the pretty-printed text to colour it, an object per token (tens of
+   * MiB for `admin status` on a large organization); without a JSON colour theme that yields the same bytes as
+   * JSON.stringify, so write those directly and leave theming (and anything JSON.stringify refuses) to oclif.
+   */
+  override logJson(json: unknown): void {
+    let text: string | undefined
+    if (!this.config.theme?.json && typeof json !== 'string') {
+      try {
+        text = JSON.stringify(json, undefined, 2)
+      } catch {}
+    }
+    if (text === undefined) super.logJson(json)
+    else process.stdout.write(`${text}\n`)
+  }
+
   protected async loadConfig(): Promise<LoadedConfig> {
     return loadConfigLazily({file: this.flags.config})
   }
