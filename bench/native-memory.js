@@ -1,13 +1,19 @@
+#!/usr/bin/env node
 // Memory of a long session: many small messages through a stdio session; the client's heap (this
 // process; the fake agent runs in a child) after GC at each tenth. Flat numbers mean no growth per message.
-// Usage: npm run build && node --expose-gc bench/native-memory.js [messages]
-import {nativeSession} from './native-common.js'
+// Usage: npm run build && node bench/native-memory.js [messages] [--json]      (default 200,000)
+import {setFlagsFromString} from 'node:v8'
+import {runInNewContext} from 'node:vm'
 
+import {report} from './lib.js'
+import {nativeSession} from './support/native-common.js'
+
+// run-all starts every bench with plain `node`: expose gc() here when --expose-gc was not given
 if (!global.gc) {
-  console.error('run with node --expose-gc')
-  process.exit(2)
+  setFlagsFromString('--expose-gc')
+  global.gc = runInNewContext('gc')
 }
-const total = Number(process.argv[2] ?? 200_000)
+const total = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000)
 const s = await nativeSession('stdio')
 let received = 0
 s.stdout.on('data', (d) => (received += d.length))
@@ -25,8 +31,16 @@ for (let sent = 0; sent < total; ) {
   }
 }
 await s.close()
-console.log(`long session: ${total} messages of ${chunk.length} bytes each way`)
-for (const x of samples) console.log(`  after ${String(x.messages).padStart(7)}: heap ${x.heapMiB.toFixed(1)} MiB, buffers ${x.buffersMiB.toFixed(1)} MiB, rss ${x.rssMiB.toFixed(1)} MiB`)
-const grow = samples.at(-1).heapMiB - samples[0].heapMiB
-console.log(`  heap growth from first to last sample: ${grow.toFixed(2)} MiB`)
+const mib = (x) => `${x.toFixed(1)} MiB`
+const first = samples[0]
+const last = samples.at(-1)
+const grow = last.heapMiB - first.heapMiB
+report({
+  title: `Native client: memory of a long session (${total.toLocaleString('en')} messages of ${chunk.length} bytes each way)`,
+  rows: [
+    ...[first, last].map((x) => ({name: `after ${x.messages.toLocaleString('en')} messages`, value: `heap ${mib(x.heapMiB)}`, ratio: `buffers ${mib(x.buffersMiB)}, rss ${mib(x.rssMiB)}`})),
+    {name: 'heap growth, first to last tenth', value: `${grow.toFixed(2)} MiB`},
+  ],
+  notes: [`heap after GC at each tenth: ${samples.map((x) => x.heapMiB.toFixed(1)).join(', ')} MiB`],
+})
 process.exit(0)

@@ -1,13 +1,17 @@
+#!/usr/bin/env node
 // Port-forward throughput: N MiB through a forwarded port (smux over the data channel, fake agent, TCP
 // echo server) against the same bytes over plain loopback TCP. Counts bytes echoed back, so every byte
-// crosses the channel twice. Usage: npm run build && node bench/native-throughput.js [MiB] [runs]
+// crosses the channel twice. Usage: npm run build && node bench/native-throughput.js [MiB] [runs] [--json]
+// (default 16 MiB, 5 runs)
 import {randomBytes} from 'node:crypto'
 import {connect} from 'node:net'
 
-import {echoServer, median, nativeSession} from './native-common.js'
+import {fmtRatio, median, report} from './lib.js'
+import {echoServer, nativeSession} from './support/native-common.js'
 
-const mib = Number(process.argv[2] ?? 16)
-const runs = Number(process.argv[3] ?? 5)
+const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number)
+const mib = numbers[0] ?? 16
+const runs = numbers[1] ?? 5
 const data = randomBytes(mib * 1024 * 1024)
 
 async function transfer(port) {
@@ -39,7 +43,13 @@ const native = []
 for (let i = 0; i < runs; i++) native.push(await transfer(port))
 await s.close()
 
-console.log(`port-forward throughput, ${mib} MiB echoed, median of ${runs}`)
-console.log(`  plain TCP:      ${median(plain).toFixed(1)} MiB/s`)
-console.log(`  native client:  ${median(native).toFixed(1)} MiB/s`)
+const fmt = (x) => `${x.toFixed(1)} MiB/s`
+report({
+  title: `Native client: port-forward throughput (${mib} MiB echoed, median of ${runs})`,
+  rows: [
+    {name: 'plain loopback TCP', value: fmt(median(plain))},
+    {name: 'native client (smux, fake agent)', value: fmt(median(native)), ratio: `${fmtRatio(median(native) / median(plain))} TCP`},
+  ],
+  notes: ['every byte crosses the channel twice (echo); the fake agent runs in a child process'],
+})
 process.exit(0)

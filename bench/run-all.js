@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every bench/*.js script (after `npm run build`) one after the other, each in its own
-// process, and prints one table. A script that reports through report() in lib.js is run with --json and joins
+// process, and prints one table. Helpers live in bench/support/ (and bench/lib.js), never here. A script that reports through report() in lib.js is run with --json and joins
 // the table; any other script runs without arguments and its output is printed after the table as it is. A failing script is reported and the others still run.
 // BENCH_RUNS=N sets the timed runs per variant (default 15).
 import {spawn} from 'node:child_process'
@@ -9,7 +9,7 @@ import {join} from 'node:path'
 
 import {ROOT, formatTable} from './lib.js'
 
-const ORDER = ['startup.js', 'round-trips.js', 'admin-scale.js', 'picker.js']
+const ORDER = ['startup.js', 'round-trips.js', 'admin-scale.js', 'picker.js', 'native-latency.js', 'native-throughput.js', 'native-memory.js']
 const HERE = join(ROOT, 'bench')
 
 if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.js'))) {

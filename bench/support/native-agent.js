@@ -2,7 +2,7 @@
 // being measured has its process (and event loop) to itself. Sends {session, echoPort} over IPC.
 import {createServer} from 'node:net'
 
-const dist = new URL('../dist/', import.meta.url)
+const dist = new URL('../../dist/', import.meta.url)
 const {FakeAgent} = await import(new URL('test/support/fake-agent.js', dist))
 
 const kind = process.argv[2] ?? 'stdio'

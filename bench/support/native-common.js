@@ -1,16 +1,11 @@
 // Shared set-up for the native-client benchmarks: the fake agent and a TCP echo server in a child
-// process (bench/native-agent.js), the native client in this one. Run after `npm run build`.
+// process (bench/support/native-agent.js), the native client in this one. Run after `npm run build`.
 import {fork} from 'node:child_process'
 import {createServer} from 'node:net'
 import {PassThrough} from 'node:stream'
 
-const dist = new URL('../dist/', import.meta.url)
+const dist = new URL('../../dist/', import.meta.url)
 const {runNativeSession} = await import(new URL('src/native/session.js', dist))
-
-export const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
 
 export async function echoServer() {
   const server = createServer((s) => s.pipe(s))
