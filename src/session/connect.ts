@@ -9,9 +9,8 @@ import {type DocumentChoice, chooseDocument} from '../documents/select.js'
 import {awsErrorName} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
-import {type SessionIo} from '../native/session.js'
-import {NATIVE_NOTE, runNative} from './native.js'
-import {type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+import type {SessionIo} from '../native/session.js'
+import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
 
 export interface SessionRequest {
   /** instance id, Name tag, IP, DNS name or tag:Key=Value */
@@ -204,7 +203,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
     deps.onStarted?.(plan, response.SessionId)
     result = plan.plugin
       ? await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
-      : await runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
+      : await (await import('./native.js')).runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
     return result.code
   } finally {
     if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {

@@ -1,7 +1,8 @@
 /**
  * The native side of the session seam: runs a started session with the built-in data-channel client
  * (src/native) instead of session-manager-plugin. ResumeSession renews the channel after a drop; KMS is
- * only built when the agent asks for encryption.
+ * only built when the agent asks for encryption. Loaded with import() where a session needs it, so the plugin
+ * path never loads the client, ws or KMS.
  */
 import {KMSClient} from '@aws-sdk/client-kms'
 import {ResumeSessionCommand, type SSMClient} from '@aws-sdk/client-ssm'
@@ -10,8 +11,6 @@ import type {AwsContext} from '../aws/clients.js'
 import {SsmxError} from '../errors.js'
 import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
 import type {RunResult, StartSessionResponse} from './plugin.js'
-
-export const NATIVE_NOTE = 'note: session-manager-plugin is not installed; using the built-in session client (see --native).'
 
 export interface NativeRun {
   ctx: AwsContext

@@ -9,6 +9,8 @@ export const PLUGIN_NAME = 'session-manager-plugin'
 /** Plugins newer than this read the StartSession response from the environment. */
 export const ENV_HANDOFF_AFTER = '1.2.497.0'
 export const RESPONSE_ENV = 'AWS_SSM_START_SESSION_RESPONSE'
+/** Printed when the plugin is missing and the built-in client (src/session/native.ts) runs the session instead. */
+export const NATIVE_NOTE = 'note: session-manager-plugin is not installed; using the built-in session client (see --native).'
 
 /** Parses `1.2.3` / `1.2.707.0`: trimmed, up to four numeric parts, missing parts are 0. */
 export function parsePluginVersion(text: string): number[] | undefined {
