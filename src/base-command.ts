@@ -4,6 +4,7 @@ import {AwsContext, type AwsContextOptions} from './aws/clients.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
 import {SsmxError, errorMessage, isSsmxError} from './errors.js'
+import {batched, prettyJsonPieces} from './pretty-json.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -41,17 +42,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * --json output. oclif's logJson tokenizes the pretty-printed text to colour it, an object per token (tens of
    * MiB for `admin status` on a large organization); without a JSON colour theme that yields the same bytes as
-   * JSON.stringify, so write those directly and leave theming (and anything JSON.stringify refuses) to oclif.
+   * JSON.stringify, so write those, in pieces of about 64 KiB, and leave theming (and anything JSON.stringify
+   * refuses) to oclif.
    */
   override logJson(json: unknown): void {
-    let text: string | undefined
-    if (!this.config.theme?.json && typeof json !== 'string') {
-      try {
-        text = JSON.stringify(json, undefined, 2)
-      } catch {}
+    if (this.config.theme?.json || typeof json === 'string') {
+      super.logJson(json)
+      return
     }
-    if (text === undefined) super.logJson(json)
-    else process.stdout.write(`${text}\n`)
+    let pieces: string[]
+    try {
+      // all pieces first: a value JSON.stringify refuses (a cycle) goes to oclif before anything is written
+      pieces = [...batched(prettyJsonPieces(json), 65_536)]
+    } catch {
+      super.logJson(json)
+      return
+    }
+    for (const piece of pieces) process.stdout.write(piece)
+    process.stdout.write('\n')
   }
 
   protected async loadConfig(): Promise<LoadedConfig> {
