@@ -6,6 +6,21 @@ import {fileURLToPath} from 'node:url'
 import {fastPath} from './fast-path.js'
 
 const argv = process.argv.slice(2)
+
+/**
+ * An ssmx command or topic (dist/bundle/commands/<word>.js or <word>/), not help or autocomplete: oclif then needs
+ * neither core plugin (command help renders through @oclif/core; autocomplete's hooks run on plugin installs
+ * only), and loading them is ~20 ms of every start-up.
+ */
+function ownCommand(word) {
+  return typeof word === 'string' && /^[a-z][a-z-]*$/.test(word) && (existsSync(new URL(`../dist/bundle/commands/${word}.js`, import.meta.url)) || existsSync(new URL(`../dist/bundle/commands/${word}/`, import.meta.url)))
+}
+
+function withoutCorePlugins() {
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  pjson.oclif = {...pjson.oclif, plugins: []}
+  return pjson
+}
 if (!fastPath(argv)) {
   // V8's code cache (Node >= 22.1): later runs skip most parsing and compiling
   enableCompileCache?.()
@@ -13,7 +28,7 @@ if (!fastPath(argv)) {
   const bundle = new URL('../dist/bundle/main.js', import.meta.url)
   if (existsSync(bundle)) {
     const {execute} = await import(bundle.href)
-    await execute({dir: import.meta.url})
+    await execute(ownCommand(argv[0]) ? {loadOptions: {root, pjson: withoutCorePlugins()}} : {dir: import.meta.url})
   } else {
     // no bundle (tsc output only, or a copy of dist/src): oclif from node_modules runs the compiled sources
     const {execute} = await import('@oclif/core')
