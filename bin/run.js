@@ -8,12 +8,12 @@ import {fastPath} from './fast-path.js'
 const argv = process.argv.slice(2)
 
 /**
- * An ssmx command or topic (dist/bundle/commands/<word>.js or <word>/), not help or autocomplete: oclif then needs
- * neither core plugin (command help renders through @oclif/core; autocomplete's hooks run on plugin installs
- * only), and loading them is ~20 ms of every start-up.
+ * An ssmx command or topic (dist/bundle/commands/<word>.js or <word>/) other than help and autocomplete (whose
+ * commands are, or call, the core plugins'): oclif then needs neither core plugin (command help renders through
+ * @oclif/core; autocomplete's hooks run on plugin installs only), and loading them is ~15 ms of every start-up.
  */
 function ownCommand(word) {
-  return typeof word === 'string' && /^[a-z][a-z-]*$/.test(word) && (existsSync(new URL(`../dist/bundle/commands/${word}.js`, import.meta.url)) || existsSync(new URL(`../dist/bundle/commands/${word}/`, import.meta.url)))
+  return typeof word === 'string' && /^[a-z][a-z-]*$/.test(word) && word !== 'help' && word !== 'autocomplete' && (existsSync(new URL(`../dist/bundle/commands/${word}.js`, import.meta.url)) || existsSync(new URL(`../dist/bundle/commands/${word}/`, import.meta.url)))
 }
 
 function withoutCorePlugins() {
