@@ -73,7 +73,7 @@ class ResponseServer {
   }
 
   /** the one response, parsed */
-  only(): Record<string, any> {
+  single(): Record<string, any> {
     expect(this.received, 'exactly one response').to.have.length(1)
     return JSON.parse(this.received[0].body)
   }
@@ -183,7 +183,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     expect(put.url).to.equal('/cloudformation-custom-resource-response?X-Amz-Signature=0123abcd')
     expect(put.headers['content-type']).to.equal('')
     expect(Number(put.headers['content-length'])).to.equal(Buffer.byteLength(put.body))
-    const body = responses.only()
+    const body = responses.single()
     expect(body).to.include({
       Status: 'SUCCESS',
       PhysicalResourceId: `ssmx-runas-${REGION}`,
@@ -209,7 +209,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     const lza = JSON.parse(LZA_CONTENT).inputs
     const dev = JSON.parse(ssm.content('SSMX-RunAs-Developer')!).inputs
     expect(dev).to.deep.equal({...lza, runAsEnabled: true, runAsDefaultUser: 'dev'})
-    expect(responses.only().Status).to.equal('SUCCESS')
+    expect(responses.single().Status).to.equal('SUCCESS')
   })
 
   it('RunAs already right: no new version, no update, on a second run', async () => {
@@ -223,7 +223,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     expect(calls('CreateDocument')).to.deep.equal([])
     expect(calls('UpdateDocumentDefaultVersion')).to.deep.equal([])
     expect([...ssm.docs].map(([n, d]) => [n, d.versions.length])).to.deep.equal(versions)
-    const body = responses.only()
+    const body = responses.single()
     expect(body).to.include({Status: 'SUCCESS', PhysicalResourceId: `ssmx-runas-${REGION}`})
     expect(body.Reason).to.match(/SSM-SessionManagerRunShell unchanged; created 0, updated 0, unchanged 3/)
   })
@@ -258,7 +258,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     expect(dev).to.include({runAsDefaultUser: 'developer', s3BucketName: 'aws-accelerator-central-logs-v2-eu-west-1'})
     expect(ssm.docs.get('SSMX-RunAs-Developer')!.defaultVersion).to.equal(2)
     expect(JSON.parse(ssm.content('Team-DBA-Session')!).inputs.s3BucketName).to.equal('aws-accelerator-central-logs-v2-eu-west-1')
-    const body = responses.only()
+    const body = responses.single()
     expect(body.Status).to.equal('SUCCESS')
     expect(body.Reason).to.include('removed 1 (SSMX-RunAs-Ops_Admin)')
   })
@@ -282,7 +282,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     expect([...ssm.docs.keys()].sort()).to.deep.equal(['Other-Session', MAIN])
     expect(ssm.docs.get(MAIN)).to.deep.equal(mainBefore)
     expect(calls('UpdateDocument')).to.deep.equal([])
-    expect(responses.only()).to.include({Status: 'SUCCESS', PhysicalResourceId: `ssmx-runas-${REGION}`})
+    expect(responses.single()).to.include({Status: 'SUCCESS', PhysicalResourceId: `ssmx-runas-${REGION}`})
   })
 
   it('Delete with onDelete disable-runas switches RunAs off and keeps the rest', async () => {
@@ -293,7 +293,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     await invoke(event('Delete', props, `ssmx-runas-${REGION}`))
     expect(ssm.content(MAIN)).to.equal(LZA_CONTENT.replace('"runAsDefaultUser": ""', '"runAsDefaultUser": "ec2-user"'))
     expect(ssm.docs.has('SSMX-RunAs-Developer')).to.equal(false)
-    expect(responses.only().Status).to.equal('SUCCESS')
+    expect(responses.single().Status).to.equal('SUCCESS')
   })
 
   it('an SSM error mid-way answers FAILED with the error as the reason, and the stable physical id', async () => {
@@ -303,14 +303,14 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     })
     await invoke(event('Create'))
     expect(calls('UpdateDocument').map((c) => c.Name)).to.deep.equal([MAIN])
-    const body = responses.only()
+    const body = responses.single()
     expect(body).to.include({Status: 'FAILED', PhysicalResourceId: `ssmx-runas-${REGION}`, RequestId: 'req-7f3c', LogicalResourceId: 'RunAs'})
     expect(body.Reason).to.match(/^AccessDeniedException: User: .* ssm:CreateDocument on Team-DBA-Session \(log stream 2026\/11\/22\/\[\$LATEST\]abc\)$/)
   })
 
   it('always answers: invalid properties, and an SSM call that never returns (deadline before the function timeout)', async () => {
     await invoke(event('Create', {...properties(), PermissionSets: '{not json'}))
-    expect(responses.only()).to.include({Status: 'FAILED', Reason: 'Error: PermissionSets is not valid JSON (log stream 2026/11/22/[$LATEST]abc)'})
+    expect(responses.single()).to.include({Status: 'FAILED', Reason: 'Error: PermissionSets is not valid JSON (log stream 2026/11/22/[$LATEST]abc)'})
     expect(fake.requests).to.have.length(0)
 
     responses.received.length = 0
@@ -323,7 +323,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     // 11.5 s left: the handler keeps 10 s for answering, so it gives up after 1.5 s
     await invoke(event('Create'), {getRemainingTimeInMillis: () => 11_500})
     release()
-    const body = responses.only()
+    const body = responses.single()
     expect(body.Status).to.equal('FAILED')
     expect(body.Reason).to.match(/gave up after 2 s so CloudFormation gets an answer/)
   })
@@ -331,7 +331,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
   it('retries the response PUT when the URL fails once', async () => {
     responses.failNext = 1
     await invoke(event('Create'))
-    expect(responses.only().Status).to.equal('SUCCESS')
+    expect(responses.single().Status).to.equal('SUCCESS')
   })
 
   it('keeps the response within 4,096 bytes (Reason cut, Data dropped)', () => {

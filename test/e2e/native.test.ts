@@ -75,7 +75,7 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     cli.term.write('echo hel""lo-$((6*7))\r')
     await seen('hello-42')
     cli.term.resize(123, 45)
-    await until('the new size at the agent', () => agent.only.sizes.some((s) => s.cols === 123 && s.rows === 45), 15_000, () => JSON.stringify(agent.only.sizes))
+    await until('the new size at the agent', () => agent.soleSession.sizes.some((s) => s.cols === 123 && s.rows === 45), 15_000, () => JSON.stringify(agent.soleSession.sizes))
     cli.term.write('stty size\r')
     await seen('45 123')
     cli.term.write('sleep 30; echo not-interrupted\r')
@@ -86,15 +86,15 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     await seen('after-2')
     // Ctrl-Z and Ctrl-\ reach the remote terminal as bytes too
     cli.term.write('\x1a\x1c')
-    await until('the control bytes at the agent', () => agent.only.typed.includes('\x1a\x1c'))
+    await until('the control bytes at the agent', () => agent.soleSession.typed.includes('\x1a\x1c'))
     cli.term.write('exit\r')
     expect(await cli.exited).to.equal(0)
-    expect(agent.only.typed).to.include('\x03')
-    expect(cli.output()).to.include(`Exiting session with sessionId: ${agent.only.id}`)
+    expect(agent.soleSession.typed).to.include('\x03')
+    expect(cli.output()).to.include(`Exiting session with sessionId: ${agent.soleSession.id}`)
     expect(cli.output()).not.to.match(/\nnot-interrupted/)
-    expect(agent.only.sizes[0]).to.deep.equal({cols: 100, rows: 30})
+    expect(agent.soleSession.sizes[0]).to.deep.equal({cols: 100, rows: 30})
     expect(fake.calls('ssm', 'TerminateSession')).to.have.length(0)
-    expect(cli.output()).not.to.include([...agent.only.tokens][0])
+    expect(cli.output()).not.to.include([...agent.soleSession.tokens][0])
   })
 
   it('restores the terminal and terminates the session when the channel drops and cannot be resumed', async () => {
@@ -107,7 +107,7 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     term.onData((d) => (output += d))
     const exited = new Promise<void>((resolve) => term.onExit(() => resolve()))
     await until('prompt', () => output.includes('$ '), 15_000, () => output)
-    agent.only.cut()
+    agent.soleSession.cut()
     await exited
     expect(output).to.match(/the data channel dropped and could not be resumed/)
     expect(output).to.include('exit=14')
@@ -127,7 +127,7 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     cli.term.write('exit\r')
     expect(await cli.exited).to.equal(0)
     expect(box.pluginRuns()).to.have.length(0)
-    expect(agent.only.challengePassed).to.equal(true)
+    expect(agent.soleSession.challengePassed).to.equal(true)
     expect(cli.output()).to.include('Sessions are recorded.')
     expect(fake.calls('kms', 'GenerateDataKey')[0].input).to.deep.include({NumberOfBytes: 64})
   })
@@ -148,7 +148,7 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     spec = {backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port}, faults: {drop: 0.02, reorder: 0.02, seed: 11}}
     try {
       const r = await relay(['connect', INSTANCE, '--profile', 'dev', '--native', '--document', 'AWS-StartSSHSession'], 300_000)
-      agent.only.terminate()
+      agent.soleSession.terminate()
       expect(await r.exited, r.stderr()).to.equal(0)
       expect(r.exact()).to.equal(true)
       expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartSSHSession'})

@@ -103,7 +103,7 @@ describe('native session client against the fake agent', function () {
 
   it('carries stdin/stdout (ssh-proxy style) byte-exact, answers the handshake and ends with the TerminateSession flag', async () => {
     await stdioRoundTrip(1_000_000)
-    const session = agent.only
+    const session = agent.soleSession
     expect(session.opens[0]).to.include({MessageSchemaVersion: '1.0', TokenValue: [...session.tokens][0]})
     expect(session.handshakeResponse!.ProcessedClientActions).to.deep.equal([
       {ActionType: 'SessionType', ActionStatus: 1, ActionResult: null, Error: ''},
@@ -115,7 +115,7 @@ describe('native session client against the fake agent', function () {
   it('loses and duplicates nothing when the agent drops, duplicates, reorders and corrupts messages and loses acknowledgements', async () => {
     spec.faults = {drop: 0.04, duplicate: 0.04, reorder: 0.04, corrupt: 0.04, dropAck: 0.04, seed: 7}
     await stdioRoundTrip(400_000)
-    const st = agent.only.stats
+    const st = agent.soleSession.stats
     for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted', 'acksDropped', 'clientDuplicates'] as const) expect(st[k], k).to.be.greaterThan(0)
   })
 
@@ -123,14 +123,14 @@ describe('native session client against the fake agent', function () {
     await stdioRoundTrip(600_000, async (progress) => {
       for (const mark of [100_000, 300_000]) {
         await until(`${mark} bytes`, () => progress() >= mark)
-        const opens = agent.only.opens.length
-        agent.only.cut()
-        await until('the client to come back', () => agent.only.opens.length > opens)
+        const opens = agent.soleSession.opens.length
+        agent.soleSession.cut()
+        await until('the client to come back', () => agent.soleSession.opens.length > opens)
       }
     })
     expect(fake.calls('ssm', 'ResumeSession')).to.have.length(2)
-    expect(agent.only.opens).to.have.length(3)
-    expect(new Set(agent.only.opens.map((o) => o.TokenValue)).size).to.equal(3)
+    expect(agent.soleSession.opens).to.have.length(3)
+    expect(new Set(agent.soleSession.opens.map((o) => o.TokenValue)).size).to.equal(3)
   })
 
   it('encrypts both ways with a KMS data key (64 bytes, session and target as context) and passes the challenge', async () => {
@@ -138,9 +138,9 @@ describe('native session client against the fake agent', function () {
     spec.encryptHandshakeComplete = true
     await stdioRoundTrip(200_000)
     const [call] = fake.calls('kms', 'GenerateDataKey')
-    expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.only.id, 'aws:ssm:TargetId': INSTANCE}})
-    expect(agent.only.challengePassed).to.equal(true)
-    const kmsAction = (agent.only.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find((a) => a.ActionType === 'KMSEncryption')
+    expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.soleSession.id, 'aws:ssm:TargetId': INSTANCE}})
+    expect(agent.soleSession.challengePassed).to.equal(true)
+    const kmsAction = (agent.soleSession.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find((a) => a.ActionType === 'KMSEncryption')
     expect(kmsAction).to.include({ActionStatus: 1})
   })
 
@@ -149,8 +149,8 @@ describe('native session client against the fake agent', function () {
     spec.faults = {drop: 0.03, duplicate: 0.03, reorder: 0.03, corrupt: 0.03, seed: 5}
     await stdioRoundTrip(300_000, async (progress) => {
       await until('100000 bytes', () => progress() >= 100_000)
-      agent.only.cut()
-      await until('the client to come back', () => agent.only.opens.length > 1)
+      agent.soleSession.cut()
+      await until('the client to come back', () => agent.soleSession.opens.length > 1)
     })
     expect(fake.calls('kms', 'GenerateDataKey')).to.have.length(1)
     expect(fake.calls('ssm', 'ResumeSession')).to.have.length(1)
@@ -185,13 +185,13 @@ describe('native session client against the fake agent', function () {
   it('forwards many parallel connections over smux with large random payloads, byte-exact', async () => {
     spec = {backend: {kind: 'forward', port: echo.port, mux: true}, faults: {drop: 0.01, reorder: 0.01, seed: 3}}
     await forward(16, 200_000)
-    expect(agent.only.flags).to.deep.equal([Flag.terminateSession])
+    expect(agent.soleSession.flags).to.deep.equal([Flag.terminateSession])
   })
 
   it('forwards connections one at a time in basic mode (old agents), sending DisconnectToPort after each', async () => {
     spec = {backend: {kind: 'forward', port: echo.port, mux: false}, agentVersion: '3.0.100.0'}
     await forward(3, 100_000)
-    expect(agent.only.flags.filter((f) => f === Flag.disconnectToPort)).to.have.length(3)
+    expect(agent.soleSession.flags.filter((f) => f === Flag.disconnectToPort)).to.have.length(3)
   })
 
   it('writes stdout and stderr where they belong, prints the customer message, and exits 0 on channel_closed with its output', async () => {
@@ -216,7 +216,7 @@ describe('native session client against the fake agent', function () {
     expect(s.out().toString()).to.equal(`out:hello\n\n\nSessionId: ${s.sessionId} : all done\n\n`)
     expect(s.err()).to.equal('err:hello\n')
     expect(warnings).to.include('Authorised use only.')
-    const sizes = agent.only.sizes
+    const sizes = agent.soleSession.sizes
     expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
   })
 
@@ -235,12 +235,12 @@ describe('native session client against the fake agent', function () {
     const s = await start(abort)
     s.stdin.write('one\r')
     await until('the first line', () => s.out().toString().includes('got:one'))
-    agent.only.publication(false)
+    agent.soleSession.publication(false)
     await new Promise((r) => setTimeout(r, 100))
     s.stdin.write('two\r')
     await new Promise((r) => setTimeout(r, 300))
     expect(lines).to.deep.equal(['one'])
-    agent.only.publication(true)
+    agent.soleSession.publication(true)
     await until('the held line', () => s.out().toString().includes('got:two'))
     expect(lines).to.deep.equal(['one', 'two'])
     abort.abort()

@@ -470,7 +470,7 @@ export class FakeAgent {
   }
 
   /** The one session (most tests start exactly one). */
-  get only(): AgentSession {
+  get soleSession(): AgentSession {
     const [s] = [...this.sessions.values()]
     if (!s) throw new Error('no session started')
     return s
