@@ -77,6 +77,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
   }
 
+  /** The configuration and the AWS context, read in parallel: what most commands start with. */
+  protected async configAndAws(): Promise<LoadedConfig & {ctx: AwsContext}> {
+    const [loaded, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    return {...loaded, ctx}
+  }
+
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (isSsmxError(error)) {
       if (this.jsonEnabled()) {

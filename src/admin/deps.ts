@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {CloudFormationClient} from '@aws-sdk/client-cloudformation'
 import {OrganizationsClient} from '@aws-sdk/client-organizations'
 import {STSClient} from '@aws-sdk/client-sts'
@@ -21,7 +23,7 @@ export interface AdminDeps {
   now: () => number
 }
 
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export const realSleep = (ms: number): Promise<void> => sleep(ms)
 
 /** Builds the admin clients from the AwsContext; a failed call carries `operation` ("CloudFormation CreateStackSet") for the error message. */
 export function adminDeps(ctx: AwsContext, callAs: CallAs, progress: Progress = noProgress): AdminDeps {

@@ -31,7 +31,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
   }
 
   async run(): Promise<void> {
-    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, ctx} = await this.configAndAws()
     const session = async () => {
       const target = this.args.target ?? (await pickTarget(ctx))
       return runSession(

@@ -36,7 +36,7 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
 
   async run(): Promise<void> {
     const spec = parseForwardSpec(this.args.ports, {local: this.flags.local, host: this.flags.host})
-    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, ctx} = await this.configAndAws()
     const forward = () =>
       forwardPort(
         this.args.target,

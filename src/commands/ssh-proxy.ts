@@ -21,7 +21,7 @@ Use it from ~/.ssh/config (see ssmx ssh-config), or let ssmx ssh set it up. The 
   }
 
   async run(): Promise<void> {
-    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, ctx} = await this.configAndAws()
     const note = (l: string) => this.note(l)
     const code = await sshProxy(this.args.host, this.args.port, {ctx, config, warn: note, out: note}, {native: this.flags.native})
     if (code !== 0) this.exit(code)

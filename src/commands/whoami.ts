@@ -14,7 +14,7 @@ Without a permission set (plain IAM users and roles) sessions use SSM-SessionMan
   static override enableJsonFlag = true
 
   async run(): Promise<WhoamiResult> {
-    const [{config, filepath}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, filepath, ctx} = await this.configAndAws()
     const result = await whoami({ctx, config, configFile: filepath})
     if (!this.jsonEnabled()) for (const line of formatWhoami(result)) this.log(line)
     return result

@@ -1,3 +1,5 @@
+import {setTimeout as delay} from 'node:timers/promises'
+
 import {
   CreateTokenCommand,
   type CreateTokenCommandOutput,
@@ -31,7 +33,6 @@ export interface DeviceFlowDeps {
   now?: () => number
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** The registration's client name, as the AWS CLI's `botocore-client-<session>`. */
 export const clientName = (s: SsoSignIn): string => (s.form === 'sso-session' ? `ssmx-${s.key}` : 'ssmx')
@@ -43,7 +44,7 @@ export const clientName = (s: SsoSignIn): string => (s.form === 'sso-session' ? 
  * code's `expiresIn`. Returns the token record for the cache; never prints a token.
  */
 export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDeps): Promise<CachedSsoToken> {
-  const sleep = deps.sleep ?? defaultSleep
+  const sleep = deps.sleep ?? ((ms: number) => delay(ms))
   const now = deps.now ?? Date.now
   const fail = (operation: string) => (e: unknown) => Promise.reject(mapAwsError(e, {profile: deps.profile, operation: `SSO OIDC ${operation}`}))
   const registration = (await deps.oidc

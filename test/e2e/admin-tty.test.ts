@@ -3,15 +3,7 @@ import pty from 'node-pty'
 
 import {adminSandbox} from '../support/admin-cli.js'
 import {BIN} from '../support/cli.js'
-
-/** Polls until `cond` holds or the deadline passes (no fixed sleeps). */
-async function until(cond: () => boolean, what: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import {until} from '../support/until.js'
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
@@ -32,10 +24,10 @@ describe('ssmx admin enforce in a terminal (node-pty)', () => {
       })
       term.onData((d) => (out += d))
       term.onExit(({exitCode}) => (exit = exitCode))
-      await until(() => plain(out).includes('Apply this plan? [y/N]'), () => plain(out))
+      await until('the confirmation prompt', () => plain(out).includes('Apply this plan? [y/N]'), 60_000, () => plain(out))
       expect(fake.requests.filter((r) => /^(Create|Attach)/.test(r.operation))).to.have.length(0)
       term.write('y\r')
-      await until(() => exit !== undefined, () => plain(out))
+      await until('enforce to exit', () => exit !== undefined, 60_000, () => plain(out))
       const text = plain(out)
       expect(exit, text).to.equal(0)
       expect(text).to.match(/eu-west-1\s+✓ \d+\s+… \d+\s+✗ 0/)

@@ -11,14 +11,7 @@ import {FakeAgent, type AgentSpec} from '../support/fake-agent.js'
 import {AwsFault, FakeAws} from '../support/fake-aws.js'
 import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
 import {INSTANCE, ssoIdentity} from '../support/aws-fixtures.js'
-
-async function until(what: string, ok: () => boolean, timeoutMs = 15_000, detail = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+import {until} from '../support/until.js'
 
 describe('ssmx connect with the built-in session client (built CLI, node-pty, fake agent)', function () {
   this.timeout(40_000)

@@ -4,15 +4,7 @@ import pty from 'node-pty'
 import {BIN, type Sandbox} from '../support/cli.js'
 import {INSTANCE, SESSION, sessionSandbox} from '../support/aws-fixtures.js'
 import type {FakeAws} from '../support/fake-aws.js'
-
-/** Polls `check` every 20 ms until it holds or the deadline passes. */
-async function waitFor(what: string, check: () => boolean, deadlineMs = 15_000): Promise<void> {
-  const until = Date.now() + deadlineMs
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+import {until} from '../support/until.js'
 
 const alive = (pid: number): boolean => {
   try {
@@ -58,9 +50,9 @@ describe('ssmx connect in a terminal (node-pty)', () => {
     const {output, exited} = start()
     let done = false
     void exited.then(() => (done = true))
-    await waitFor('plugin ready', () => output().includes('plugin ready'))
+    await until('plugin ready', () => output().includes('plugin ready'))
     term!.write('\x03')
-    await waitFor('the plugin to report SIGINT', () => output().includes('plugin got SIGINT'))
+    await until('the plugin to report SIGINT', () => output().includes('plugin got SIGINT'))
     expect(signals()).to.deep.equal(['SIGINT'])
     expect(done, 'ssmx survived Ctrl-C').to.equal(false)
     expect(alive(term!.pid)).to.equal(true)
@@ -74,7 +66,7 @@ describe('ssmx connect in a terminal (node-pty)', () => {
 
   it('forwards SIGTERM sent to ssmx to the plugin', async () => {
     const {output, exited} = start()
-    await waitFor('plugin ready', () => output().includes('plugin ready'))
+    await until('plugin ready', () => output().includes('plugin ready'))
     process.kill(term!.pid, 'SIGTERM')
     const {exitCode} = await exited
     expect(signals()).to.deep.equal(['SIGTERM'])

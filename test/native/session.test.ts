@@ -10,6 +10,7 @@ import {Flag} from '../../src/native/message.js'
 import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
 import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
 import {FakeAws} from '../support/fake-aws.js'
+import {until} from '../support/until.js'
 
 const INSTANCE = 'i-0123456789abcdef0'
 const credentials = {accessKeyId: 'AKIDTEST', secretAccessKey: 'secret'}
@@ -18,14 +19,6 @@ export async function echoServer(): Promise<{server: Server; port: number}> {
   const server = createServer((s) => s.pipe(s))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return {server, port: (server.address() as AddressInfo).port}
-}
-
-export async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex')

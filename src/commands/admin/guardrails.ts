@@ -30,7 +30,7 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
   }
 
   async run(): Promise<GuardrailResult> {
-    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, ctx} = await this.configAndAws()
     if (Object.keys(config.permissionSets).length === 0) {
       throw new SsmxError('config', 'The ssmx configuration names no permission sets.', ['Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.'])
     }

@@ -22,7 +22,7 @@ Exit code 0 when everything is in compliance, 12 otherwise (with --json too), so
   }
 
   async run(): Promise<StatusReport & {guardrails?: GuardrailCheck}> {
-    const [{config}, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
+    const {config, ctx} = await this.configAndAws()
     const artifacts = buildArtifacts(config, this.config.version)
     const deps = adminDeps(ctx, this.flags['call-as'] ?? config.admin.callAs)
     const [stacks, guardrails] = await Promise.all([
