@@ -3,9 +3,8 @@ import {existsSync, readFileSync} from 'node:fs'
 import {enableCompileCache} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
-import {fastPath} from './fast-path.js'
-
 const argv = process.argv.slice(2)
+const root = new URL('..', import.meta.url)
 
 /**
  * An ssmx command or topic (dist/bundle/commands/<word>.js or <word>/) other than help and autocomplete (whose
@@ -21,19 +20,21 @@ function withoutCorePlugins() {
   pjson.oclif = {...pjson.oclif, plugins: []}
   return pjson
 }
-if (!fastPath(argv)) {
+// --version, --help and the fast entries (dist/fast/, see src/fast/launch.ts) start without oclif
+const start = new URL('../dist/fast/start.js', import.meta.url)
+const fast = existsSync(start) ? await import(start.href) : undefined
+if (!fast?.fastHelp(argv, root) && !(await fast?.launchFast(argv, root))) {
   // V8's code cache (Node >= 22.1): later runs skip most parsing and compiling
   enableCompileCache?.()
-  const root = fileURLToPath(new URL('..', import.meta.url))
   const bundle = new URL('../dist/bundle/main.js', import.meta.url)
   if (existsSync(bundle)) {
     const {execute} = await import(bundle.href)
-    await execute(ownCommand(argv[0]) ? {loadOptions: {root, pjson: withoutCorePlugins()}} : {dir: import.meta.url})
+    await execute(ownCommand(argv[0]) ? {loadOptions: {root: fileURLToPath(root), pjson: withoutCorePlugins()}} : {dir: import.meta.url})
   } else {
     // no bundle (tsc output only, or a copy of dist/src): oclif from node_modules runs the compiled sources
     const {execute} = await import('@oclif/core')
     const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     pjson.oclif.commands = './dist/src/commands'
-    await execute({dir: import.meta.url, loadOptions: {root, pjson, ignoreManifest: true}})
+    await execute({dir: import.meta.url, loadOptions: {root: fileURLToPath(root), pjson, ignoreManifest: true}})
   }
 }

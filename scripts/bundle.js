@@ -4,7 +4,7 @@
 // (oclif's execute), sharing code through chunks. Loading a few large files instead of hundreds of small
 // modules is most of ssmx's start-up time; each command loads only the chunks it imports, and a dynamic
 // import() stays lazy (its own chunk). The unbundled dist/src stays for the unit tests.
-import {readdirSync, statSync} from 'node:fs'
+import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
@@ -22,25 +22,31 @@ function jsFiles(dir) {
   })
 }
 
-const entryPoints = [
-  {in: join(ROOT, 'scripts', 'bundle-main.js'), out: 'main'},
-  ...jsFiles(join(SRC, 'commands')).map((file) => ({in: file, out: relative(SRC, file).replace(/\.js$/, '')})),
-]
-
 // A bundled module's import.meta.url is its chunk's URL; code that finds files next to its own source
 // (import.meta.url) gets the URL of its file in dist/src instead, so bundling never moves what it reads.
-const keepImportMetaUrl = {
-  name: 'keep-import-meta-url',
+// With `lazy` (the fast entries' build), a dynamic import of a module of ssmx's own (`import('../aws/ec2.js')`)
+// loads that module's entry in the ESM bundle (bundle/lazy/aws/ec2.js) through __ssmxImport, Node's import()
+// handed in by src/fast/code-cache.ts; `lazy` collects them, for the ESM build to add as entries.
+const keepDistUrls = (lazy) => ({
+  name: 'keep-dist-urls',
   setup(b) {
     b.onLoad({filter: /[\\/]dist[\\/]src[\\/].*\.js$/}, async (args) => {
       const {readFile} = await import('node:fs/promises')
-      const text = await readFile(args.path, 'utf8')
-      if (!text.includes('import.meta.url')) return undefined
+      let text = await readFile(args.path, 'utf8')
       const rel = relative(join(ROOT, 'dist'), args.path).split('\\').join('/')
+      const dynamic = /\bimport\((['"])(\.{1,2}\/[^'"]+\.js)\1\)/g
+      if (!text.includes('import.meta.url') && !(lazy && dynamic.test(text))) return undefined
+      if (lazy) {
+        text = text.replace(dynamic, (_, _q, specifier) => {
+          const target = relative(SRC, join(dirname(args.path), specifier)).split('\\').join('/').replace(/\.js$/, '')
+          lazy.add(target)
+          return `__ssmxImport(__ssmxDistUrl(${JSON.stringify(`bundle/lazy/${target}.js`)}))`
+        })
+      }
       return {contents: text.replaceAll('import.meta.url', `__ssmxDistUrl(${JSON.stringify(rel)})`), loader: 'js', resolveDir: dirname(args.path)}
     })
   },
-}
+})
 
 // `import {request} from 'node:http'` makes Node evaluate every export of the built-in, and node:http's lazy
 // WebSocket/EventSource getters then load undici (~30 ms) that ssmx never uses: built-ins are required instead.
@@ -95,6 +101,73 @@ const oclifSortWithoutIcu = {
   },
 }
 
+// The fast entries (src/fast/launch.ts): one minified CommonJS file each, so bin/run.js can load it with a V8 code
+// cache (node:vm runs scripts, not ES modules). ssmx's own lazily imported modules are not inlined: the fast entry
+// imports them from the ESM bundle (keepDistUrls below), which keeps the file small, and ink (a top-level await)
+// out of CommonJS.
+// A script run by node:vm has no import() of its own (without --experimental-vm-modules): esbuild turns the
+// bundle's dynamic imports into require() (`supported`), and the ones that need Node's ESM loader call
+// __ssmxImport instead: the picker (above) and cosmiconfig's loader for ssmx.config.{js,mjs} files.
+const nativeImports = {
+  name: 'native-imports',
+  setup(b) {
+    b.onLoad({filter: /[\\/]node_modules[\\/]cosmiconfig[\\/]dist[\\/]loaders\.js$/}, async (args) => {
+      const {readFile} = await import('node:fs/promises')
+      const text = await readFile(args.path, 'utf8')
+      if (!text.includes('await import(href)')) throw new Error('cosmiconfig no longer loads config files with import(href): update the fast build')
+      return {contents: text.replace('await import(href)', 'await __ssmxImport(href)'), loader: 'js'}
+    })
+  },
+}
+
+const FAST_SRC = join(SRC, 'fast', 'commands')
+const FAST_OUT = join(ROOT, 'dist', 'fast')
+const lazy = new Set()
+const fastEntries = jsFiles(FAST_SRC).map((file) => ({in: file, out: relative(FAST_SRC, file).replace(/\.js$/, '')}))
+await build({
+  entryPoints: fastEntries,
+  outdir: FAST_OUT,
+  outExtension: {'.js': '.cjs'},
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  banner: {js: "const __ssmxDistUrl = (rel) => require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', rel)).href;"},
+  external: ['node-pty', 'typescript', '*.node'],
+  minify: true,
+  supported: {'dynamic-import': false},
+  plugins: [keepDistUrls(lazy), nativeImports, zodEnglishOnly, externalIfMissing],
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+// bin/run.js's first import: --version, --help and the fast entries' launcher, one small ES module (the code
+// cache loader, a chunk of its own, loads only for a fast entry)
+await build({
+  entryPoints: [{in: join(SRC, 'fast', 'start.js'), out: 'start'}],
+  outdir: FAST_OUT,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  chunkNames: '[name]-[hash]',
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+for (const {out} of fastEntries) {
+  const code = readFileSync(join(FAST_OUT, `${out}.cjs`), 'utf8')
+  const left = code.split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line) && /(^|[^\w$.])import\s*\((?!\))/.test(line))
+  if (left.length > 0) throw new Error(`dist/fast/${out}.cjs still calls import(), which fails under node:vm:\n${left.slice(0, 5).join('\n')}`)
+}
+
+const entryPoints = [
+  {in: join(ROOT, 'scripts', 'bundle-main.js'), out: 'main'},
+  ...jsFiles(join(SRC, 'commands')).map((file) => ({in: file, out: relative(SRC, file).replace(/\.js$/, '')})),
+  // what the fast entries load lazily
+  ...[...lazy].sort().map((target) => ({in: join(SRC, `${target}.js`), out: `lazy/${target}`})),
+]
+
 const banner = [
   // CommonJS dependencies (oclif) call require() for Node built-ins
   "import {createRequire as __ssmxCreateRequire} from 'node:module';",
@@ -118,7 +191,7 @@ const result = await build({
   banner: {js: banner},
   // never bundled: native add-ons, and the compiler cosmiconfig loads only for a .ts config file
   external: ['node-pty', 'typescript', '*.node'],
-  plugins: [keepImportMetaUrl, requireBuiltins, zodEnglishOnly, oclifSortWithoutIcu, externalIfMissing],
+  plugins: [keepDistUrls(undefined), requireBuiltins, zodEnglishOnly, oclifSortWithoutIcu, externalIfMissing],
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
@@ -128,4 +201,4 @@ if (process.argv.includes('--analyze')) {
   const {analyzeMetafile} = await import('esbuild')
   console.log(await analyzeMetafile(result.metafile))
 }
-console.log(`bundled ${entryPoints.length} entries into ${relative(ROOT, OUT)}/ (${pathToFileURL(OUT).pathname})`)
+console.log(`bundled ${entryPoints.length} entries into ${relative(ROOT, OUT)}/ (${pathToFileURL(OUT).pathname}), ${fastEntries.length} fast entr${fastEntries.length === 1 ? 'y' : 'ies'} into ${relative(ROOT, FAST_OUT)}/`)

@@ -1,9 +1,9 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {AwsContext, type AwsContextOptions} from './aws/clients.js'
+import type {AwsContext, AwsContextOptions} from './aws/clients.js'
+import {type CommandStart, awsContextFor, commandStart, note, reportError} from './cli/runtime.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
-import {SsmxError, errorMessage, isSsmxError} from './errors.js'
 import {batched, prettyJsonPieces} from './pretty-json.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -36,7 +36,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** stderr line: progress, warnings, info. stdout is for results only. */
   protected note(line: string): void {
-    process.stderr.write(`${line}\n`)
+    note(line)
   }
 
   /**
@@ -67,34 +67,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async awsContext(extra: Partial<AwsContextOptions> = {}): Promise<AwsContext> {
-    return AwsContext.create({
-      ...extra,
-      profile: this.flags.profile,
-      region: this.flags.region,
-      endpointUrl: this.flags['endpoint-url'],
-      version: this.config.version,
-      debug: this.flags.debug ? (line) => this.note(`[debug] ${line}`) : undefined,
-    })
+    return awsContextFor(this.flags, this.config.version, extra)
   }
 
   /** The configuration and the AWS context, read in parallel: what most commands start with. */
-  protected async configAndAws(): Promise<LoadedConfig & {ctx: AwsContext}> {
-    const [loaded, ctx] = await Promise.all([this.loadConfig(), this.awsContext()])
-    return {...loaded, ctx}
+  protected async configAndAws(): Promise<CommandStart> {
+    return commandStart(this.flags, this.config.version)
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    if (isSsmxError(error)) {
-      if (this.jsonEnabled()) {
-        process.stdout.write(`${JSON.stringify({error: {code: error.code, message: error.message, suggestions: error.suggestions, exitCode: error.exitCode}}, null, 2)}\n`)
-      } else {
-        process.stderr.write(`✗ ${error.message}\n${error.suggestions.map((s) => `  → ${s}\n`).join('')}`)
-      }
-      if (this.flags?.debug && error.cause) process.stderr.write(`[debug] cause: ${errorMessage(error.cause)}\n`)
-      this.exit(error.exitCode)
-    }
+    // oclif's own errors (parse errors, this.exit) keep oclif's handling
     if (error.name === 'ExitError' || (error as {oclif?: unknown}).oclif) throw error
-    const wrapped = new SsmxError('internal', `Unexpected error: ${errorMessage(error)}`, ['This is a bug in ssmx: please report it with the output of --debug.'])
-    return this.catch(wrapped)
+    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug}))
   }
 }

@@ -38,7 +38,11 @@ export const ExitCode = {
 
 export type ExitCodeName = keyof typeof ExitCode
 
+/** Marks SsmxErrors across copies of this module: the fast connect bundle and the picker's ESM chunk each have one. */
+const BRAND = Symbol.for('ssmx.SsmxError')
+
 export class SsmxError extends Error {
+  readonly [BRAND] = true
   readonly exitCode: number
   readonly code: string
   readonly suggestions: string[]
@@ -52,7 +56,8 @@ export class SsmxError extends Error {
   }
 }
 
-export const isSsmxError = (e: unknown): e is SsmxError => e instanceof SsmxError
+export const isSsmxError = (e: unknown): e is SsmxError =>
+  e instanceof SsmxError || (typeof e === 'object' && e !== null && (e as {[BRAND]?: unknown})[BRAND] === true)
 
 /** The AWS SDK's error name (`ThrottlingException`, `AccessDeniedException`, ...) or undefined. */
 export const awsErrorName = (e: unknown): string | undefined =>

@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {runSession} from '../session/connect.js'
-import {pickTarget, terminalChooser} from '../ui/chooser.js'
+import {connectCommand} from '../session/connect-command.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
   static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
@@ -31,15 +29,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
   }
 
   async run(): Promise<void> {
-    const {config, ctx} = await this.configAndAws()
-    const session = async () => {
-      const target = this.args.target ?? (await pickTarget(ctx))
-      return runSession(
-        {target, document: this.flags.document, reason: this.flags.reason, dryRun: this.flags['dry-run'], native: this.flags.native},
-        {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
-      )
-    }
-    const code = await withLoginOffer(session, terminalLoginOffer(ctx, (l) => this.note(l)))
+    const code = await connectCommand({args: this.args, flags: this.flags}, {...(await this.configAndAws()), note: (l) => this.note(l), log: (l) => this.log(l)})
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * Loads a CommonJS bundle with a V8 code cache taken after the bundle has run, so a later start finds compiled
+ * every function the last run used, not only the top level (Node's own compile cache, module.enableCompileCache(),
+ * stores a module's code as compiled before it runs: the AWS SDK's functions, compiled lazily, were not in it).
+ *
+ * The cache lives in ssmx's cache directory, one file per bundle, keyed by the bundle (path, size, mtime), Node's
+ * version and the architecture; V8 checks it again and rejects one that does not fit, and ssmx then writes it anew.
+ * A cache file is code V8 trusts: the directory must be the user's own (created 0700) and not writable by others,
+ * or no cache is read or written. A run that failed writes a partial cache (it compiled less), which a later
+ * successful run replaces.
+ */
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {homedir} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import {Script} from 'node:vm'
+
+export type CacheStatus = 'hit' | 'partial' | 'miss' | 'rejected' | 'off'
+
+export interface CachedBundle<T> {
+  exports: T
+  status: CacheStatus
+  /** Writes the cache when this run can improve it: none was there, V8 rejected it, or it was partial and this run `succeeded`. */
+  save(succeeded: boolean): void
+}
+
+/** $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code. */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'ssmx', 'code')
+}
+
+/** The directory, created owner-only if missing; undefined when it is not safe to trust (not ours, writable by others). */
+function ownDir(dir: string, create: boolean): string | undefined {
+  try {
+    if (create) mkdirSync(dir, {recursive: true, mode: 0o700})
+    const st = statSync(dir)
+    const uid = process.getuid?.()
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined
+    return dir
+  } catch {
+    return undefined
+  }
+}
+
+function readOrUndefined(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs `file` (CommonJS) as require() would, with the code cache from `dir`; returns its exports. */
+export function loadCachedBundle<T>(file: string, dir: string | undefined = codeCacheDir()): CachedBundle<T> {
+  const source = readFileSync(file, 'utf8')
+  const st = statSync(file)
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12)
+  // per install (path), then per build and Node: a new build or Node replaces the old cache, another install keeps its own
+  const prefix = `${basename(file)}-${hash(file)}-`
+  const key = hash(`${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`)
+  const readDir = dir && ownDir(dir, false)
+  const full = readDir && join(readDir, `${prefix}${key}.bin`)
+  const partial = readDir && join(readDir, `${prefix}${key}.partial.bin`)
+  const fullData = full ? readOrUndefined(full) : undefined
+  const cachedData = fullData ?? (partial ? readOrUndefined(partial) : undefined)
+  // a vm script has no import() of its own: the bundle calls __ssmxImport (scripts/bundle.js), this module's import()
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __ssmxImport) {${source}\n})`, {filename: file, cachedData})
+  const status: CacheStatus = !dir ? 'off' : !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : fullData ? 'hit' : 'partial'
+  const module = {exports: {} as T}
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier: string) => import(specifier))
+  return {
+    exports: module.exports,
+    status,
+    save(succeeded) {
+      if (!dir || status === 'hit' || status === 'off' || (status === 'partial' && !succeeded)) return
+      const target = ownDir(dir, true)
+      if (!target) return
+      try {
+        const name = `${prefix}${key}${succeeded ? '' : '.partial'}.bin`
+        const tmp = join(target, `.${name}.${process.pid}`)
+        writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
+        renameSync(tmp, join(target, name))
+        // older caches of this bundle (another build, another Node) and the partial one this run replaces
+        for (const old of readdirSync(target)) if (old.startsWith(prefix) && old !== name) unlinkSync(join(target, old))
+      } catch {
+        // a cache is an optimisation: a full disk or a race with another ssmx loses nothing
+      }
+    },
+  }
+}

@@ -1,0 +1,112 @@
+import {readdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+
+import {ExitCode} from '../../src/errors.js'
+import type {FakeAws} from '../support/fake-aws.js'
+import type {Sandbox} from '../support/cli.js'
+import {INSTANCE, describeInstances, sessionSandbox} from '../support/aws-fixtures.js'
+
+/**
+ * `ssmx connect` starts without oclif (src/fast/): every scenario here runs both ways, the fast entry (the default)
+ * and oclif (SSMX_NO_FAST=1), in fresh sandboxes, and must give the same exit code, output, AWS calls and plugin
+ * hand-off.
+ */
+describe('ssmx connect: the fast start gives what oclif gives (built CLI)', () => {
+  const opened: Array<{fake: FakeAws; box: Sandbox}> = []
+  afterEach(async () => {
+    for (const {fake, box} of opened.splice(0)) {
+      await fake.stop()
+      box.cleanup()
+    }
+  })
+
+  async function both(args: string[], setup: (fake: FakeAws, box: Sandbox) => void = () => {}) {
+    const once = async (env: Record<string, string>) => {
+      const s = await sessionSandbox()
+      opened.push(s)
+      setup(s.fake, s.box)
+      const r = await s.box.run(args, {env})
+      const output = (text: string) => text.replaceAll(s.box.home, '<home>').replaceAll(s.fake.url, '<aws>')
+      return {
+        code: r.code,
+        stdout: output(r.stdout),
+        stderr: output(r.stderr),
+        calls: s.fake.requests.map((q) => `${q.service}.${q.operation} ${JSON.stringify(q.input)}`),
+        plugin: s.box.pluginRuns().map(({pid: _, ...p}: {pid?: number; event: string; env?: Record<string, string>; args?: string[]}) => ({
+          ...p,
+          env: p.env && Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, output(v)])),
+          args: p.args?.map(output),
+        })),
+      }
+    }
+    const fast = await once({})
+    const oclif = await once({SSMX_NO_FAST: '1'})
+    expect(fast).to.deep.equal(oclif)
+    return fast
+  }
+
+  it('a session with an SSO profile: same StartSession, same seven plugin arguments and environment', async () => {
+    const r = await both(['connect', INSTANCE, '--profile', 'dev'])
+    expect(r.code).to.equal(0)
+    expect(r.plugin.filter((p) => p.event === 'start')).to.have.length(1)
+    expect(r.calls.some((c) => c.startsWith('ssm.StartSession'))).to.equal(true)
+  })
+
+  it('--dry-run with --reason: the same report', async () => {
+    const r = await both(['connect', INSTANCE, '--profile', 'dev', '--dry-run', '--reason', 'JIRA-1'])
+    expect(r.code).to.equal(0)
+    expect(r.stdout).to.include('SSMX-RunAs-Developer').and.include('JIRA-1')
+  })
+
+  it('a Name tag (EC2, loaded lazily from the ESM bundle on the fast start)', async () => {
+    const r = await both(['connect', 'web-1', '--profile', 'dev'], (fake) => fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, name: 'web-1'}])))
+    expect(r.code).to.equal(0)
+    expect(r.calls.filter((c) => c.startsWith('ec2.DescribeInstances'))).to.have.length(1)
+  })
+
+  it('errors: an invalid id, an unknown profile, a bad configuration file (validated lazily): same message, same exit code', async () => {
+    expect((await both(['connect', 'i-12345', '--profile', 'dev'])).code).to.equal(ExitCode.target)
+    expect((await both(['connect', INSTANCE, '--profile', 'nope'])).code).to.equal(ExitCode.credentials)
+    const bad = await both(['connect', INSTANCE, '--profile', 'dev'], (_, box) => box.file('.ssmxrc.yaml', 'bogus: 1\n'))
+    expect(bad.code).to.equal(ExitCode.config)
+    expect(bad.stderr).to.include('unknown key "bogus"')
+  })
+
+  it('a failing plugin: its exit code, and the session terminated', async () => {
+    const r = await both(['connect', INSTANCE, '--profile', 'dev'], (_, box) => {
+      box.env.FAKE_PLUGIN_EXIT = '3'
+    })
+    expect(r.code).to.equal(3)
+    expect(r.calls.some((c) => c.startsWith('ssm.TerminateSession'))).to.equal(true)
+  })
+
+  it('runs without oclif by default, and keeps its code cache owner-only under $XDG_CACHE_HOME/ssmx/code', async () => {
+    const s = await sessionSandbox()
+    opened.push(s)
+    const cache = join(s.box.home, 'xdg-cache')
+    const env = {XDG_CACHE_HOME: cache}
+    const first = await s.box.run(['connect', INSTANCE, '--profile', 'dev', '--debug'], {env})
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.stderr).to.include('[debug] fast start: connect without oclif, code cache miss')
+    const dir = join(cache, 'ssmx', 'code')
+    const [file, ...rest] = readdirSync(dir)
+    expect(rest).to.deep.equal([])
+    expect(statSync(join(dir, file)).mode & 0o777).to.equal(0o600)
+    const second = await s.box.run(['connect', INSTANCE, '--profile', 'dev', '--debug'], {env})
+    expect(second.stderr).to.include('code cache hit')
+    const oclif = await s.box.run(['connect', INSTANCE, '--profile', 'dev', '--debug'], {env: {...env, SSMX_NO_FAST: '1'}})
+    expect(oclif.code).to.equal(0)
+    expect(oclif.stderr).to.not.include('fast start')
+  })
+
+  it('leaves what it does not parse to oclif: an unknown flag gets oclif\'s own error', async () => {
+    const s = await sessionSandbox()
+    opened.push(s)
+    const r = await s.box.run(['connect', INSTANCE, '--nope', '--debug'])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.include('Nonexistent flag: --nope')
+    expect(r.stderr).to.not.include('fast start')
+  })
+})
