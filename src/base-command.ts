@@ -1,7 +1,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsContext, AwsContextOptions} from './aws/clients.js'
-import {type CommandStart, awsContextFor, commandStart, note, reportError} from './cli/runtime.js'
+import {type CommandIo, type CommandStart, awsContextFor, commandStart, note, reportError} from './cli/runtime.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
 import {batched, prettyJsonPieces} from './pretty-json.js'
@@ -73,6 +73,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The configuration and the AWS context, read in parallel: what most commands start with. */
   protected async configAndAws(): Promise<CommandStart> {
     return commandStart(this.flags, this.config.version)
+  }
+
+  /** For command bodies shared with the fast entries (src/fast/): start, note, log. */
+  protected io(): CommandIo {
+    return {start: () => this.configAndAws(), note: (l) => this.note(l), log: (l) => this.log(l)}
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {

@@ -19,6 +19,14 @@ export interface GlobalFlags {
 
 export type CommandStart = LoadedConfig & {ctx: AwsContext}
 
+/** What a command body gets from whoever started it (BaseCommand, or a fast entry): its start, and its two outputs. */
+export interface CommandIo {
+  /** the configuration and the AWS context (commandStart): a body calls it after checking its own arguments */
+  start: () => Promise<CommandStart>
+  note: (line: string) => void
+  log: (line: string) => void
+}
+
 /** stderr line: progress, warnings, info. stdout is for results only. */
 export function note(line: string): void {
   process.stderr.write(`${line}\n`)

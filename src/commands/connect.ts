@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {connectCommand} from '../session/connect-command.js'
+import {connectCommand} from '../session/commands.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
   static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
@@ -29,7 +29,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
   }
 
   async run(): Promise<void> {
-    const code = await connectCommand({args: this.args, flags: this.flags}, {...(await this.configAndAws()), note: (l) => this.note(l), log: (l) => this.log(l)})
+    const code = await connectCommand({args: this.args, flags: this.flags}, this.io())
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {forwardPort, parseForwardSpec} from '../session/forward.js'
-import {terminalChooser} from '../ui/chooser.js'
+import {forwardCommand} from '../session/commands.js'
 
 export default class Forward extends BaseCommand<typeof Forward> {
   static override summary = 'Forward a local port to a port on an instance, or through it to another host (RDS…).'
@@ -35,16 +33,7 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
   }
 
   async run(): Promise<void> {
-    const spec = parseForwardSpec(this.args.ports, {local: this.flags.local, host: this.flags.host})
-    const {config, ctx} = await this.configAndAws()
-    const forward = () =>
-      forwardPort(
-        this.args.target,
-        spec,
-        {ctx, config, warn: (l) => this.note(l), out: (l) => this.log(l), choose: terminalChooser(ctx)},
-        {reason: this.flags.reason, dryRun: this.flags['dry-run'], native: this.flags.native},
-      )
-    const code = await withLoginOffer(forward, terminalLoginOffer(ctx, (l) => this.note(l)))
+    const code = await forwardCommand({args: this.args, flags: this.flags}, this.io())
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
-import {sshProxy} from '../session/ssh.js'
+import {sshProxyCommand} from '../session/commands.js'
 
 export default class SshProxy extends BaseCommand<typeof SshProxy> {
   static override summary = 'Relay an SSH connection through Session Manager (for ssh\'s ProxyCommand).'
@@ -21,9 +21,7 @@ Use it from ~/.ssh/config (see ssmx ssh-config), or let ssmx ssh set it up. The 
   }
 
   async run(): Promise<void> {
-    const {config, ctx} = await this.configAndAws()
-    const note = (l: string) => this.note(l)
-    const code = await sshProxy(this.args.host, this.args.port, {ctx, config, warn: note, out: note}, {native: this.flags.native})
+    const code = await sshProxyCommand({args: this.args, flags: this.flags}, this.io())
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A command line parsed from the command's oclif manifest entry, for the fast entries (src/fast/launch.ts). Only
- * the plain cases a user types every day: `--flag value`, `--flag=value`, boolean `--flag`, positional arguments,
- * each flag at most once. Anything else (help, an unknown or repeated flag, `--`, a value that looks like a flag,
+ * the plain cases a user types every day: `--flag value`, `--flag=value`, boolean `--flag`, positional arguments
+ * (required, or with a default), each flag at most once. Anything else (help, an unknown or repeated flag, `--`, a value that looks like a flag,
  * a flag or argument feature this parser does not model) returns undefined, and oclif parses the line instead,
  * with its own messages. So where this parser answers, it answers exactly as oclif would.
  */
@@ -18,6 +18,8 @@ export interface ManifestFlag {
 
 export interface ManifestArg {
   name: string
+  required?: boolean
+  default?: unknown
   [key: string]: unknown
 }
 
@@ -37,7 +39,7 @@ export interface ParsedArgv {
 
 /** Manifest keys that only describe (help text, grouping) or that say the feature is off. */
 const FLAG_KEYS = new Set(['name', 'type', 'description', 'summary', 'helpGroup', 'hasDynamicHelp', 'env', 'multiple', 'allowNo', 'hidden', 'deprecateAliases', 'noCacheDefault'])
-const ARG_KEYS = new Set(['name', 'description', 'hidden'])
+const ARG_KEYS = new Set(['name', 'description', 'hidden', 'required', 'default'])
 
 /** A flag this parser models: boolean or option, no short char, no default, no choices, no relationships. */
 function plainFlag(flag: ManifestFlag): boolean {
@@ -47,7 +49,10 @@ function plainFlag(flag: ManifestFlag): boolean {
   return Object.entries(flag).every(([key, value]) => FLAG_KEYS.has(key) || value === undefined || value === false || (Array.isArray(value) && value.length === 0))
 }
 
-const plainArg = (arg: ManifestArg): boolean => Object.entries(arg).every(([key, value]) => ARG_KEYS.has(key) || value === undefined || value === false)
+/** An argument this parser models: optional or required, with at most a string default. */
+const plainArg = (arg: ManifestArg): boolean =>
+  (arg.default === undefined || typeof arg.default === 'string') &&
+  Object.entries(arg).every(([key, value]) => ARG_KEYS.has(key) || value === undefined || value === false)
 
 /** Whether every flag and argument of the command is one this parser models. */
 export function fastParsable(command: ManifestCommand): boolean {
@@ -79,10 +84,11 @@ export function parseArgv(argv: readonly string[], command: ManifestCommand, env
     if (value === undefined || value === '' || value.startsWith('-')) return undefined
     flags[name] = value
   }
-  const argNames = Object.keys(command.args)
-  if (positionals.length > argNames.length) return undefined
+  const args = Object.values(command.args)
+  // too many arguments, or a required one missing: oclif's error
+  if (positionals.length > args.length || args.some((arg, i) => arg.required && positionals[i] === undefined)) return undefined
   for (const flag of Object.values(command.flags)) {
     if (flag.type === 'option' && flag.env && !(flag.name in flags) && env[flag.env]) flags[flag.name] = env[flag.env]
   }
-  return {flags, args: Object.fromEntries(argNames.map((name, i) => [name, positionals[i]]))}
+  return {flags, args: Object.fromEntries(args.map((arg, i) => [arg.name, positionals[i] ?? (arg.default as string | undefined)]))}
 }

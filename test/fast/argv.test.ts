@@ -5,16 +5,21 @@ import {Parser} from '@oclif/core'
 import {expect} from 'chai'
 
 import Connect from '../../src/commands/connect.js'
+import Forward from '../../src/commands/forward.js'
+import SshProxy from '../../src/commands/ssh-proxy.js'
 import {type ManifestCommand, fastParsable, parseArgv} from '../../src/fast/argv.js'
 import {ROOT} from '../support/cli.js'
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
 const connect = manifest.commands.connect
 
-/** What oclif itself makes of argv for `ssmx connect`: flags and args, or the error it raises. */
-async function oclifParse(argv: string[]): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>} | Error> {
+const COMMANDS = {connect: Connect, forward: Forward, 'ssh-proxy': SshProxy}
+
+/** What oclif itself makes of argv for a command (default connect): flags and args, or the error it raises. */
+async function oclifParse(argv: string[], id: keyof typeof COMMANDS = 'connect'): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>} | Error> {
+  const command = COMMANDS[id]
   try {
-    const {flags, args} = await Parser.parse(argv, {flags: {...Connect.baseFlags, ...Connect.flags}, args: Connect.args, strict: true})
+    const {flags, args} = await Parser.parse(argv, {flags: {...command.baseFlags, ...command.flags}, args: command.args as typeof Connect.args, strict: true})
     return {flags: flags as Record<string, unknown>, args: args as Record<string, unknown>}
   } catch (error) {
     return error as Error
@@ -46,6 +51,32 @@ describe('fast entries: the command line, parsed as oclif would', () => {
       expect(defined(fast!.args)).to.deep.equal(defined(o.args))
     })
   }
+
+  const others: Array<[keyof typeof COMMANDS, string[]]> = [
+    ['ssh-proxy', ['i-0123456789abcdef0', '22']],
+    ['ssh-proxy', ['web-1', '--profile', 'dev']],
+    ['ssh-proxy', ['web-1', '2222', '--native']],
+    ['forward', ['web-1', '8080:80']],
+    ['forward', ['bastion', '0:5432', '--host', 'db.internal', '--local', '15432', '--reason', 'T-1', '--dry-run']],
+  ]
+  for (const [id, argv] of others) {
+    it(`${id} ${argv.join(' ')}: the same, with a default and required arguments`, async () => {
+      const fast = parseArgv(argv, manifest.commands[id], {})
+      const oclif = await oclifParse(argv, id)
+      expect(oclif).to.not.be.instanceOf(Error)
+      expect(fast).to.not.equal(undefined)
+      const o = oclif as {flags: Record<string, unknown>; args: Record<string, unknown>}
+      expect(defined(fast!.flags)).to.deep.equal(defined(o.flags))
+      expect(defined(fast!.args)).to.deep.equal(defined(o.args))
+    })
+  }
+
+  it('leaves a missing required argument to oclif', async () => {
+    for (const [id, argv] of [['ssh-proxy', []], ['forward', ['web-1']]] as const) {
+      expect(await oclifParse([...argv], id)).to.be.instanceOf(Error)
+      expect(parseArgv(argv, manifest.commands[id], {})).to.equal(undefined)
+    }
+  })
 
   const toOclif: Array<[string, string[]]> = [
     ['help', ['--help']],
@@ -101,7 +132,8 @@ describe('fast entries: the command line, parsed as oclif would', () => {
     expect(fastParsable(variant({exclusive: ['document']}))).to.equal(false)
     expect(fastParsable({...connect, enableJsonFlag: true})).to.equal(false)
     expect(fastParsable({...connect, strict: false})).to.equal(false)
-    expect(fastParsable({...connect, args: {target: {name: 'target', required: true}}})).to.equal(false)
+    expect(fastParsable({...connect, args: {target: {name: 'target', options: ['a']}}})).to.equal(false)
+    expect(fastParsable({...connect, args: {target: {name: 'target', default: 1}}})).to.equal(false)
     expect(parseArgv(['i-0123456789abcdef0'], variant({char: 'x'}), {})).to.equal(undefined)
   })
 })

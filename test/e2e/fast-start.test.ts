@@ -9,11 +9,11 @@ import type {Sandbox} from '../support/cli.js'
 import {INSTANCE, describeInstances, sessionSandbox} from '../support/aws-fixtures.js'
 
 /**
- * `ssmx connect` starts without oclif (src/fast/): every scenario here runs both ways, the fast entry (the default)
- * and oclif (SSMX_NO_FAST=1), in fresh sandboxes, and must give the same exit code, output, AWS calls and plugin
- * hand-off.
+ * `ssmx connect`, `forward` and `ssh-proxy` start without oclif (src/fast/): every scenario here runs both ways, the
+ * fast entry (the default) and oclif (SSMX_NO_FAST=1), in fresh sandboxes, and must give the same exit code,
+ * output, AWS calls and plugin hand-off.
  */
-describe('ssmx connect: the fast start gives what oclif gives (built CLI)', () => {
+describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (built CLI)', () => {
   const opened: Array<{fake: FakeAws; box: Sandbox}> = []
   afterEach(async () => {
     for (const {fake, box} of opened.splice(0)) {
@@ -28,7 +28,9 @@ describe('ssmx connect: the fast start gives what oclif gives (built CLI)', () =
       opened.push(s)
       setup(s.fake, s.box)
       const r = await s.box.run(args, {env})
-      const output = (text: string) => text.replaceAll(s.box.home, '<home>').replaceAll(s.fake.url, '<aws>')
+      // what differs between any two runs: the sandbox, the fake's port, a free local port (forward 0:…)
+      const output = (text: string) =>
+        text.replaceAll(s.box.home, '<home>').replaceAll(s.fake.url, '<aws>').replace(/"localPortNumber":\["\d+"\]/g, '"localPortNumber":["<free>"]')
       return {
         code: r.code,
         stdout: output(r.stdout),
@@ -80,6 +82,20 @@ describe('ssmx connect: the fast start gives what oclif gives (built CLI)', () =
     })
     expect(r.code).to.equal(3)
     expect(r.calls.some((c) => c.startsWith('ssm.TerminateSession'))).to.equal(true)
+  })
+
+  it('forward --dry-run, and a bad port spec (checked before anything else)', async () => {
+    const r = await both(['forward', INSTANCE, '0:5432', '--host', 'db.internal', '--profile', 'dev', '--dry-run'])
+    expect(r.code).to.equal(0)
+    expect(r.stdout).to.include('AWS-StartPortForwardingSessionToRemoteHost')
+    expect((await both(['forward', INSTANCE, 'x:y', '--profile', 'nope'])).code).to.equal(ExitCode.usage)
+  })
+
+  it('ssh-proxy: the SSH document and port 22 by default, and a bad port', async () => {
+    const r = await both(['ssh-proxy', INSTANCE, '--profile', 'dev'])
+    expect(r.code).to.equal(0)
+    expect(r.calls.find((c) => c.startsWith('ssm.StartSession'))).to.include('AWS-StartSSHSession').and.include('"portNumber":["22"]')
+    expect((await both(['ssh-proxy', INSTANCE, 'http'])).code).to.equal(ExitCode.usage)
   })
 
   it('runs without oclif by default, and keeps its code cache owner-only under $XDG_CACHE_HOME/ssmx/code', async () => {
