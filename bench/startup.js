@@ -4,8 +4,11 @@
 //     from spawning the process until the (fake) session-manager-plugin starts, against a local fake SSM
 //     endpoint with static credentials;
 //   - `ssmx --version`, `ssmx --help`, `ssmx whoami --json` and `node -e 0`: wall time;
+//   - `ssmx connect` also through oclif (SSMX_NO_FAST=1) and on a first run (no code cache yet), to show what the
+//     fast start (src/fast/) and its code cache each take off;
 //   - peak RSS of `ssmx connect`.
 // Usage: npm run build && node bench/startup.js [--json]      (BENCH_RUNS=N, default 15)
+import {rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {BIN, BenchBox, INSTANCE, ROOT, fakeSsm, fmtMiB, fmtMs, fmtRatio, interleave, median, report, runs, timed, which} from './lib.js'
@@ -40,8 +43,8 @@ export async function startup() {
   } else {
     notes.push('the AWS CLI is not installed (apt-get install -y awscli): its column is skipped')
   }
-  const handoff = async (cmd, args) => {
-    const r = await timed(cmd, args, {env, cwd: box.home, box})
+  const handoff = async (cmd, args, extraEnv = {}) => {
+    const r = await timed(cmd, args, {env: {...env, ...extraEnv}, cwd: box.home, box})
     if (r.handoff === undefined) throw new Error(`${cmd} ${args.join(' ')} never started the plugin:\n${r.stderr}`)
     return r.handoff
   }
@@ -56,6 +59,12 @@ export async function startup() {
       'ssmx whoami --json': () => wall(node, [BIN, 'whoami', '--json']),
       'floor (SDK StartSession + spawn)': () => handoff(node, [FLOOR, INSTANCE, fake.url]),
       'ssmx connect': () => handoff(node, connectArgs),
+      'ssmx connect, oclif': () => handoff(node, connectArgs, {SSMX_NO_FAST: '1'}),
+      'ssmx connect, first run': () => {
+        // the code cache (XDG_CACHE_HOME/ssmx/code) gone, as after an install or upgrade; this run writes it again
+        rmSync(join(env.XDG_CACHE_HOME, 'ssmx', 'code'), {recursive: true, force: true})
+        return handoff(node, connectArgs)
+      },
       ...(aws ? {'aws ssm start-session': () => handoff(aws, ['ssm', 'start-session', '--target', INSTANCE, '--endpoint-url', fake.url])} : {}),
     }
     const samples = await interleave(variants, n)
@@ -72,6 +81,8 @@ export async function startup() {
       {name: 'ssmx whoami --json (wall)', value: fmtMs(med['ssmx whoami --json'])},
       {name: 'hand-off: floor (SDK StartSession + spawn)', value: fmtMs(med['floor (SDK StartSession + spawn)'])},
       ...(aws ? [{name: `hand-off: aws ssm start-session (${awsVersion})`, value: fmtMs(med['aws ssm start-session'])}] : []),
+      {name: 'hand-off: ssmx connect through oclif (SSMX_NO_FAST=1)', value: fmtMs(med['ssmx connect, oclif']), ratio: `${fmtRatio(ratio('ssmx connect, oclif', 'ssmx connect'))} fast`},
+      {name: 'hand-off: ssmx connect, first run (no code cache)', value: fmtMs(med['ssmx connect, first run']), ratio: `${fmtRatio(ratio('ssmx connect, first run', 'ssmx connect'))} fast`},
       {name: 'hand-off: ssmx connect', value: fmtMs(med['ssmx connect']), ratio: `${fmtRatio(ratio('ssmx connect', 'floor (SDK StartSession + spawn)'))} floor`, budget: '≤ 1.10×', ok: ratio('ssmx connect', 'floor (SDK StartSession + spawn)') <= 1.1},
       ...(aws
         ? [{name: 'hand-off: ssmx connect vs aws', value: fmtMs(med['ssmx connect']), ratio: `${fmtRatio(ratio('ssmx connect', 'aws ssm start-session'))} aws`, budget: '≤ 0.25×', ok: ratio('ssmx connect', 'aws ssm start-session') <= 0.25}]

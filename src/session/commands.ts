@@ -3,11 +3,11 @@
  * fast entries (src/fast/commands/): each takes the parsed command line and a CommandIo, and returns the exit code.
  */
 import type {CommandIo} from '../cli/runtime.js'
+import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {pickTarget, terminalChooser} from '../ui/chooser.js'
 import {runSession} from './connect.js'
 import {forwardPort, parseForwardSpec} from './forward.js'
-import {sshProxy} from './ssh.js'
 
 export interface ConnectArgv {
   args: {target?: string}
@@ -46,8 +46,17 @@ export interface SshProxyArgv {
   flags: {native?: boolean}
 }
 
-/** `ssmx ssh-proxy`: stdout carries the connection only, so everything else goes to stderr. */
+export const SSH_DOCUMENT = 'AWS-StartSSHSession'
+
+/**
+ * `ssmx ssh-proxy %h %p`: an SSH session (AWS-StartSSHSession) whose plugin talks to ssh over this process's
+ * stdin/stdout. Nothing else may reach stdout: every note goes to stderr.
+ */
 export async function sshProxyCommand({args, flags}: SshProxyArgv, {start, note}: CommandIo): Promise<number> {
+  if (!/^\d{1,5}$/.test(args.port)) throw new SsmxError('usage', `"${args.port}" is not a port.`, ['Use it as: ProxyCommand ssmx ssh-proxy %h %p'])
   const {ctx, config} = await start()
-  return sshProxy(args.host, args.port, {ctx, config, warn: note, out: note}, {native: flags.native})
+  return runSession(
+    {target: args.host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [args.port]}, native: flags.native},
+    {ctx, config, warn: note, out: note, stdio: 'inherit'},
+  )
 }

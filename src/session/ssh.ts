@@ -8,19 +8,7 @@ import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {SsmxError} from '../errors.js'
 import {describeEc2} from '../targets/inventory.js'
-import {type SessionDeps, runSession} from './connect.js'
 import {type Spawn, runAttached} from './plugin.js'
-
-export const SSH_DOCUMENT = 'AWS-StartSSHSession'
-
-/**
- * `ssmx ssh-proxy %h %p`: an SSH session (AWS-StartSSHSession) whose plugin talks to ssh over this
- * process's stdin/stdout. Nothing else may reach stdout: every note goes to `deps.warn` (stderr).
- */
-export function sshProxy(host: string, port: string, deps: SessionDeps, options: {native?: boolean} = {}): Promise<number> {
-  if (!/^\d{1,5}$/.test(port)) throw new SsmxError('usage', `"${port}" is not a port.`, ['Use it as: ProxyCommand ssmx ssh-proxy %h %p'])
-  return runSession({target: host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [port]}, native: options.native}, {...deps, out: deps.warn, stdio: 'inherit'})
-}
 
 /** `user@target` → parts; the target alone when there is no `@`. */
 export function parseDestination(destination: string): {user?: string; target: string} {
