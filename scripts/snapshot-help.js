@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Build step after `oclif manifest`: renders the root help with oclif itself (non-terminal output, 80 columns)
-// and stores it for bin/fast-path.js, with the user agent it contains (replaced at run time by the running
+// and stores it for src/fast/help.ts, with the user agent it contains (replaced at run time by the running
 // Node's). No snapshot, so no fast path, when any plugin has an init hook (oclif would run it first).
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'

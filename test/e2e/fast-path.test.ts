@@ -5,7 +5,7 @@ import {expect} from 'chai'
 
 import {ROOT, Sandbox} from '../support/cli.js'
 
-// bin/fast-path.js answers --version and --help without oclif; oclif still answers them whenever an
+// src/fast/help.ts answers --version and --help without oclif; oclif still answers them whenever an
 // OCLIF_* variable is set (and `ssmx help` is oclif's help plugin): the outputs must be the same bytes.
 describe('ssmx --version / --help fast path (built CLI)', () => {
   let box: Sandbox
