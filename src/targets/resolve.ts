@@ -45,19 +45,28 @@ export const formatCandidates = (list: Candidate[]): string =>
   list.map((c) => `  ${c.id}  ${c.name ?? '-'}  ${c.privateIp ?? '-'}  ${c.state ?? c.pingStatus ?? '-'}`).join('\n')
 
 /**
- * Resolves a target to one instance id: ids are checked locally; a Name tag, private IP, private DNS
- * name or `tag:Key=Value` is looked up with EC2 DescribeInstances (paged). Several running matches go to
- * `choose` when there is one (the picker), else they are an error that lists them.
+ * The target as given, trimmed, when it can name an instance; an error for an empty one or an instance id that is
+ * not valid. Local only: commands call it before anything else (region, credentials), so a typo is the error shown.
  */
-export async function resolveTarget(query: string, deps: {ec2: Sendable; choose?: Chooser}): Promise<Candidate> {
+export function checkTarget(query: string): string {
   const q = query.trim()
-  if (/^(i|mi)-/.test(q)) {
-    if (isTargetId(q)) return {id: q}
+  if (/^(i|mi)-/.test(q) && !isTargetId(q)) {
     throw new SsmxError('target', `"${q}" is not a valid instance id.`, [
       'Instance ids look like i-0123456789abcdef0 (EC2) or mi-0123456789abcdef0 (hybrid managed node).',
     ])
   }
   if (q === '') throw new SsmxError('usage', 'No target given.', ['Pass an instance id, a Name tag, a private IP or tag:Key=Value.'])
+  return q
+}
+
+/**
+ * Resolves a target to one instance id: ids are checked locally; a Name tag, private IP, private DNS
+ * name or `tag:Key=Value` is looked up with EC2 DescribeInstances (paged). Several running matches go to
+ * `choose` when there is one (the picker), else they are an error that lists them.
+ */
+export async function resolveTarget(query: string, deps: {ec2: Sendable; choose?: Chooser}): Promise<Candidate> {
+  const q = checkTarget(query)
+  if (isTargetId(q)) return {id: q}
   const {filter, describe} = targetFilter(q)
   // loaded here, not at the top: connecting by instance id never pays for the EC2 client's start-up
   const {DescribeInstancesCommand} = await import('../aws/ec2.js')
