@@ -13,7 +13,7 @@ import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
-import {basename, dirname, join} from 'node:path'
+import {basename, dirname, isAbsolute, join} from 'node:path'
 import {Script} from 'node:vm'
 
 export type CacheStatus = 'hit' | 'partial' | 'miss' | 'rejected' | 'off'
@@ -25,9 +25,10 @@ export interface CachedBundle<T> {
   save(succeeded: boolean): void
 }
 
-/** $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code. */
+/** $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code (a relative XDG_CACHE_HOME is invalid, and ignored, as the XDG spec says). */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'ssmx', 'code')
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined
+  return join(xdg ?? join(env.HOME || homedir(), '.cache'), 'ssmx', 'code')
 }
 
 /** The directory, created owner-only if missing; undefined when it is not safe to trust (not ours, writable by others). */

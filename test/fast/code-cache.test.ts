@@ -48,9 +48,10 @@ describe('fast entries: the post-run V8 code cache', () => {
 
   const files = (d = dir) => readdirSync(d).sort()
 
-  it('lives in $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code', () => {
+  it('lives in $XDG_CACHE_HOME/ssmx/code (when absolute), else ~/.cache/ssmx/code', () => {
     expect(codeCacheDir({XDG_CACHE_HOME: '/x/cache', HOME: '/home/u'})).to.equal('/x/cache/ssmx/code')
     expect(codeCacheDir({HOME: '/home/u'})).to.equal('/home/u/.cache/ssmx/code')
+    expect(codeCacheDir({XDG_CACHE_HOME: 'relative/cache', HOME: '/home/u'}), 'a relative XDG_CACHE_HOME is ignored').to.equal('/home/u/.cache/ssmx/code')
   })
 
   it('runs the bundle as require() would; the first run writes the cache (0600 in a 0700 directory) and the next one uses it', () => {
