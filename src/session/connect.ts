@@ -10,7 +10,8 @@ import {awsErrorName} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
 import type {SessionIo} from '../native/session.js'
-import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin, signalExitCode} from './plugin.js'
+import {type SignalSource, deferSignals} from './signals.js'
 
 export interface SessionRequest {
   /** instance id, Name tag, IP, DNS name or tag:Key=Value */
@@ -46,6 +47,8 @@ export interface SessionDeps {
   onStarted?: (plan: SessionPlan, sessionId: string) => void
   /** the built-in client's stdin/stdout/stderr (default: the process's) */
   nativeIo?: SessionIo
+  /** where SIGTERM/SIGHUP/SIGINT come from while the session starts (default: process); tests inject an EventEmitter */
+  signals?: SignalSource
 }
 
 export interface SessionPlan {
@@ -177,7 +180,12 @@ export function describePlan(plan: SessionPlan, launch?: PluginLaunch): string[]
   ]
 }
 
-/** Plans, starts the session and runs the plugin; returns the plugin's exit code. */
+/**
+ * Plans, starts the session and runs the plugin; returns the plugin's exit code. SIGTERM, SIGHUP and SIGINT that
+ * arrive after StartSession is sent and before the plugin (or the built-in client) handles signals itself are
+ * deferred (src/session/signals.ts): the started session is then terminated instead of handed over, and the result
+ * is the signal's exit code (143 for SIGTERM, 130 for SIGINT).
+ */
 export async function runSession(req: SessionRequest, deps: SessionDeps): Promise<number> {
   const plan = await planSession(req, deps)
   const {ctx} = deps
@@ -196,14 +204,32 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
     for (const line of describePlan(plan, shown)) deps.out(line)
     return 0
   }
-  const {out, input} = await startSession(ssm, plan, deps)
+  const deferred = deferSignals({
+    source: deps.signals,
+    onFirst: (signal) => deps.warn(`Stopping on ${signal}: the session is terminated as soon as SSM has started it.`),
+  })
+  const started = await startSession(ssm, plan, deps).catch((error) => {
+    deferred.release()
+    throw error
+  })
+  const {out, input} = started
   const response = {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}
   let result: RunResult | undefined
   try {
+    // loaded before the signal check: from the check until the client's own handlers nothing is awaited
+    const native = plan.plugin ? undefined : await import('./native.js')
+    if (deferred.signal) {
+      // stopped before the hand-off: the session ends here (finally), and so does ssmx, as the signal would have it
+      result = {code: signalExitCode(deferred.signal), signal: deferred.signal}
+      return result.code
+    }
     deps.onStarted?.(plan, response.SessionId)
-    result = plan.plugin
-      ? await runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
-      : await (await import('./native.js')).runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
+    const running = plan.plugin
+      ? runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
+      : native!.runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
+    // the plugin (or the client) has installed its signal handling synchronously: signals are its now
+    deferred.release()
+    result = await running
     return result.code
   } finally {
     if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {
@@ -212,5 +238,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
         (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${(e as Error).name}`),
       )
     }
+    // a signal before the hand-off: a second one does not cut TerminateSession short
+    deferred.release()
   }
 }

@@ -238,7 +238,7 @@ export function runAttached(command: string, args: string[], options: AttachedOp
     child.once('exit', (code, signal) => {
       cleanup()
       if (stopped) resolve({code: 0, stopped})
-      else resolve({code: code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1), signal: signal ?? undefined})
+      else resolve({code: code ?? (signal ? signalExitCode(signal) : 1), signal: signal ?? undefined})
     })
   })
 }
@@ -253,3 +253,6 @@ export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): 
 
 const signalNumber = (s: NodeJS.Signals): number | undefined =>
   ({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15} as Partial<Record<NodeJS.Signals, number>>)[s]
+
+/** The exit code of a process a signal ended, as shells report it: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
+export const signalExitCode = (s: NodeJS.Signals): number => 128 + (signalNumber(s) ?? 1)

@@ -207,4 +207,126 @@ describe('session/connect', () => {
       expect(fips).to.equal('https://ssm-fips.us-east-1.amazonaws.com')
     })
   })
+
+  describe('a signal after StartSession is sent, before the plugin takes over', () => {
+    let source: EventEmitter
+    let startSent: Promise<void>
+    let releaseStart: () => void
+    const listeners = () => ['SIGTERM', 'SIGHUP', 'SIGINT'].map((s) => source.listenerCount(s))
+    /** StartSession waits for releaseStart(); startSent settles once it has been called */
+    const gateStart = (outcome: () => unknown) => {
+      let sent!: () => void
+      startSent = new Promise((r) => (sent = r))
+      const gate = new Promise<void>((r) => (releaseStart = r))
+      ssm.on(StartSessionCommand).callsFake(async () => {
+        sent()
+        await gate
+        return outcome()
+      })
+    }
+    beforeEach(() => {
+      source = new EventEmitter()
+      gateStart(() => SESSION)
+    })
+
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+      it(`${signal} while StartSession is in flight: the plugin never runs, TerminateSession ends the started session, exit ${code}`, async () => {
+        const running = runSession({target: INSTANCE}, await deps('dev', {}, {signals: source}))
+        await startSent
+        expect(listeners(), 'deferred while StartSession is in flight').to.deep.equal([1, 1, 1])
+        source.emit(signal)
+        releaseStart()
+        expect(await running).to.equal(code)
+        expect(spawned).to.have.length(0)
+        expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
+        expect(warnings).to.include('Session s-1 terminated.')
+        expect(warnings.some((w) => w.startsWith(`Stopping on ${signal}`))).to.equal(true)
+        expect(listeners()).to.deep.equal([0, 0, 0])
+      })
+    }
+
+    it('the built-in client is not started either', async () => {
+      const running = runSession({target: INSTANCE, native: true}, await deps('dev', {}, {signals: source}))
+      await startSent
+      source.emit('SIGTERM')
+      releaseStart()
+      expect(await running).to.equal(143)
+      expect(warnings.join('\n')).not.to.include('Starting session')
+      expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
+      expect(listeners()).to.deep.equal([0, 0, 0])
+    })
+
+    it('port forwarding: no "Forwarding" line, the session terminated', async () => {
+      const running = runSession({target: INSTANCE, fixedDocument: 'AWS-StartPortForwardingSession', terminate: 'always', interrupt: 'stop'}, await deps('dev', {}, {signals: source, onStarted: () => warnings.push('Forwarding')}))
+      await startSent
+      source.emit('SIGINT')
+      releaseStart()
+      expect(await running).to.equal(130)
+      expect(warnings).not.to.include('Forwarding')
+      expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
+    })
+
+    it('a second signal while TerminateSession is in flight: still deferred, TerminateSession finishes, the first signal\'s code', async () => {
+      let terminateSent!: () => void
+      const terminating = new Promise<void>((r) => (terminateSent = r))
+      let releaseTerminate!: () => void
+      const gate = new Promise<void>((r) => (releaseTerminate = r))
+      ssm.on(TerminateSessionCommand).callsFake(async () => {
+        terminateSent()
+        await gate
+        return {SessionId: 's-1'}
+      })
+      const running = runSession({target: INSTANCE}, await deps('dev', {}, {signals: source}))
+      await startSent
+      source.emit('SIGTERM')
+      releaseStart()
+      await terminating
+      expect(listeners()).to.deep.equal([1, 1, 1])
+      source.emit('SIGINT')
+      releaseTerminate()
+      expect(await running).to.equal(143)
+      expect(warnings).to.include('Session s-1 terminated.')
+      expect(listeners()).to.deep.equal([0, 0, 0])
+    })
+
+    it('StartSession fails after the signal: its error, as without one, and nothing to terminate', async () => {
+      gateStart(() => Promise.reject(awsError('AccessDeniedException')))
+      const running = runSession({target: INSTANCE}, await deps('dev', {}, {signals: source})).catch((e: unknown) => e)
+      await startSent
+      source.emit('SIGTERM')
+      releaseStart()
+      const error = (await running) as SsmxError
+      expect(error).to.be.instanceOf(SsmxError)
+      expect(error.code).to.equal('accessDenied')
+      expect(terminations()).to.deep.equal([])
+      expect(spawned).to.have.length(0)
+      expect(listeners()).to.deep.equal([0, 0, 0])
+    })
+
+    it('no signal: the plugin runs and the deferral is gone once it has been spawned; a later signal is the plugin\'s business', async () => {
+      const running = runSession({target: INSTANCE}, await deps('dev', {}, {
+        signals: source,
+        spawn: ((...a: Parameters<Spawn>) => {
+          const child = spawn(...a)
+          setImmediate(() => source.emit('SIGTERM'))
+          return child
+        }) as Spawn,
+      }))
+      await startSent
+      releaseStart()
+      expect(await running).to.equal(0)
+      expect(spawned).to.have.length(1)
+      expect(terminations()).to.deep.equal([])
+      expect(listeners()).to.deep.equal([0, 0, 0])
+    })
+
+    it('the process itself by default: no listener left behind on a normal run', async () => {
+      const before = ['SIGTERM', 'SIGHUP', 'SIGINT'].map((s) => process.listenerCount(s))
+      const running = runSession({target: INSTANCE}, await deps('dev'))
+      await startSent
+      releaseStart()
+      expect(await running).to.equal(0)
+      expect(['SIGTERM', 'SIGHUP', 'SIGINT'].map((s) => process.listenerCount(s))).to.deep.equal(before)
+    })
+  })
 })
