@@ -3,7 +3,7 @@
  * ~/.aws/config and SSO token cache, a fake session-manager-plugin first on PATH, and every AWS
  * endpoint pointed at a FakeAws on 127.0.0.1.
  */
-import {spawn} from 'node:child_process'
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -88,7 +88,12 @@ export class Sandbox {
   }
 
   run(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<RunResult> {
-    return runCli(args, {env: {...this.env, ...options.env}, cwd: this.home, input: options.input, timeoutMs: options.timeoutMs})
+    return this.start(args, options).result
+  }
+
+  /** run() with the child process at hand (startCli). */
+  start(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): ReturnType<typeof startCli> {
+    return startCli(args, {env: {...this.env, ...options.env}, cwd: this.home, input: options.input, timeoutMs: options.timeoutMs})
   }
 
   cleanup(): void {
@@ -96,10 +101,22 @@ export class Sandbox {
   }
 }
 
-export function runCli(args: string[], options: {env: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number}): Promise<RunResult> {
-  return new Promise((resolvePromise, reject) => {
-    const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<string, string>
-    const child = spawn(process.execPath, [BIN, ...args], {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+export function runCli(args: string[], options: CliOptions): Promise<RunResult> {
+  return startCli(args, options).result
+}
+
+export interface CliOptions {
+  env: Record<string, string | undefined>
+  cwd?: string
+  input?: string
+  timeoutMs?: number
+}
+
+/** runCli with the child process at hand (to send it signals): `result` settles as runCli's promise does. */
+export function startCli(args: string[], options: CliOptions): {child: ChildProcessWithoutNullStreams; result: Promise<RunResult>} {
+  const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<string, string>
+  const child = spawn(process.execPath, [BIN, ...args], {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+  const result = new Promise<RunResult>((resolvePromise, reject) => {
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -115,6 +132,7 @@ export function runCli(args: string[], options: {env: Record<string, string | un
     })
     child.stdin.end(options.input ?? '')
   })
+  return {child, result}
 }
 
 /** An ~/.aws/config with both SSO forms, a static-key profile, and a plain role profile. */
