@@ -43,7 +43,9 @@ describe('a signal while StartSession is in flight (built CLI against a fake AWS
       child.stderr.on('data', (d) => (stderr += d))
       await until('StartSession to be in flight', () => fake.calls('ssm', 'StartSession').length === 1, 15_000, () => stderr)
       child.kill(c.signal)
-      await until(`ssmx to take ${c.signal}`, () => stderr.includes(`Stopping on ${c.signal}`), 15_000, () => stderr)
+      // or to die of it (the gap this guards against): the assertions below then say so
+      const ended = () => child.exitCode !== null || child.signalCode !== null
+      await until(`ssmx to take ${c.signal}`, () => stderr.includes(`Stopping on ${c.signal}`) || ended(), 15_000, () => stderr)
       released = true
       const r = await result
       expect(r.code, r.stderr).to.equal(c.code)
