@@ -8,6 +8,7 @@ import {type HandshakeRequest, type SessionTypeInfo, answerHandshake} from './ha
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {BasicPortMode, MUX_AFTER, MuxPortMode, type PortProperties, StdioMode} from './port.js'
 import {ShellMode} from './shell.js'
+import {signalExitCode} from '../session/signals.js'
 import type {SessionIo, SessionMode} from './types.js'
 
 export type {Credentials} from './channel.js'
@@ -59,7 +60,6 @@ function parseHandshakeComplete(payload: Buffer, cipher?: {decrypt(b: Buffer): B
   }
 }
 
-const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGTERM: 15}
 
 export function runNativeSession(options: NativeSessionOptions): Promise<NativeResult> {
   const io: SessionIo = options.io ?? {stdin: process.stdin, stdout: process.stdout, stderr: process.stderr}
@@ -164,7 +164,7 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
         channel.send(PayloadType.flag, flagPayload(Flag.terminateSession))
         await channel.flushed(1000)
       }
-      finish({code: session?.sessionType === 'Port' ? 0 : 128 + (SIGNAL_CODES[signal] ?? 1), signal})
+      finish({code: session?.sessionType === 'Port' ? 0 : signalExitCode(signal), signal})
     }
     if (handleSignals && process.platform !== 'win32') {
       // a shell passes SIGINT on as a byte (ShellMode); everything else ends the session

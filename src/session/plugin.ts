@@ -4,6 +4,7 @@ import {access} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
 import {SsmxError} from '../errors.js'
+import {signalExitCode} from './signals.js'
 
 export const PLUGIN_NAME = 'session-manager-plugin'
 /** Plugins newer than this read the StartSession response from the environment. */
@@ -251,8 +252,3 @@ export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): 
   )
 }
 
-const signalNumber = (s: NodeJS.Signals): number | undefined =>
-  ({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15} as Partial<Record<NodeJS.Signals, number>>)[s]
-
-/** The exit code of a process a signal ended, as shells report it: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
-export const signalExitCode = (s: NodeJS.Signals): number => 128 + (signalNumber(s) ?? 1)
