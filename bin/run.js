@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import {existsSync, readFileSync} from 'node:fs'
-import {enableCompileCache} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
 const argv = process.argv.slice(2)
@@ -24,8 +23,8 @@ function withoutCorePlugins() {
 const start = new URL('../dist/fast/start.js', import.meta.url)
 const fast = existsSync(start) ? await import(start.href) : undefined
 if (!fast?.fastHelp(argv, root) && !(await fast?.launchFast(argv, root))) {
-  // V8's code cache (Node >= 22.1): later runs skip most parsing and compiling
-  enableCompileCache?.()
+  // V8's code cache (Node >= 22.1), kept owner-only in ssmx's cache directory: later runs skip most parsing and compiling
+  fast?.enableNodeCompileCache()
   const bundle = new URL('../dist/bundle/main.js', import.meta.url)
   if (existsSync(bundle)) {
     const {execute} = await import(bundle.href)

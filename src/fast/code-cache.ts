@@ -10,11 +10,12 @@
  * successful run replaces.
  */
 import {createHash} from 'node:crypto'
-import {mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {homedir} from 'node:os'
-import {basename, dirname, isAbsolute, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {Script} from 'node:vm'
+
+import {ssmxCacheDir, trustedDir} from './cache-dir.js'
 
 export type CacheStatus = 'hit' | 'partial' | 'miss' | 'rejected' | 'off'
 
@@ -25,24 +26,8 @@ export interface CachedBundle<T> {
   save(succeeded: boolean): void
 }
 
-/** $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code (a relative XDG_CACHE_HOME is invalid, and ignored, as the XDG spec says). */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined
-  return join(xdg ?? join(env.HOME || homedir(), '.cache'), 'ssmx', 'code')
-}
-
-/** The directory, created owner-only if missing; undefined when it is not safe to trust (not ours, writable by others). */
-function ownDir(dir: string, create: boolean): string | undefined {
-  try {
-    if (create) mkdirSync(dir, {recursive: true, mode: 0o700})
-    const st = statSync(dir)
-    const uid = process.getuid?.()
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) return undefined
-    return dir
-  } catch {
-    return undefined
-  }
-}
+/** $XDG_CACHE_HOME/ssmx/code, else ~/.cache/ssmx/code. */
+export const codeCacheDir = (env: NodeJS.ProcessEnv = process.env): string => join(ssmxCacheDir(env), 'code')
 
 function readOrUndefined(path: string): Buffer | undefined {
   try {
@@ -60,7 +45,7 @@ export function loadCachedBundle<T>(file: string, dir: string | undefined = code
   // per install (path), then per build and Node: a new build or Node replaces the old cache, another install keeps its own
   const prefix = `${basename(file)}-${hash(file)}-`
   const key = hash(`${st.size}\0${st.mtimeMs}\0${process.version}\0${process.arch}`)
-  const readDir = dir && ownDir(dir, false)
+  const readDir = dir && trustedDir(dir, false)
   const full = readDir && join(readDir, `${prefix}${key}.bin`)
   const partial = readDir && join(readDir, `${prefix}${key}.partial.bin`)
   const fullData = full ? readOrUndefined(full) : undefined
@@ -75,7 +60,7 @@ export function loadCachedBundle<T>(file: string, dir: string | undefined = code
     status,
     save(succeeded) {
       if (!dir || status === 'hit' || status === 'off' || (status === 'partial' && !succeeded)) return
-      const target = ownDir(dir, true)
+      const target = trustedDir(dir, true)
       if (!target) return
       try {
         const name = `${prefix}${key}${succeeded ? '' : '.partial'}.bin`

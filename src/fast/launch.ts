@@ -6,10 +6,10 @@
  * (src/cli/runtime.ts around it). Anything else, or SSMX_NO_FAST=1, goes to oclif.
  */
 import {existsSync} from 'node:fs'
-import {enableCompileCache} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
 import {type ManifestCommand, type ParsedArgv, parseArgv} from './argv.js'
+import {enableNodeCompileCache} from './cache-dir.js'
 import {type PackageJson, oclifAsBuilt, readJson} from './root.js'
 
 /** What a fast entry exports: runs the command, returns its exit code. */
@@ -36,7 +36,7 @@ export async function launchFast(argv: readonly string[], root: URL, env: NodeJS
   const fast = fastCommand(argv, root, env)
   if (!fast) return false
   // Node's compile cache for the ES modules the entry imports lazily (EC2 for a Name tag, the picker…)
-  enableCompileCache?.()
+  enableNodeCompileCache(env)
   const {loadCachedBundle} = await import('./code-cache.js')
   const loaded = loadCachedBundle<FastEntry>(fast.bundle)
   // the cache is written once the command is over: it then holds what this run compiled

@@ -98,7 +98,7 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
     expect((await both(['ssh-proxy', INSTANCE, 'http'])).code).to.equal(ExitCode.usage)
   })
 
-  it('runs without oclif by default, and keeps its code cache owner-only under $XDG_CACHE_HOME/ssmx/code', async () => {
+  it('runs without oclif by default, and keeps its code caches owner-only under $XDG_CACHE_HOME/ssmx', async () => {
     const s = await sessionSandbox()
     opened.push(s)
     const cache = join(s.box.home, 'xdg-cache')
@@ -115,6 +115,10 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
     const oclif = await s.box.run(['connect', INSTANCE, '--profile', 'dev', '--debug'], {env: {...env, SSMX_NO_FAST: '1'}})
     expect(oclif.code).to.equal(0)
     expect(oclif.stderr).to.not.include('fast start')
+    // Node's compile cache (both starts) is in ssmx's owner-only cache directory, not the shared temporary one
+    const node = join(cache, 'ssmx', 'node')
+    expect(statSync(node).mode & 0o777).to.equal(0o700)
+    expect(readdirSync(node)).to.not.deep.equal([])
   })
 
   it('leaves what it does not parse to oclif: an unknown flag gets oclif\'s own error', async () => {
