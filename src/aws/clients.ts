@@ -4,6 +4,7 @@ import type {AwsCredentialIdentityProvider} from '@smithy/types'
 import {SsmxError} from '../errors.js'
 import {ssoCredentialCache} from './credential-cache.js'
 import {type AwsFiles, type AwsProfile, isSsoProfile, loadAwsFiles, profileName, resolveProfile} from './profile.js'
+import {PROXY_NODE_VERSIONS, describeProxy, nodeSupportsProxyEnv, proxyRequestHandler, redactUrlCredentials} from './proxy.js'
 import {redact} from './redact.js'
 
 export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'sso_region'
@@ -15,6 +16,8 @@ export interface AwsContextOptions {
   endpointUrl?: string
   /** receives one line per AWS call when --debug is on */
   debug?: (line: string) => void
+  /** receives warnings (stderr): a proxy variable this Node.js cannot honour */
+  warn?: (line: string) => void
   version: string
   env?: NodeJS.ProcessEnv
   /** overrides the SDK's credential chain (tests, cached credentials) */
@@ -48,18 +51,26 @@ export class AwsContext {
   readonly region: string
   readonly regionSource: RegionSource
   readonly credentials: AwsCredentialIdentityProvider
+  /** the SDK's requestHandler when HTTPS_PROXY/HTTP_PROXY is set (see proxy.ts), else undefined: the SDK's default */
+  readonly requestHandler?: ReturnType<typeof proxyRequestHandler>
   private readonly clients = new Map<unknown, unknown>()
 
   private constructor(
     readonly options: AwsContextOptions,
     readonly files: AwsFiles,
-    init: {profile: {name: string; explicit: boolean}; profileData?: AwsProfile; region: string; regionSource: RegionSource; credentials: AwsCredentialIdentityProvider},
+    init: {profile: {name: string; explicit: boolean}; profileData?: AwsProfile; region: string; regionSource: RegionSource; credentials: AwsCredentialIdentityProvider; requestHandler?: ReturnType<typeof proxyRequestHandler>},
   ) {
     this.profile = init.profile
     this.profileData = init.profileData
     this.region = init.region
     this.regionSource = init.regionSource
     this.credentials = init.credentials
+    this.requestHandler = init.requestHandler
+  }
+
+  /** the environment Node's proxy support reads (for the native client's websocket), or undefined when no proxy is set */
+  get proxyEnv(): NodeJS.ProcessEnv | undefined {
+    return this.requestHandler?.httpsAgent.proxyEnv
   }
 
   static async create(options: AwsContextOptions): Promise<AwsContext> {
@@ -82,6 +93,11 @@ export class AwsContext {
         `Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`,
       ])
     }
+    const requestHandler = proxyRequestHandler(env)
+    if (requestHandler) {
+      if (!nodeSupportsProxyEnv()) warnOldNode(options.warn ?? ((line) => process.stderr.write(`${line}\n`)))
+      options.debug?.(`proxy: ${describeProxy(env)}`)
+    }
     let credentials = options.credentials
     if (!credentials) {
       const useProfile = profile.explicit || !hasEnvCredentials
@@ -90,7 +106,7 @@ export class AwsContext {
       const fromChain: AwsCredentialIdentityProvider = async (props) => {
         if (!chain) {
           const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
-          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), clientConfig: {region}})
+          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), clientConfig: {region, ...(requestHandler ? {requestHandler} : {})}})
         }
         return chain(props)
       }
@@ -98,7 +114,7 @@ export class AwsContext {
         ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug})
         : fromChain
     }
-    return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials})
+    return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials, requestHandler})
   }
 
   /** The endpoint override for a service, in the AWS SDK's order, or undefined for the default endpoint. */
@@ -130,6 +146,7 @@ export class AwsContext {
       retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt: number) => backoff(attempt)),
       customUserAgent: `ssmx/${this.options.version}`,
       ...(endpoint ? {endpoint} : {}),
+      ...(this.requestHandler ? {requestHandler: this.requestHandler} : {}),
       ...extra,
     })
     if (this.options.debug) addDebugLogging(client as unknown as DebuggableClient, serviceEnvName, this.options.debug)
@@ -149,6 +166,15 @@ export class AwsContext {
 
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
   throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
+}
+
+let warnedOldNode = false
+
+/** Once a process: this Node.js has no proxyEnv, so AWS calls would silently bypass the proxy. */
+function warnOldNode(warn: (line: string) => void): void {
+  if (warnedOldNode) return
+  warnedOldNode = true
+  warn(`! HTTPS_PROXY/HTTP_PROXY is set, but Node.js ${process.versions.node} cannot send requests through a proxy: ssmx connects directly. Use Node.js ${PROXY_NODE_VERSIONS}.`)
 }
 
 function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, profile: AwsProfile | undefined): [string | undefined, RegionSource] {
@@ -175,7 +201,7 @@ function addDebugLogging(client: DebuggableClient, service: string, log: (line: 
           log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
           return result
         } catch (error) {
-          log(`← ${op} ${(error as Error).name}: ${String((error as Error).message).slice(0, 200)} ${Math.round(performance.now() - started)}ms`)
+          log(`← ${op} ${(error as Error).name}: ${redactUrlCredentials(String((error as Error).message)).slice(0, 200)} ${Math.round(performance.now() - started)}ms`)
           throw error
         }
       },

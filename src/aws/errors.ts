@@ -1,4 +1,5 @@
 import {SsmxError, awsErrorName, errorMessage, isSsmxError} from '../errors.js'
+import {redactUrlCredentials} from './proxy.js'
 
 export interface ErrorContext {
   profile: string
@@ -21,7 +22,8 @@ const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequest
 export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   if (isSsmxError(error)) return error
   const name = awsErrorName(error) ?? ''
-  const message = errorMessage(error)
+  // a proxy URL in a network error may hold user:password
+  const message = redactUrlCredentials(errorMessage(error))
   const login = `aws sso login --profile ${c.profile}`
   const credentialError = name === 'CredentialsProviderError' || name === 'TokenProviderError'
   if ((credentialError && /\bsso\b|token/i.test(message)) || /\bsso\b.*(token|session)/i.test(message)) {
@@ -37,6 +39,8 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       `Your user may not be assigned the profile's permission set (sso_role_name) in its account (sso_account_id); check them in ~/.aws/config or re-create the profile with: aws configure sso --profile ${c.profile}`,
     ], {cause: error})
   }
+  // the credential provider could not reach IAM Identity Center or STS (a proxy that is down, say): a network error
+  if (credentialError && [...NETWORK].some((code) => message.includes(code))) return unreachable(error, message, c)
   if (credentialError) {
     return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
       `Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`,
@@ -68,11 +72,7 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
     return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {cause: error})
   }
   const networkCode = (error as {code?: unknown} | undefined)?.code
-  if (typeof networkCode === 'string' && NETWORK.has(networkCode)) {
-    return new SsmxError('throttled', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [
-      'Check your network, VPN and proxy (HTTPS_PROXY), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).',
-    ], {cause: error})
-  }
+  if (typeof networkCode === 'string' && NETWORK.has(networkCode)) return unreachable(error, message, c)
   if (name === 'InvalidDocument') {
     return new SsmxError('document', `The session document ${c.document ?? ''} does not exist in this account and region.`, [
       'Ask your platform team to deploy it (ssmx admin enforce), or pass --document.',
@@ -82,4 +82,10 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
     return new SsmxError('target', `${c.target ?? 'The target'} was not found: ${message}`, ['Check the id, region and profile; ssmx list shows the managed instances.'], {cause: error})
   }
   return new SsmxError('internal', `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`, ['Run again with --debug to see every AWS call.'], {cause: error})
+}
+
+function unreachable(error: unknown, message: string, c: ErrorContext): SsmxError {
+  return new SsmxError('throttled', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [
+    'Check your network, VPN and proxy (HTTPS_PROXY, NO_PROXY; ssmx doctor shows the proxy in use), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).',
+  ], {cause: error})
 }

@@ -45,6 +45,7 @@ export function awsContextFor(flags: GlobalFlags, version: string, extra: Partia
     endpointUrl: flags['endpoint-url'],
     version,
     debug: flags.debug ? (line) => note(`[debug] ${line}`) : undefined,
+    warn: note,
   })
 }
 

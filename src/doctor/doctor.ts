@@ -3,6 +3,7 @@ import {DescribeDocumentCommand, DescribeInstanceInformationCommand, SSMClient} 
 import type {AwsContext, Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from '../aws/profile.js'
+import {PROXY_NODE_VERSIONS, describeProxy, nodeSupportsProxyEnv} from '../aws/proxy.js'
 import type {LoadedConfig} from '../config/load.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {DEFAULT_SESSION_DOCUMENT} from '../documents/naming.js'
@@ -19,7 +20,7 @@ export const RUN_AS_TAG = 'SSMSessionRunAs'
 /** a token closer than this to its expiry gets a warning */
 const EXPIRY_WARNING_MS = 15 * 60_000
 
-export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'ssoToken' | 'credentials' | 'ssm' | 'document' | 'runAs'
+export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'document' | 'runAs'
 
 /**
  * ok ✓, warn ! (connect works, but look), fail ✗ (blocks connect), skip – (an earlier check it needs
@@ -142,6 +143,15 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   })
 
   await step('region', 'region', ['profile'], async () => (ctx ? ok(`${ctx.region} (from ${ctx.regionSource})`) : fromError(ctxError!)))
+
+  // only when a proxy variable is set: which proxy AWS calls go through (credentials redacted)
+  const proxy = describeProxy(env)
+  if (proxy) {
+    await step('proxy', 'proxy', [], async () => {
+      const version = deps.nodeVersion ?? process.versions.node
+      return nodeSupportsProxyEnv(version) ? info(proxy) : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
+    })
+  }
 
   await step('ssoToken', 'SSO session', ['profile'], async () => {
     const signIn = ssoSignIn(profileData)

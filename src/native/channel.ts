@@ -8,6 +8,8 @@
  */
 import {randomUUID} from 'node:crypto'
 import {EventEmitter} from 'node:events'
+import {type AgentOptions, Agent as HttpAgent} from 'node:http'
+import {Agent as HttpsAgent} from 'node:https'
 
 import WebSocket from 'ws'
 
@@ -56,6 +58,8 @@ export interface ChannelOptions extends Credentials {
   resume?: () => Promise<Credentials | undefined>
   /** how long the websocket may take to open */
   openTimeoutMs?: number
+  /** HTTPS_PROXY/HTTP_PROXY/NO_PROXY (Node's proxyEnv) when a proxy is set: the websocket goes through it */
+  proxyEnv?: NodeJS.ProcessEnv
   debug?: (line: string) => void
 }
 
@@ -180,7 +184,7 @@ export class DataChannel extends EventEmitter {
   private connect(): Promise<void> {
     const timeout = this.options.openTimeoutMs ?? 30_000
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.creds.streamUrl, {handshakeTimeout: timeout, perMessageDeflate: false})
+      const ws = new WebSocket(this.creds.streamUrl, {handshakeTimeout: timeout, perMessageDeflate: false, ...websocketAgent(this.creds.streamUrl, this.options.proxyEnv)})
       this.ws = ws
       let settled = false
       const timer = setTimeout(() => fail(new ChannelError(`the data channel did not open within ${Math.round(timeout / 1000)} s`)), timeout)
@@ -455,3 +459,10 @@ export function firstEvent(emitter: NodeJS.EventEmitter, events: string[]): Prom
 }
 
 const toBuffer = (data: WebSocket.RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data))
+
+/** `ws` connects directly unless given an agent: with a proxy set, one that tunnels (wss:) or forwards (ws:) through it. */
+export function websocketAgent(url: string, proxyEnv: NodeJS.ProcessEnv | undefined): {agent?: HttpAgent} {
+  if (!proxyEnv) return {}
+  const options = {proxyEnv} as AgentOptions // proxyEnv: Node 22.21+/24.5+, not yet in @types/node
+  return {agent: url.startsWith('wss:') ? new HttpsAgent(options) : new HttpAgent(options)}
+}

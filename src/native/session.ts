@@ -30,6 +30,8 @@ export interface NativeSessionOptions {
   io?: SessionIo
   /** how long the channel may take to open and the agent to say its first word (default 30 s) */
   openTimeoutMs?: number
+  /** set when a proxy is: the data channel's websocket goes through it (see channel.ts) */
+  proxyEnv?: NodeJS.ProcessEnv
   /** handle SIGINT/SIGTERM/SIGHUP/SIGWINCH… of this process (default true) */
   signals?: boolean
   /** called with the local port (or socket path) of a port-forwarding session */
@@ -71,6 +73,7 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
     token: options.token,
     resume: options.resume,
     openTimeoutMs: timeout,
+    proxyEnv: options.proxyEnv,
     debug: options.debug,
   })
   let mode: SessionMode | undefined

@@ -38,6 +38,7 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
       },
       io: run.io,
       openTimeoutMs: run.openTimeoutMs ?? (Number(process.env.SSMX_NATIVE_TIMEOUT_MS) || undefined),
+      proxyEnv: run.ctx.proxyEnv,
       warn: run.warn,
       // --debug: the channel's drops, resumes and rejected frames (never tokens)
       debug: run.ctx.options.debug && ((line) => run.ctx.options.debug!(`native: ${line}`)),

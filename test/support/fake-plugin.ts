@@ -20,7 +20,7 @@ if (process.argv[2] === '--version') {
 
 const args = process.argv.slice(2)
 const exitCode = Number(process.env.FAKE_PLUGIN_EXIT ?? 0)
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') || k === 'HOME'))
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('AWS_') || k === 'HOME' || /^(https?|no)_proxy$/i.test(k)))
 record({event: 'start', args, env, pid: process.pid})
 const mode = process.env.FAKE_PLUGIN_MODE ?? 'exit'
 if (mode === 'exit') {
