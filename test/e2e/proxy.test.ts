@@ -5,10 +5,11 @@ import {type AddressInfo, createServer} from 'node:net'
 import {expect} from 'chai'
 
 import {FakeAgent} from '../support/fake-agent.js'
-import {FakeAws} from '../support/fake-aws.js'
-import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
-import {INSTANCE, sessionSandbox, ssoIdentity} from '../support/aws-fixtures.js'
+import type {FakeAws} from '../support/fake-aws.js'
+import {BIN, type Sandbox} from '../support/cli.js'
+import {INSTANCE, sessionSandbox} from '../support/aws-fixtures.js'
 import {ForwardProxy, selfSignedCert, tlsFront} from '../support/forward-proxy.js'
+import {deviceFlow, recordingBrowser} from '../support/sso-oidc.js'
 import {until} from '../support/until.js'
 
 /**
@@ -76,72 +77,69 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     expect(r.stdout + r.stderr).not.to.include('hunter2')
     expect(fake.calls()).to.deep.equal([])
   })
-})
 
-describe('the built-in session client behind a proxy (built CLI, recording proxy, fake agent)', function () {
-  this.timeout(30_000)
-  let fake: FakeAws
-  let agent: FakeAgent
-  let proxy: ForwardProxy
-  let box: Sandbox
-  const stops: Array<() => Promise<void> | void> = []
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    agent = await new FakeAgent().start()
-    proxy = await new ForwardProxy().start()
-    ssoIdentity(fake)
-    agent.attach(fake, (input) => ({backend: {kind: 'stdio', port: Number((input.Parameters as Record<string, string[]>).portNumber[0])}}))
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop()
-    await proxy.stop()
-    await agent.stop()
-    await fake.stop()
-    box.cleanup()
+  it('signs in (ssmx login: SSO OIDC device authorization) through the proxy', async () => {
+    deviceFlow(fake, {interval: 0})
+    const browser = recordingBrowser(box.home)
+    const r = await box.run(['login', '--profile', 'dev', '--no-aws-cli'], {env: {HTTP_PROXY: proxy.url, BROWSER: browser.command}})
+    expect(r.code, r.stderr).to.equal(0)
+    for (const path of ['/client/register', '/device_authorization', '/token']) expect(proxy.to(`${fake.url}${path}`), path).to.have.length.greaterThan(0)
+    expect(fake.calls('sso-oauth', 'CreateToken')).to.have.length.greaterThan(0)
   })
 
-  /** ssh-proxy --native to an echo server: a few KiB through the data channel and back, then ssh's hang-up. */
-  async function echoSession(env: Record<string, string>): Promise<void> {
-    const echo = createServer((c) => c.pipe(c))
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
-    stops.push(() => void echo.close())
-    const port = (echo.address() as AddressInfo).port
-    const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, String(port), '--profile', 'dev', '--native'], {cwd: box.home, env: {...box.env, ...env}})
-    let stderr = ''
-    let got = 0
-    child.stderr.on('data', (d) => (stderr += d))
-    child.stdout.on('data', (d: Buffer) => (got += d.length))
-    const exited = new Promise<number | null>((r) => child.on('close', r))
-    const data = randomBytes(4096)
-    child.stdin.write(data)
-    await until('the echo', () => got >= data.length, 20_000, () => stderr)
-    child.kill('SIGHUP')
-    expect(await exited, stderr).to.equal(0)
-  }
+  describe('the built-in session client (fake agent)', () => {
+    let agent: FakeAgent
+    const stops: Array<() => Promise<void> | void> = []
 
-  it('opens the data channel websocket (ws://) through HTTP_PROXY', async () => {
-    await echoSession({HTTP_PROXY: proxy.url})
-    const upgrades = proxy.requests.filter((r) => r.upgrade)
-    expect(upgrades, JSON.stringify(proxy.requests.map((r) => r.url))).to.have.length(1)
-    expect(upgrades[0].url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1\/data-channel\//)
-    expect(upgrades[0].headers.upgrade).to.equal('websocket')
-    expect(target(proxy, 'AmazonSSM.StartSession')).to.not.equal(undefined)
-  })
+    beforeEach(async () => {
+      // the fake agent answers StartSession: a stdio session to the port ssh-proxy asks for
+      agent = (await new FakeAgent().start()).attach(fake, (input) => ({backend: {kind: 'stdio', port: Number((input.Parameters as Record<string, string[]>).portNumber[0])}}))
+    })
+    afterEach(async () => {
+      for (const stop of stops.splice(0).reverse()) await stop()
+      await agent.stop()
+    })
 
-  it('tunnels https:// AWS calls and the wss:// data channel through HTTPS_PROXY with CONNECT', async () => {
-    const tls = selfSignedCert(box.home)
-    const aws = await tlsFront(Number(new URL(fake.url).port), tls)
-    const ws = await tlsFront(Number(new URL(agent.url).port), tls)
-    stops.push(aws.stop, ws.stop)
-    agent.url = ws.url('wss')
-    await echoSession({HTTPS_PROXY: proxy.url, AWS_ENDPOINT_URL: aws.url('https'), NODE_EXTRA_CA_CERTS: tls.certPath})
-    const tunnels = [...new Set(proxy.requests.map((r) => `${r.method} ${r.url}`))].sort()
-    expect(tunnels).to.deep.equal([`CONNECT ${aws.url('https').slice('https://'.length)}`, `CONNECT ${ws.url('wss').slice('wss://'.length)}`].sort())
-    expect(fake.calls('awsssoportal', 'GetRoleCredentials')).to.have.length(1)
-    expect(fake.calls('ssm', 'StartSession')).to.have.length(1)
+    /** ssh-proxy --native to an echo server: a few KiB through the data channel and back, then ssh's hang-up. */
+    async function echoSession(env: Record<string, string>): Promise<void> {
+      const echo = createServer((c) => c.pipe(c))
+      await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+      stops.push(() => void echo.close())
+      const port = (echo.address() as AddressInfo).port
+      const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, String(port), '--profile', 'dev', '--native'], {cwd: box.home, env: {...box.env, ...env}})
+      let stderr = ''
+      let got = 0
+      child.stderr.on('data', (d) => (stderr += d))
+      child.stdout.on('data', (d: Buffer) => (got += d.length))
+      const exited = new Promise<number | null>((r) => child.on('close', r))
+      const data = randomBytes(4096)
+      child.stdin.write(data)
+      await until('the echo', () => got >= data.length, 20_000, () => stderr)
+      child.kill('SIGHUP')
+      expect(await exited, stderr).to.equal(0)
+    }
+
+    it('opens the data channel websocket (ws://) through HTTP_PROXY', async () => {
+      await echoSession({HTTP_PROXY: proxy.url})
+      const upgrades = proxy.requests.filter((r) => r.upgrade)
+      expect(upgrades, JSON.stringify(proxy.requests.map((r) => r.url))).to.have.length(1)
+      expect(upgrades[0].url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1\/data-channel\//)
+      expect(upgrades[0].headers.upgrade).to.equal('websocket')
+      expect(target(proxy, 'AmazonSSM.StartSession')).to.not.equal(undefined)
+    })
+
+    it('tunnels https:// AWS calls and the wss:// data channel through HTTPS_PROXY with CONNECT', async () => {
+      const tls = selfSignedCert(box.home)
+      const aws = await tlsFront(Number(new URL(fake.url).port), tls)
+      const ws = await tlsFront(Number(new URL(agent.url).port), tls)
+      stops.push(aws.stop, ws.stop)
+      agent.url = ws.url('wss')
+      await echoSession({HTTPS_PROXY: proxy.url, AWS_ENDPOINT_URL: aws.url('https'), NODE_EXTRA_CA_CERTS: tls.certPath})
+      const tunnels = [...new Set(proxy.requests.map((r) => `${r.method} ${r.url}`))].sort()
+      expect(tunnels).to.deep.equal([`CONNECT ${aws.url('https').slice('https://'.length)}`, `CONNECT ${ws.url('wss').slice('wss://'.length)}`].sort())
+      expect(fake.calls('awsssoportal', 'GetRoleCredentials')).to.have.length(1)
+      expect(fake.calls('ssm', 'StartSession')).to.have.length(1)
+    })
   })
 })
 
