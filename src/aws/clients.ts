@@ -106,7 +106,9 @@ export class AwsContext {
       const fromChain: AwsCredentialIdentityProvider = async (props) => {
         if (!chain) {
           const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
-          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), clientConfig: {region, ...(requestHandler ? {requestHandler} : {})}})
+          // no region here: the SSO providers would use it instead of the profile's sso_region (the portal and the
+          // token refresh live in IAM Identity Center's region); STS takes the calling client's region by itself
+          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), ...(requestHandler ? {clientConfig: {requestHandler}} : {})})
         }
         return chain(props)
       }

@@ -46,6 +46,15 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     expect(run.env).to.include(env)
   })
 
+  it('asks the SSO portal in the profile\'s sso_region, not its region (real endpoints, seen as CONNECT targets)', async () => {
+    // no endpoint override: the SDK picks AWS's hosts, and the recording proxy (loopback only) refuses them
+    const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {AWS_ENDPOINT_URL: undefined, HTTPS_PROXY: proxy.url}})
+    expect(r.code).to.not.equal(0)
+    const hosts = [...new Set(proxy.requests.filter((q) => q.method === 'CONNECT').map((q) => q.url))]
+    // AWS_CONFIG: profile dev has region eu-west-1; its sso-session corp has sso_region us-east-1
+    expect(hosts).to.deep.equal(['portal.sso.us-east-1.amazonaws.com:443'])
+  })
+
   it('goes direct for hosts in NO_PROXY', async () => {
     const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1'}})
     expect(r.code, r.stderr).to.equal(0)
@@ -129,7 +138,7 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     })
 
     it('tunnels https:// AWS calls and the wss:// data channel through HTTPS_PROXY with CONNECT', async () => {
-      const tls = selfSignedCert(box.home)
+      const tls = selfSignedCert()
       const aws = await tlsFront(Number(new URL(fake.url).port), tls)
       const ws = await tlsFront(Number(new URL(agent.url).port), tls)
       stops.push(aws.stop, ws.stop)

@@ -1,14 +1,16 @@
 /**
  * A tiny recording HTTP proxy on 127.0.0.1 for tests: forwards absolute-form requests (`GET http://host:port/…`,
  * what a client sends to an HTTP_PROXY for an http:// URL), websocket upgrades sent the same way, and CONNECT
- * tunnels (HTTPS_PROXY for https:// and wss:// URLs). Every request is recorded before it is forwarded.
+ * tunnels (HTTPS_PROXY for https:// and wss:// URLs). Every request is recorded before it is forwarded; only to
+ * 127.0.0.1 or localhost: any other target is recorded and refused (502), so a test never reaches the network.
  */
-import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {type IncomingHttpHeaders, type IncomingMessage, type Server, createServer, request} from 'node:http'
 import {type AddressInfo, type Socket, connect} from 'node:net'
 import {join} from 'node:path'
 import {createServer as createTlsServer} from 'node:tls'
+
+import {ROOT} from './cli.js'
 
 export interface ProxiedRequest {
   /** GET, POST…, or CONNECT */
@@ -18,6 +20,8 @@ export interface ProxiedRequest {
   headers: IncomingHttpHeaders
   upgrade: boolean
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost'])
 
 export class ForwardProxy {
   readonly requests: ProxiedRequest[] = []
@@ -29,6 +33,10 @@ export class ForwardProxy {
     const server = createServer((req, res) => {
       this.record(req, false)
       const target = new URL(req.url ?? '')
+      if (!LOOPBACK.has(target.hostname)) {
+        res.writeHead(502).end()
+        return
+      }
       const upstream = request({host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers: withoutProxyHeaders(req.headers)}, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers)
         answer.pipe(res)
@@ -43,6 +51,10 @@ export class ForwardProxy {
     server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.record(req, true)
       const target = new URL(req.url ?? '')
+      if (!LOOPBACK.has(target.hostname)) {
+        client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')
+        return
+      }
       const headers = withoutProxyHeaders(req.headers)
       const lines = [`${req.method} ${target.pathname}${target.search} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => [v ?? []].flat().map((x) => `${k}: ${x}`))]
       this.tunnel(client, target.hostname, Number(target.port), Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]))
@@ -50,6 +62,10 @@ export class ForwardProxy {
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
       this.record(req, false)
       const [host, port] = (req.url ?? '').split(':')
+      if (!LOOPBACK.has(host)) {
+        client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n')
+        return
+      }
       this.tunnel(client, host, Number(port), head, 'HTTP/1.1 200 Connection Established\r\n\r\n')
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -93,15 +109,12 @@ function withoutProxyHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders 
 }
 
 /**
- * A self-signed certificate for 127.0.0.1 (made with the openssl command), for a TLS front; trust it in a child
- * process with NODE_EXTRA_CA_CERTS=<certPath>.
+ * The tests' self-signed certificate for 127.0.0.1 (test/fixtures/tls, valid until 2126), for a TLS front; trust it
+ * in a child process with NODE_EXTRA_CA_CERTS=<certPath>.
  */
-export function selfSignedCert(dir: string): {certPath: string; cert: Buffer; key: Buffer} {
-  const certPath = join(dir, 'test-cert.pem')
-  const keyPath = join(dir, 'test-key.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyPath, '-out', certPath], {stdio: 'ignore'})
-  return {certPath, cert: readFileSync(certPath), key: readFileSync(keyPath)}
+export function selfSignedCert(): {certPath: string; cert: Buffer; key: Buffer} {
+  const certPath = join(ROOT, 'test', 'fixtures', 'tls', 'cert.pem')
+  return {certPath, cert: readFileSync(certPath), key: readFileSync(join(ROOT, 'test', 'fixtures', 'tls', 'key.pem'))}
 }
 
 /** TLS on 127.0.0.1 in front of a plain TCP port (FakeAws, the fake agent): https:// and wss:// URLs for them. */
