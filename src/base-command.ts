@@ -80,6 +80,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {start: () => this.configAndAws(), note: (l) => this.note(l), log: (l) => this.log(l)}
   }
 
+  /** Runs a command body shared with a fast entry (src/session/commands.ts) and exits with its code. */
+  protected async runBody(body: (argv: {args: Interfaces.InferredArgs<T['args']>; flags: BaseFlags<T>}, io: CommandIo) => Promise<number>): Promise<void> {
+    const code = await body({args: this.args, flags: this.flags}, this.io())
+    if (code !== 0) this.exit(code)
+  }
+
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     // oclif's own errors (parse errors, this.exit) keep oclif's handling
     if (error.name === 'ExitError' || (error as {oclif?: unknown}).oclif) throw error

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {sessionFlags} from '../cli/session-flags.js'
 import {connectCommand} from '../session/commands.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
@@ -23,13 +24,12 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
   }
   static override flags = {
     document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
-    reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
-    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
+    reason: sessionFlags.reason(),
+    native: sessionFlags.native(),
     'dry-run': Flags.boolean({description: 'show identity, target, document, the StartSession request and the plugin command, and start nothing'}),
   }
 
   async run(): Promise<void> {
-    const code = await connectCommand({args: this.args, flags: this.flags}, this.io())
-    if (code !== 0) this.exit(code)
+    return this.runBody(connectCommand)
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {sessionFlags} from '../cli/session-flags.js'
 import {forwardCommand} from '../session/commands.js'
 
 export default class Forward extends BaseCommand<typeof Forward> {
@@ -27,13 +28,12 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
   static override flags = {
     host: Flags.string({description: 'forward to this host through the instance (AWS-StartPortForwardingSessionToRemoteHost), e.g. an RDS endpoint'}),
     local: Flags.string({description: 'local port (overrides LOCAL; 0 picks a free port)'}),
-    reason: Flags.string({description: 'reason recorded with the session (StartSession Reason)'}),
-    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
+    reason: sessionFlags.reason(),
+    native: sessionFlags.native(),
     'dry-run': Flags.boolean({description: 'check the local port, show the StartSession request and the plugin command, and start nothing'}),
   }
 
   async run(): Promise<void> {
-    const code = await forwardCommand({args: this.args, flags: this.flags}, this.io())
-    if (code !== 0) this.exit(code)
+    return this.runBody(forwardCommand)
   }
 }

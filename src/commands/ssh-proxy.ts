@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
+import {sessionFlags} from '../cli/session-flags.js'
 import {sshProxyCommand} from '../session/commands.js'
 
 export default class SshProxy extends BaseCommand<typeof SshProxy> {
@@ -17,11 +18,10 @@ Use it from ~/.ssh/config (see ssmx ssh-config), or let ssmx ssh set it up. The 
     port: Args.string({description: 'the port sshd listens on (ssh\'s %p)', default: '22'}),
   }
   static override flags = {
-    native: Flags.boolean({description: 'use the built-in session client even when session-manager-plugin is installed'}),
+    native: sessionFlags.native(),
   }
 
   async run(): Promise<void> {
-    const code = await sshProxyCommand({args: this.args, flags: this.flags}, this.io())
-    if (code !== 0) this.exit(code)
+    return this.runBody(sshProxyCommand)
   }
 }
