@@ -35,7 +35,7 @@ const keepDistUrls = (lazy) => ({
       let text = await readFile(args.path, 'utf8')
       const rel = relative(join(ROOT, 'dist'), args.path).split('\\').join('/')
       const dynamic = /\bimport\((['"])(\.{1,2}\/[^'"]+\.js)\1\)/g
-      if (!text.includes('import.meta.url') && !(lazy && dynamic.test(text))) return undefined
+      const before = text
       if (lazy) {
         text = text.replace(dynamic, (_, _q, specifier) => {
           const target = relative(SRC, join(dirname(args.path), specifier)).split('\\').join('/').replace(/\.js$/, '')
@@ -43,6 +43,7 @@ const keepDistUrls = (lazy) => ({
           return `__ssmxImport(__ssmxDistUrl(${JSON.stringify(`bundle/lazy/${target}.js`)}))`
         })
       }
+      if (text === before && !text.includes('import.meta.url')) return undefined
       return {contents: text.replaceAll('import.meta.url', `__ssmxDistUrl(${JSON.stringify(rel)})`), loader: 'js', resolveDir: dirname(args.path)}
     })
   },

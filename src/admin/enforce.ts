@@ -94,9 +94,11 @@ function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[
   if (paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !== paramKey(artifacts.parameters)) {
     reasons.push('parameters differ')
   }
-  if (existing.AutoDeployment?.Enabled !== true || existing.AutoDeployment?.RetainStacksOnAccountRemoval !== false) reasons.push('auto-deployment settings differ')
-  if (existing.ManagedExecution?.Active !== true) reasons.push('managed execution is off')
-  if (!(existing.Capabilities ?? []).includes('CAPABILITY_NAMED_IAM')) reasons.push('capabilities differ')
+  if (existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled || existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval) {
+    reasons.push('auto-deployment settings differ')
+  }
+  if (existing.ManagedExecution?.Active !== MANAGED_EXECUTION.Active) reasons.push('managed execution is off')
+  if (!CAPABILITIES.every((c) => (existing.Capabilities ?? []).includes(c))) reasons.push('capabilities differ')
   return reasons
 }
 
@@ -118,9 +120,9 @@ export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts
 
   let existing = await describeStackSet(deps, name)
   if (existing) {
-    // Plan against a settled state: an operation someone else started is waited for (bounded) first.
-    await awaitRunningOperation(deps, name, options.wait)
-    existing = await describeStackSet(deps, name)
+    // Plan against a settled state: an operation someone else started is waited for (bounded) first, and the
+    // stack set read again only then
+    if (await awaitRunningOperation(deps, name, options.wait)) existing = await describeStackSet(deps, name)
   }
   const instances: InstancePlan[] = []
   let stackSet: EnforcePlan['stackSet']

@@ -159,10 +159,10 @@ export async function runningOperation(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, 
   return undefined
 }
 
-/** Waits (bounded) for an operation someone else started, or says what is running when not waiting. */
-export async function awaitRunningOperation(deps: Deps, name: string, wait: boolean, timeoutMs = WAIT_TIMEOUT_MS): Promise<void> {
+/** Waits (bounded) for an operation someone else started, or says what is running when not waiting; true when it waited. */
+export async function awaitRunningOperation(deps: Deps, name: string, wait: boolean, timeoutMs = WAIT_TIMEOUT_MS): Promise<boolean> {
   const running = await runningOperation(deps, name)
-  if (!running) return
+  if (!running) return false
   if (!wait) {
     throw new SsmxError('compliance', `Another operation (${running.operationId}, ${running.action}) is running on the stack set ${name}.`, [
       'Run again without --no-wait to wait for it, or once it has finished (ssmx admin status shows it).',
@@ -170,6 +170,7 @@ export async function awaitRunningOperation(deps: Deps, name: string, wait: bool
   }
   deps.progress({type: 'step', message: `Waiting for operation ${running.operationId} (${running.action}) already running on ${name}`})
   await waitForOperation(deps, name, running.operationId, running.action, timeoutMs)
+  return true
 }
 
 /**

@@ -105,14 +105,6 @@ abstract class ListeningMode implements SessionMode {
     this.sockets.clear()
   }
 
-  /** Pauses every local socket until the channel has room again. */
-  protected backpressure(): void {
-    if (this.channel.backlog < HIGH_WATER) return
-    for (const s of this.sockets) s.pause()
-    void this.channel.room().then(() => {
-      for (const s of this.sockets) s.resume()
-    })
-  }
 }
 
 /** One local connection at a time; the next waits until the current one closes. */
@@ -134,10 +126,8 @@ export class BasicPortMode extends ListeningMode {
 
   private use(socket: Socket): void {
     this.current = socket
-    socket.on('data', (data: Buffer) => {
-      for (const c of chunks(data)) this.channel.send(PayloadType.output, c)
-      this.backpressure()
-    })
+    // only this socket is throttled: the waiting ones stay paused, with no reader yet, until their turn
+    pump(socket, this.channel)
     socket.once('close', () => {
       this.sockets.delete(socket)
       if (this.current !== socket) return
@@ -147,7 +137,6 @@ export class BasicPortMode extends ListeningMode {
       if (next) this.use(next)
     })
     socket.on('end', () => socket.end())
-    socket.resume()
   }
 
   onMessage(message: ClientMessage): Promise<void> | void {
@@ -179,6 +168,15 @@ export class MuxPortMode extends ListeningMode {
       this.keepAlive = setInterval(() => this.frame(Cmd.nop, 0), SMUX_KEEPALIVE_MS)
       this.keepAlive.unref()
     }
+  }
+
+  /** Pauses every stream's socket until the channel has room again (they share it). */
+  private backpressure(): void {
+    if (this.channel.backlog < HIGH_WATER) return
+    for (const s of this.sockets) s.pause()
+    void this.channel.room().then(() => {
+      for (const s of this.sockets) s.resume()
+    })
   }
 
   private frame(cmd: number, sid: number, data?: Buffer): void {

@@ -101,10 +101,6 @@ export class Sandbox {
   }
 }
 
-export function runCli(args: string[], options: CliOptions): Promise<RunResult> {
-  return startCli(args, options).result
-}
-
 export interface CliOptions {
   env: Record<string, string | undefined>
   cwd?: string
@@ -112,7 +108,7 @@ export interface CliOptions {
   timeoutMs?: number
 }
 
-/** runCli with the child process at hand (to send it signals): `result` settles as runCli's promise does. */
+/** Runs the built CLI; `result` settles with its exit code and output, and `child` is at hand to send it signals. */
 export function startCli(args: string[], options: CliOptions): {child: ChildProcessWithoutNullStreams; result: Promise<RunResult>} {
   const env = Object.fromEntries(Object.entries(options.env).filter(([, v]) => v !== undefined)) as Record<string, string>
   const child = spawn(process.execPath, [BIN, ...args], {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})

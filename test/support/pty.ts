@@ -6,6 +6,7 @@
 import * as pty from 'node-pty'
 
 import {BIN} from './cli.js'
+import {until} from './until.js'
 
 export class PtyCli {
   private readonly proc: pty.IPty
@@ -38,14 +39,9 @@ export class PtyCli {
 
   /** Polls (every 20 ms, up to `timeoutMs`) until the output after `from` matches (or the predicate holds). */
   async waitFor(pattern: string | RegExp | (() => boolean), options: {from?: number; timeoutMs?: number} = {}): Promise<string> {
-    const deadline = Date.now() + (options.timeoutMs ?? 15_000)
     const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : typeof pattern === 'function' ? pattern() : pattern.test(s))
-    while (Date.now() < deadline) {
-      const text = this.text(options.from)
-      if (test(text)) return text
-      await new Promise((r) => setTimeout(r, 20))
-    }
-    throw new Error(`timed out waiting for ${String(pattern)}; screen:\n${this.text(options.from)}`)
+    await until(String(pattern), () => test(this.text(options.from)), options.timeoutMs ?? 15_000, () => `screen:\n${this.text(options.from)}`)
+    return this.text(options.from)
   }
 
   /** Waits for the exit, killing the process after `timeoutMs`. */

@@ -1,5 +1,5 @@
 /** `ssmx forward`'s fast entry (see src/fast/launch.ts): bundled to dist/fast/forward.cjs. */
-import {type ForwardArgv, forwardCommand} from '../../session/commands.js'
+import {forwardCommand} from '../../session/commands.js'
 import {fastEntry} from '../entry.js'
 
-export const {run} = fastEntry<ForwardArgv & {flags: Record<string, string | boolean | undefined>}>(forwardCommand)
+export const {run} = fastEntry(forwardCommand)
