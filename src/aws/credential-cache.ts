@@ -1,11 +1,12 @@
 import {createHash} from 'node:crypto'
 import {chmod, mkdir, readFile, rename, stat, unlink, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {isAbsolute, join} from 'node:path'
 
 import {getSSOTokenFilepath} from '@smithy/core/config'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
+import {ssmxCacheDir} from '../fast/cache-dir.js'
 import type {AwsProfile} from './profile.js'
 
 /**
@@ -16,9 +17,9 @@ import type {AwsProfile} from './profile.js'
  */
 export const REFRESH_MARGIN_MS = 10 * 60_000
 
-/** $XDG_CACHE_HOME/ssmx when XDG_CACHE_HOME is set, else ~/.aws/ssmx/cache. */
+/** ssmx's cache directory ($XDG_CACHE_HOME/ssmx) when XDG_CACHE_HOME is set (and absolute), else ~/.aws/ssmx/cache, beside the AWS CLI's. */
 export function credentialCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'ssmx')
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return ssmxCacheDir(env)
   return join(env.HOME ?? homedir(), '.aws', 'ssmx', 'cache')
 }
 

@@ -64,6 +64,7 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
   const aws = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe'] : ['aws'], env)
   let method: LoginResult['method']
   let cacheFile: string
+  let expiresAt: string | undefined
   if (aws) {
     deps.notify(`Running: aws sso login --profile ${profile}`)
     const code = await runInherited(deps.spawn ?? nodeSpawn, aws, ['sso', 'login', '--profile', profile], env)
@@ -73,16 +74,18 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
       ])
     }
     method = 'aws-cli'
-    cacheFile = (await readSsoToken(signIn.key)).path
+    const cached = await readSsoToken(signIn.key)
+    cacheFile = cached.path
+    expiresAt = cached.token?.expiresAt
   } else {
     const oidc = ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)
     const open = options.browser === false ? async () => false : (deps.openBrowser ?? ((url: string) => defaultOpenBrowser(url, {env, platform})))
     const token = await deviceAuthorization(signIn, {oidc, openBrowser: open, notify: deps.notify, profile, sleep: deps.sleep, now: deps.now})
     method = 'device-authorization'
     cacheFile = await writeSsoToken(signIn.key, token)
+    expiresAt = token.expiresAt
   }
-  const {token} = await readSsoToken(signIn.key)
-  return {profile, method, session: describeSignIn(signIn), cacheFile, expiresAt: token?.expiresAt}
+  return {profile, method, session: describeSignIn(signIn), cacheFile, expiresAt}
 }
 
 export function formatLogin(r: LoginResult, now = Date.now()): string {

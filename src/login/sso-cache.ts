@@ -1,8 +1,9 @@
-import {chmod, mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 import {getSSOTokenFilepath} from '@smithy/core/config'
 
+import {writePrivateJson} from '../aws/credential-cache.js'
 import type {AwsProfile} from '../aws/profile.js'
 import {SsmxError} from '../errors.js'
 
@@ -75,13 +76,7 @@ export async function readSsoToken(key: string): Promise<{path: string; token?: 
  */
 export async function writeSsoToken(key: string, token: CachedSsoToken): Promise<string> {
   const path = ssoTokenPath(key)
-  const dir = dirname(path)
-  await mkdir(dir, {recursive: true, mode: 0o700})
-  await chmod(dir, 0o700)
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, `${JSON.stringify(token, null, 2)}\n`, {mode: 0o600})
-  await chmod(tmp, 0o600)
-  await rename(tmp, path)
+  await writePrivateJson(path, dirname(path), token)
   return path
 }
 
