@@ -20,10 +20,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: Interfaces.InferredArgs<T['args']>
+  /** every positional word, in order (more than `args` names when the command is not strict) */
+  protected positionals!: string[]
 
   override async init(): Promise<void> {
     await super.init()
-    const {flags, args} = await this.parse({
+    const {flags, args, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
       args: this.ctor.args,
@@ -32,6 +34,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
+    this.positionals = argv as string[]
   }
 
   /** stderr line: progress, warnings, info. stdout is for results only. */

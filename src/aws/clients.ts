@@ -166,6 +166,14 @@ export class AwsContext {
   }
 }
 
+/** The context's EC2 client, loaded (EC2's SDK is large) on the first call only: for code that may never call EC2. */
+export const lazyEc2 = (ctx: AwsContext): Sendable => ({
+  send: async (command, options) => {
+    const {EC2Client} = await import('./ec2.js')
+    return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
+  },
+})
+
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
   throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
 }

@@ -1,17 +1,17 @@
 import {realpathSync} from 'node:fs'
 import {homedir} from 'node:os'
 
-import {EC2Client} from '@aws-sdk/client-ec2'
-import {EC2InstanceConnectClient} from '@aws-sdk/client-ec2-instance-connect'
 import {Args, Flags} from '@oclif/core'
 
+import type {Sendable} from '../aws/clients.js'
+import {lazyEc2} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {proxyCommand} from '../session/ssh-config.js'
 import {findPublicKey, parseDestination, pushKey, runSsh, sshArgs} from '../session/ssh.js'
-import {resolveTarget} from '../targets/resolve.js'
+import {checkTarget, resolveTarget} from '../targets/resolve.js'
 import {terminalChooser} from '../ui/chooser.js'
 
 export default class Ssh extends BaseCommand<typeof Ssh> {
@@ -45,11 +45,12 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
   }
 
   async run(): Promise<void> {
-    const {argv} = await this.parse(Ssh)
-    const extra = (argv as string[]).slice(1)
+    // the positional words oclif parsed (strict off): the destination, then everything for ssh
+    const extra = this.positionals.slice(1)
     const {user, target} = parseDestination(this.args.destination)
+    checkTarget(target)
     const ctx = await this.awsContext()
-    const ec2 = ctx.client(EC2Client, 'EC2')
+    const ec2 = lazyEc2(ctx)
     const prepare = async () => {
       const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
         Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
@@ -60,7 +61,11 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
         identity = key.identity
         if (this.flags['push-key']) {
           if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
-          await pushKey({ec2, eic: ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'), profile: ctx.profile.name}, instance.id, user, key.publicKey)
+          const eic: Sendable = {
+            send: async (command, options) =>
+              (ctx.client((await import('@aws-sdk/client-ec2-instance-connect')).EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT') as Sendable).send(command, options),
+          }
+          await pushKey({ec2, eic, profile: ctx.profile.name}, instance.id, user, key.publicKey)
           this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
         }
       }

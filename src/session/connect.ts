@@ -1,6 +1,6 @@
 import {SSMClient, StartSessionCommand, type StartSessionCommandInput, TerminateSessionCommand} from '@aws-sdk/client-ssm'
 
-import type {AwsContext, Sendable} from '../aws/clients.js'
+import {type AwsContext, lazyEc2} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {identityByAccessKey} from '../aws/identity-cache.js'
 import type {SsmxConfig} from '../config/schema.js'
@@ -98,14 +98,6 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
   }
   return {...plan, plugin}
 }
-
-/** EC2 is loaded only when a target needs looking up (an instance id never does). */
-const lazyEc2 = (ctx: AwsContext): Sendable => ({
-  send: async (command, options) => {
-    const {EC2Client} = await import('../aws/ec2.js')
-    return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
-  },
-})
 
 async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<SessionPlan, 'plugin'>> {
   const {ctx, config} = deps

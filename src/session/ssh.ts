@@ -2,12 +2,9 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {SendSSHPublicKeyCommand} from '@aws-sdk/client-ec2-instance-connect'
-
 import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {SsmxError} from '../errors.js'
-import {describeEc2} from '../targets/inventory.js'
 import {type Spawn, runAttached} from './plugin.js'
 
 /** `user@target` → parts; the target alone when there is no `@`. */
@@ -47,6 +44,8 @@ export async function pushKey(deps: {ec2: Sendable; eic: Sendable; profile: stri
     throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, ['Install your key on the node instead, and run without --push-key.'])
   }
   const context = (operation: string) => ({profile: deps.profile, operation, target: instanceId})
+  // loaded only for --push-key: `ssmx ssh` itself needs neither EC2 Instance Connect nor the inventory
+  const [{SendSSHPublicKeyCommand}, {describeEc2}] = await Promise.all([import('@aws-sdk/client-ec2-instance-connect'), import('../targets/inventory.js')])
   const instance = (await describeEc2(deps.ec2, [instanceId]).catch((e) => Promise.reject(mapAwsError(e, context('EC2 DescribeInstances'))))).get(instanceId)
   const az = instance?.Placement?.AvailabilityZone
   if (!az) throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, ['Check the region and profile; ssmx list shows the managed instances.'])

@@ -198,7 +198,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
 
     it('reports an invalid instance id before anything else: no region, no profile needed to see the typo', async () => {
       box.awsConfig('')
-      for (const args of [['connect', 'i-12345'], ['forward', 'i-12345', '80'], ['ssh-proxy', 'i-12345', '22'], ['connect', 'i-12345', '--profile', 'nope']]) {
+      for (const args of [['connect', 'i-12345'], ['forward', 'i-12345', '80'], ['ssh-proxy', 'i-12345', '22'], ['ssh', 'ec2-user@i-12345'], ['connect', 'i-12345', '--profile', 'nope']]) {
         const r = await box.run(args)
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(ExitCode.target)
         expect(r.stderr).to.match(/"i-12345" is not a valid instance id/)
