@@ -15,6 +15,7 @@ import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import {type AdminDeps, mapLimit} from './deps.js'
 import {checkPrerequisites, validateRegions, validateTargets} from './organization.js'
+import {scpTargets} from './scp.js'
 import {type ScpPlan, applyScp, planScp} from './scp-deploy.js'
 import {
   OPERATION_PREFERENCES,
@@ -73,14 +74,14 @@ const sortParams = (ps: Parameter[]): Parameter[] => [...ps].sort((a, b) => a.Pa
 const paramKey = (ps: Parameter[]): string => JSON.stringify(sortParams(ps).map((p) => [p.ParameterKey, p.ParameterValue]))
 
 function desiredTargets(config: SsmxConfig): {ous: string[]; regions: string[]; scpTargets: string[]} {
-  const {organizationalUnits, regions, scp} = config.admin
+  const {organizationalUnits, regions} = config.admin
   if (!organizationalUnits?.length || !regions?.length) {
     const missing = [!organizationalUnits?.length && 'admin.organizationalUnits', !regions?.length && 'admin.regions'].filter(Boolean).join(' and ')
     throw new SsmxError('config', `The ssmx configuration does not say where to deploy: ${missing} ${missing.includes(' and ') ? 'are' : 'is'} missing.`, [
       'Add for example:\nadmin:\n  organizationalUnits: [ou-abcd-12345678]   # or the root, r-abcd\n  regions: [eu-west-1, us-east-1]',
     ])
   }
-  return {ous: organizationalUnits, regions, scpTargets: scp.enabled ? (scp.targets ?? organizationalUnits) : []}
+  return {ous: organizationalUnits, regions, scpTargets: scpTargets(config)}
 }
 
 function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[] {

@@ -2,7 +2,7 @@ import {Document} from 'yaml'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
-import {renderScp} from './scp.js'
+import {renderScp, scpTargets} from './scp.js'
 import type {AdminArtifacts, Parameter} from './types.js'
 
 /** Where the files go inside the LZA configuration repository. */
@@ -83,7 +83,7 @@ export function renderLza(config: SsmxConfig, artifacts: AdminArtifacts, version
   }))
   let serviceControlPolicy: Record<string, unknown> | undefined
   if (admin.scp.enabled) {
-    const targets = admin.scp.targets ?? admin.organizationalUnits
+    const targets = scpTargets(config)
     const ous = targets.filter((t) => !/^\d{12}$/.test(t)).map(name)
     const accounts = targets.filter((t) => /^\d{12}$/.test(t)).map(name)
     serviceControlPolicy = {

@@ -6,6 +6,10 @@ import {FUNCTION_NAME, FUNCTION_ROLE_PREFIX} from './template.js'
 /** Organizations' limit on an SCP's content, whitespace included. */
 export const MAX_SCP_CHARACTERS = 5120
 
+/** Where the SCP is attached: admin.scp.targets, by default the stack set's OUs; none when the SCP is off. */
+export const scpTargets = (config: SsmxConfig): string[] =>
+  config.admin.scp.enabled ? (config.admin.scp.targets ?? config.admin.organizationalUnits ?? []) : []
+
 /** What an SCP is written for: concrete values (admin enforce), or LZA's substitution variables. */
 export type ScpFlavour = 'concrete' | 'lza'
 

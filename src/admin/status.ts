@@ -2,6 +2,7 @@ import {parseDocument} from 'yaml'
 
 import type {SsmxConfig} from '../config/schema.js'
 import type {AdminDeps} from './deps.js'
+import {scpTargets} from './scp.js'
 import {findPolicy, policyTargets, sameContent} from './scp-deploy.js'
 import {describeStackSet, forEachStackInstance, listDeploymentTargets} from './stackset.js'
 import type {AdminArtifacts} from './types.js'
@@ -140,7 +141,7 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
 
   if (config.admin.scp.enabled) {
     const policy = await findPolicy(deps, artifacts.scpName)
-    const expected = config.admin.scp.targets ?? ous
+    const expected = scpTargets(config)
     const attachedTo = policy ? new Set(await policyTargets(deps, policy.id)) : new Set<string>()
     report.scp = {
       name: artifacts.scpName,
