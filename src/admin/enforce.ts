@@ -21,10 +21,9 @@ import {
   OPERATION_PREFERENCES,
   type OperationOutcome,
   awaitRunningOperation,
+  deployedTargets,
   describeStackSet,
-  forEachStackInstance,
   instanceOverrides,
-  listDeploymentTargets,
   needsRepair,
   startOperation,
   waitForOperation,
@@ -133,14 +132,11 @@ export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts
   } else {
     const reasons = compareStackSet(existing, artifacts)
     stackSet = {change: reasons.length > 0 ? 'update' : 'unchanged', reasons}
-    const targets = await listDeploymentTargets(deps, name)
     // One page-wise pass over the instances: what needs repair per OU × region, and one sample account per OU.
     const repairs = new Map<string, {count: number; reason?: string}>()
     const sample = new Map<string, {account: string; region: string}>()
-    await forEachStackInstance(deps, name, (i) => {
+    const targets = await deployedTargets(deps, name, (i) => {
       const ou = i.OrganizationalUnitId ?? ''
-      if (!targets.has(ou)) targets.set(ou, new Set())
-      if (i.Region) targets.get(ou)!.add(i.Region)
       if (i.Account && i.Region && !sample.has(ou) && i.Status === 'CURRENT') sample.set(ou, {account: i.Account, region: i.Region})
       if (needsRepair(i)) {
         const key = `${ou}|${i.Region}`

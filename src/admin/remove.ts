@@ -8,9 +8,8 @@ import {
   OPERATION_PREFERENCES,
   type OperationOutcome,
   awaitRunningOperation,
+  deployedTargets,
   describeStackSet,
-  forEachStackInstance,
-  listDeploymentTargets,
   startOperation,
   waitForOperation,
 } from './stackset.js'
@@ -39,15 +38,10 @@ export async function planRemove(deps: AdminDeps, config: SsmxConfig): Promise<R
   const regions = new Set<string>()
   let instanceCount = 0
   if (exists) {
-    for (const [ou, rs] of await listDeploymentTargets(deps, name)) {
+    for (const [ou, rs] of await deployedTargets(deps, name, () => instanceCount++)) {
       ous.add(ou)
       for (const r of rs) regions.add(r)
     }
-    await forEachStackInstance(deps, name, (i) => {
-      instanceCount++
-      if (i.OrganizationalUnitId) ous.add(i.OrganizationalUnitId)
-      if (i.Region) regions.add(i.Region)
-    })
   }
   const policy = await findPolicy(deps, config.admin.scp.name)
   const scp = policy ? {id: policy.id, name: config.admin.scp.name, targets: await policyTargets(deps, policy.id)} : undefined

@@ -76,6 +76,23 @@ export async function forEachStackInstance(deps: Pick<AdminDeps, 'cfn' | 'callAs
   }
 }
 
+/**
+ * Where the stack set is deployed, OU → regions: its auto-deployment targets plus the OU and region of every stack
+ * instance, in one page-wise pass over the instances that also hands each one to `each`.
+ */
+export async function deployedTargets(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, each: (i: StackInstanceSummary) => void = () => {}): Promise<Map<string, Set<string>>> {
+  const targets = await listDeploymentTargets(deps, name)
+  await forEachStackInstance(deps, name, (i) => {
+    const ou = i.OrganizationalUnitId
+    if (ou) {
+      if (!targets.has(ou)) targets.set(ou, new Set())
+      if (i.Region) targets.get(ou)!.add(i.Region)
+    }
+    each(i)
+  })
+  return targets
+}
+
 /** The parameter overrides one stack instance carries (the same for every instance of an OU deployed together). */
 export async function instanceOverrides(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, account: string, region: string): Promise<Parameter[]> {
   const out = (await deps.cfn.send(

@@ -4,7 +4,7 @@ import type {SsmxConfig} from '../config/schema.js'
 import type {AdminDeps} from './deps.js'
 import {scpTargets} from './scp.js'
 import {findPolicy, policyTargets, sameContent} from './scp-deploy.js'
-import {describeStackSet, forEachStackInstance, listDeploymentTargets} from './stackset.js'
+import {deployedTargets, describeStackSet} from './stackset.js'
 import type {AdminArtifacts} from './types.js'
 
 export interface InstanceRow {
@@ -106,8 +106,7 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
       problems.push('The stack set\'s template differs from what this configuration renders: run ssmx admin enforce.')
     }
 
-    const targets = await listDeploymentTargets(deps, name)
-    await forEachStackInstance(deps, name, (i) => {
+    const targets = await deployedTargets(deps, name, (i) => {
       const ou = i.OrganizationalUnitId ?? '-'
       const detailed = i.StackInstanceStatus?.DetailedStatus
       const drift = i.DriftStatus ?? 'NOT_CHECKED'
@@ -128,8 +127,6 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
       if (i.Status === 'OUTDATED') s.outdated++
       if (drift === 'DRIFTED') s.drifted++
       if (FAILED_DETAILED.has(detailed ?? '') || i.Status === 'INOPERABLE') s.failed++
-      if (!targets.has(ou)) targets.set(ou, new Set())
-      if (i.Region) targets.get(ou)!.add(i.Region)
     })
     for (const ou of ous) for (const region of regions) if (!targets.get(ou)?.has(region)) report.missingTargets.push({organizationalUnitId: ou, region})
     if (report.missingTargets.length > 0) {
