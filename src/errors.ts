@@ -4,7 +4,7 @@
  */
 export const ExitCode = {
   ok: 0,
-  /** unexpected failure: a bug in ssmx, or an AWS error with no better mapping */
+  /** an AWS (or other external) error with no better mapping */
   internal: 1,
   /** bad flags or arguments */
   usage: 2,
@@ -32,6 +32,10 @@ export const ExitCode = {
   prerequisite: 13,
   /** the session's data channel failed (built-in session client) */
   session: 14,
+  /** the session broker refused the request (its reason says why and whom to ask) */
+  brokerRefused: 15,
+  /** a bug in ssmx: an error nobody anticipated (an unmapped AWS error stays `internal`, 1) */
+  bug: 70,
   /** the user cancelled (Esc, "no" at a prompt) */
   cancelled: 130,
 } as const
