@@ -1,4 +1,4 @@
-import {DescribeStackSetCommand, ListStackInstancesCommand, ListStackSetAutoDeploymentTargetsCommand} from '@aws-sdk/client-cloudformation'
+import {DescribeStackInstanceCommand, DescribeStackSetCommand, ListStackInstancesCommand, ListStackSetAutoDeploymentTargetsCommand} from '@aws-sdk/client-cloudformation'
 import {ListTargetsForPolicyCommand} from '@aws-sdk/client-organizations'
 import {expect} from 'chai'
 
@@ -73,6 +73,10 @@ describe('admin status', () => {
       })
       return {Summaries, ...(start + 100 < total ? {NextToken: String(start + 100)} : {})}
     })
+    // the first 500 accounts are OU_A's; status reads the overrides of one instance per OU
+    m.cfn.on(DescribeStackInstanceCommand).callsFake((input: {StackInstanceAccount: string}) => ({
+      StackInstance: {ParameterOverrides: Number(input.StackInstanceAccount) - 300000000000 < 500 ? [] : ARTIFACTS.ouOverrides[0].parameters},
+    }))
     const r = await adminStatus(m.deps, configWith({regions}), ARTIFACTS)
     expect(r.compliant, r.problems.join('\n')).to.equal(true)
     expect(r.instances).to.have.length(total)
