@@ -92,6 +92,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     // oclif's own errors (parse errors, this.exit) keep oclif's handling
     if (error.name === 'ExitError' || (error as {oclif?: unknown}).oclif) throw error
-    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug}))
+    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug, printJson: (value) => this.logJson(value)}))
   }
 }

@@ -48,15 +48,24 @@ const BRAND = Symbol.for('ssmx.SsmxError')
 export class SsmxError extends Error {
   readonly [BRAND] = true
   readonly exitCode: number
-  readonly code: string
+  readonly code: ExitCodeName
   readonly suggestions: string[]
+  /**
+   * A command's result that still ends non-zero (admin status out of compliance, doctor finding a blocker): with
+   * --json it is the answer printed instead of the {"error": …} object.
+   */
+  readonly result?: unknown
+  /** the command's own output already said what failed: no ✗ line on stderr (the exit code still tells) */
+  readonly shown: boolean
 
-  constructor(code: ExitCodeName, message: string, suggestions: string[] = [], options?: {cause?: unknown}) {
-    super(message, options)
+  constructor(code: ExitCodeName, message: string, suggestions: string[] = [], options?: {cause?: unknown; result?: unknown; shown?: boolean}) {
+    super(message, options?.cause === undefined ? undefined : {cause: options.cause})
     this.name = 'SsmxError'
     this.code = code
     this.exitCode = ExitCode[code]
     this.suggestions = suggestions
+    if (options?.result !== undefined) this.result = options.result
+    this.shown = options?.shown ?? false
   }
 }
 
@@ -68,5 +77,22 @@ export const awsErrorName = (e: unknown): string | undefined =>
   e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string'
     ? (e as {name: string}).name
     : undefined
+
+/** Node's codes for a request that never reached its server. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED'])
+
+/**
+ * Did AWS (or the way there) say this, rather than ssmx: a service error (the SDK's ServiceException carries
+ * `$metadata`/`$fault`), a credential or token provider's error, or a network error on the way to AWS.
+ * Such an error with no better mapping is `internal` (1); anything else unexpected is a `bug` (70).
+ */
+export function isAwsError(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false
+  if ('$metadata' in e || '$fault' in e || '$response' in e) return true
+  const name = awsErrorName(e) ?? ''
+  if (/^(CredentialsProviderError|TokenProviderError|ProviderError|TimeoutError|RequestTimeout)$/.test(name)) return true
+  const code = (e as {code?: unknown}).code
+  return typeof code === 'string' && NETWORK_CODES.has(code)
+}
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))
