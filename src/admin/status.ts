@@ -2,7 +2,10 @@ import type {StackInstanceSummary, StackSet} from '@aws-sdk/client-cloudformatio
 import {parseDocument} from 'yaml'
 
 import type {SsmxConfig} from '../config/schema.js'
+import {SsmxError} from '../errors.js'
 import type {AdminDeps} from './deps.js'
+import type {IdcDeps} from './guardrails/idc.js'
+import {type GuardrailCheck, checkGuardrails, guardrailProblems} from './guardrails/service.js'
 import {scpTargets} from './scp.js'
 import {findPolicy, policyTargets, sameContent} from './scp-deploy.js'
 import {type InstancePlan, needsRepair, planInstances, readDeployment} from './deployment.js'
@@ -175,3 +178,19 @@ async function scpStatus(deps: AdminDeps, expected: string[], artifacts: AdminAr
   if (stale.length > 0) problems.push(`The SCP ${artifacts.scpName} is attached to ${stale.join(', ')}, no longer in admin.scp.targets: ssmx admin enforce detaches it.`)
   return scp
 }
+
+export type OrganizationStatus = StatusReport & {guardrails?: GuardrailCheck}
+
+/**
+ * `ssmx admin status`: the deployment (adminStatus) and, where IAM Identity Center is reachable with the same
+ * profile and region, the guardrails, read in parallel and merged into one list of problems and one verdict.
+ */
+export async function organizationStatus(deps: {admin: AdminDeps; idc: IdcDeps; debug?: (line: string) => void}, config: SsmxConfig, artifacts: AdminArtifacts): Promise<OrganizationStatus> {
+  const [stacks, guardrails] = await Promise.all([adminStatus(deps.admin, config, artifacts), checkGuardrails(config, deps.idc, {debug: deps.debug})])
+  const extra = guardrailProblems(guardrails)
+  return {...stacks, ...(guardrails ? {guardrails} : {}), problems: [...stacks.problems, ...extra], compliant: stacks.compliant && extra.length === 0}
+}
+
+/** Out of compliance: exit 12, with the report as the --json answer (the text output already ends with the verdict). */
+export const outOfCompliance = (report: OrganizationStatus): SsmxError =>
+  new SsmxError('compliance', 'Out of compliance.', report.problems, {result: report, shown: true})
