@@ -19,7 +19,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
 import {formatGuardrailCheck, formatGuardrailPlan, formatGuardrailStatus} from '../../../src/admin/format.js'
-import {applyGuardrails, checkGuardrails, guardrailProblems, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
+import {applyGuardrails, checkGuardrails, guardrailProblems, guardrailStatus, planGuardrails, planHasChanges, runGuardrails} from '../../../src/admin/guardrails/service.js'
 import {configSchema} from '../../../src/config/schema.js'
 import {SsmxError, isSsmxError} from '../../../src/errors.js'
 
@@ -365,6 +365,30 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const lines = formatGuardrailStatus(status)
     expect(lines.join('\n')).to.include('present but outdated (run ssmx admin guardrails); not provisioned to 444455556666')
     expect(lines.at(-1)).to.include('SSMSessionRunAs attribute mapped')
+  })
+
+  describe('runGuardrails (the command\'s policy)', () => {
+    it('shows the plan; a dry run or --json without --yes writes nothing; no permission sets is a config error', async () => {
+      const shown: string[] = []
+      const show = (what: object) => shown.push(Object.keys(what)[0])
+      const dry = await runGuardrails(config, {dryRun: true, show, confirm: async () => true}, testDeps())
+      expect(dry.dryRun).to.equal(true)
+      expect(shown).to.deep.equal(['plan'])
+      const json = await runGuardrails(config, {json: true, show, confirm: async () => true}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(json) && [json.code, json.message]).to.deep.equal(['usage', 'With --json, pass --yes to apply (or --dry-run).'])
+      const declined = await runGuardrails(config, {show, confirm: async () => false}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(declined) && declined.code).to.equal('cancelled')
+      expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
+      const none = await runGuardrails(configSchema.parse({}), {show, confirm: async () => true}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(none) && none.code).to.equal('config')
+    })
+
+    it('--yes applies and shows the result', async () => {
+      const shown: string[] = []
+      const result = await runGuardrails(config, {yes: true, show: (what) => shown.push(Object.keys(what)[0]), confirm: async () => false}, testDeps())
+      expect(shown).to.deep.equal(['plan', 'result'])
+      expect(result.permissionSets.every((p) => p.change === 'put')).to.equal(true)
+    })
   })
 
   describe('in ssmx admin status', () => {
