@@ -88,7 +88,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
  */
 export function isAwsError(e: unknown): boolean {
   if (!e || typeof e !== 'object') return false
-  if ('$metadata' in e || '$fault' in e || '$response' in e) return true
+  if ('$metadata' in e || '$fault' in e || '$response' in e || '$responseBodyText' in e) return true
   const name = awsErrorName(e) ?? ''
   if (/^(CredentialsProviderError|TokenProviderError|ProviderError|TimeoutError|RequestTimeout)$/.test(name)) return true
   const code = (e as {code?: unknown}).code
@@ -96,3 +96,16 @@ export function isAwsError(e: unknown): boolean {
 }
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** JavaScript's own errors for code that went wrong (not AWS, not the user): a bug wherever they surface. */
+const PROGRAMMING_ERRORS = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'EvalError', 'URIError', 'AssertionError'])
+
+/** (The SDK's parser marks a SyntaxError over a garbled response with `$responseBodyText`: that one is AWS's.) */
+export const isProgrammingError = (e: unknown): boolean => e instanceof Error && PROGRAMMING_ERRORS.has(e.name) && !isAwsError(e)
+
+/** An error nobody anticipated, as users meet it: exit `bug` (70), how to report it; the stack goes to --debug. */
+export function bugError(error: unknown): SsmxError {
+  return new SsmxError('bug', `Unexpected error: ${errorMessage(error)}`, [
+    'This is a bug in ssmx. Please report it with the command you ran, the output of ssmx --version, and the output of the same command with --debug (it shows where the error came from).',
+  ], {cause: error})
+}

@@ -1,4 +1,4 @@
-import {SsmxError, awsErrorName, errorMessage, isSsmxError} from '../errors.js'
+import {SsmxError, awsErrorName, bugError, errorMessage, isProgrammingError, isSsmxError} from '../errors.js'
 import {redactUrlCredentials} from './proxy.js'
 
 export interface ErrorContext {
@@ -81,6 +81,8 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   if (name === 'InvalidInstanceId' || name === 'InvalidInstanceID.NotFound' || name === 'InvalidInstanceID.Malformed') {
     return new SsmxError('target', `${c.target ?? 'The target'} was not found: ${message}`, ['Check the id, region and profile; ssmx list shows the managed instances.'], {cause: error})
   }
+  // a TypeError in ssmx's own code that reached an AWS call's error path is still a bug, not an AWS error
+  if (isProgrammingError(error)) return bugError(error)
   return new SsmxError('internal', `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`, ['Run again with --debug to see every AWS call.'], {cause: error})
 }
 

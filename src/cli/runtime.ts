@@ -6,7 +6,7 @@
 import {AwsContext, type AwsContextOptions} from '../aws/clients.js'
 import {loadConfigLazily} from '../config/lazy.js'
 import type {LoadedConfig} from '../config/load.js'
-import {SsmxError, errorMessage, isAwsError, isSsmxError} from '../errors.js'
+import {SsmxError, bugError, errorMessage, isAwsError, isSsmxError} from '../errors.js'
 
 /** BaseCommand.baseFlags, parsed. */
 export interface GlobalFlags {
@@ -81,7 +81,5 @@ export function asSsmxError(error: unknown): SsmxError {
   if (isAwsError(error)) {
     return new SsmxError('internal', `AWS call failed: ${errorMessage(error)}`, ['Run again with --debug to see every AWS call.'], {cause: error})
   }
-  return new SsmxError('bug', `Unexpected error: ${errorMessage(error)}`, [
-    'This is a bug in ssmx. Please report it with the command you ran, the output of ssmx --version, and the output of the same command with --debug (it shows where the error came from).',
-  ], {cause: error})
+  return bugError(error)
 }

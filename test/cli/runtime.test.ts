@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {mapAwsError} from '../../src/aws/errors.js'
 import {reportError} from '../../src/cli/runtime.js'
 import {ExitCode, SsmxError, isAwsError} from '../../src/errors.js'
 
@@ -57,6 +58,14 @@ describe('reportError: the one way a command ends non-zero', () => {
     expect(isAwsError(new TypeError('x is not a function'))).to.equal(false)
     expect(isAwsError(Object.assign(new Error('no such file'), {code: 'ENOENT'}))).to.equal(false)
     expect(isAwsError('a string')).to.equal(false)
+  })
+
+  it('mapAwsError keeps a TypeError from ssmx\'s own code a bug (70), not an unmapped AWS error (1)', () => {
+    const e = mapAwsError(new TypeError("Cannot read properties of undefined (reading 'Instances')"), {profile: 'dev', operation: 'SSO Admin ListInstances'})
+    expect([e.code, e.exitCode]).to.deep.equal(['bug', 70])
+    expect(mapAwsError(Object.assign(new Error('boom'), {name: 'InternalServerError'}), {profile: 'dev'}).code).to.equal('internal')
+    const garbled = Object.assign(new SyntaxError('Unexpected token < in JSON'), {$responseBodyText: '<html>'})
+    expect(mapAwsError(garbled, {profile: 'dev'}).code, 'the SDK could not parse what AWS sent').to.equal('internal')
   })
 
   it('--json: the error object on stdout, with the exit-code name typed as ExitCodeName', () => {

@@ -423,7 +423,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       expect(await checkGuardrails(configSchema.parse({}), testDeps())).to.equal(undefined)
     })
 
-    it('says why under --debug, and does not hide what is not about reachability (throttling, an unmapped error)', async () => {
+    it('says why under --debug, and does not hide what is not about reachability (throttling, a bug)', async () => {
       sso.on(ListInstancesCommand).rejects(Object.assign(new Error('no'), {name: 'AccessDeniedException'}))
       const debug: string[] = []
       await checkGuardrails(config, testDeps(), {debug: (line) => debug.push(line)})
@@ -435,7 +435,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
         throw new TypeError('x is not a function')
       })
       const bug = await checkGuardrails(config, testDeps()).then(() => undefined, (e: unknown) => e)
-      expect(isSsmxError(bug) && bug.code).to.equal('internal')
+      expect(isSsmxError(bug) && bug.code).to.equal('bug')
     })
   })
 })
