@@ -2,7 +2,7 @@ import {type Command, Flags} from '@oclif/core'
 
 import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, globalFlags} from '../base-command.js'
 import {confirmChange} from '../ui/confirm.js'
 import {type ProgressView, lineProgress, progressView} from '../ui/progress.js'
 import {type AdminDeps, type CallAs, adminDeps, failedOperation} from './deps.js'
@@ -16,6 +16,9 @@ export const yesFlag = (what: string) => Flags.boolean({char: 'y', description: 
 
 /** Shared by the admin commands: plan → show → confirm → progress wiring, and AWS errors that name the failed call. */
 export abstract class AdminCommand<T extends typeof Command> extends BaseCommand<T> {
+  /** the stack set is what these commands are about: --endpoint-url is CloudFormation's (as in aws cloudformation …) */
+  static override baseFlags = globalFlags('CLOUDFORMATION')
+
   /**
    * Deps whose progress goes to plain stderr lines while planning (the prompt needs the terminal) and to the live
    * view once the plan is accepted; `show` prints a plan on stdout; `confirm` honours --yes.
