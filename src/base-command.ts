@@ -112,8 +112,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    // this.exit: the command has said everything already
-    if (error.name === 'ExitError') throw error
+    // this.exit (oclif's ExitError, code EEXIT): the command has said everything already
+    if (error.name === 'ExitError' || (error as {code?: unknown}).code === 'EEXIT') throw error
     if ((error as {oclif?: unknown}).oclif) {
       // oclif's own errors (a flag or an argument it refused) keep oclif's text, but --json promises JSON on every path
       if (!this.jsonEnabled()) throw error

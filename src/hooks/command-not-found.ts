@@ -13,8 +13,16 @@ import {SsmxError} from '../errors.js'
 const hook: Hook.CommandNotFound = async function (opts) {
   const ids = opts.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases])
   const words = (id: string) => id.replaceAll(':', ' ')
-  const near = closest(opts.id, ids)
-  const error = new SsmxError('usage', `"${words(opts.id)}" is not an ssmx command.`, [
+  // oclif's id holds the arguments too (`conect i-0123…` is conect:i-0123…): compare each command with as many
+  // words as it has, the longest match first
+  const typed = opts.id.split(':')
+  let near: string | undefined
+  let length = opts.config.findTopic(typed[0]) ? 2 : 1
+  for (let n = Math.min(typed.length, Math.max(...ids.map((id) => id.split(':').length))); n >= 1 && !near; n--) {
+    near = closest(typed.slice(0, n).join(':'), ids.filter((id) => id.split(':').length === n))
+    if (near) length = n
+  }
+  const error = new SsmxError('usage', `"${typed.slice(0, length).join(' ')}" is not an ssmx command.`, [
     ...(near ? [`Did you mean: ssmx ${words(near)}`] : []),
     'Every command: ssmx --help',
   ])
