@@ -126,6 +126,5 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** An error oclif's parser raised (unknown flag, missing argument, bad option value…) as ssmx's usage error. */
 export function usageError(error: Error, id: string): SsmxError {
   const [message, ...rest] = error.message.split('\n').filter((l) => l.trim() !== '' && !/^See more help with --help$/.test(l.trim()))
-  return new SsmxError('usage', message ?? 'Invalid command line.', [...rest.map((l) => l.trim()), `See: ssmx ${id.replaceAll(':', ' ')} --help`.replace(/ +--help$/, ' --help')])
+  return new SsmxError('usage', message ?? 'Invalid command line.', [...rest.map((l) => l.trim()), ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' ')])
 }
-
