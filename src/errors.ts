@@ -71,6 +71,30 @@ export class SsmxError extends Error {
   }
 }
 
+/** An SsmxError as `--json` shows it: `{"error": ErrorJson}` on stdout. */
+export interface ErrorJson {
+  code: ExitCodeName
+  message: string
+  suggestions: string[]
+  exitCode: number
+}
+
+export const errorJson = (e: SsmxError): ErrorJson => ({code: e.code, message: e.message, suggestions: e.suggestions, exitCode: e.exitCode})
+
+/** The SsmxError an ErrorJson describes (whoami keeps one in its result). */
+export const fromErrorJson = (e: ErrorJson, options?: {result?: unknown; shown?: boolean}): SsmxError => new SsmxError(e.code, e.message, e.suggestions, options)
+
+/**
+ * A command's partial result that ends non-zero: with --json its answer is the result with the error beside it
+ * (`{...result, "error": …}`); without, the error as usual.
+ */
+export function failedWith(result: object, code: ExitCodeName, message: string, suggestions: string[] = []): SsmxError {
+  return new SsmxError(code, message, suggestions, {result: {...result, error: errorJson(new SsmxError(code, message, suggestions))}})
+}
+
+/** An error as users read it on stderr: ✗ the message, → each thing to try. */
+export const errorText = (e: ErrorJson): string => `✗ ${e.message}\n${e.suggestions.map((s) => `  → ${s}\n`).join('')}`
+
 export const isSsmxError = (e: unknown): e is SsmxError =>
   e instanceof SsmxError || (typeof e === 'object' && e !== null && (e as {[BRAND]?: unknown})[BRAND] === true)
 
