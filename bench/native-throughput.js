@@ -93,7 +93,8 @@ async function startClient(kind) {
     child.once('message', (m) => resolve(m.listening))
     child.once('exit', (code) => reject(new Error(`the ${kind} client exited ${code}`)))
   })
-  return {pid: child.pid, port, sessionId: session.SessionId, stop: () => stopChild(child, () => child.send('stop'))}
+  const memory = () => new Promise((resolve) => (child.once('message', (m) => resolve(m.memory)), child.send('memory')))
+  return {pid: child.pid, port, sessionId: session.SessionId, memory, stop: () => stopChild(child, () => child.send('stop'))}
 }
 
 function stopChild(child, how) {
@@ -167,6 +168,7 @@ async function measure(kind) {
     const sampler = setInterval(() => (peak = Math.max(peak, usage(c.pid).rss)), 50)
     const seconds = await transfer(c.port, mib * 1024 * 1024)
     clearInterval(sampler)
+    if (process.env.BENCH_MEMORY_DETAIL && c.memory) process.stderr.write(`${kind} at the end of the transfer: ${JSON.stringify(await c.memory())}\n`)
     const cpu = usage(c.pid).cpu - idle.cpu
     await sleep(1000)
     const after = usage(c.pid).rss

@@ -4,6 +4,7 @@
 //   stdio sessions use this process's stdin/stdout; 'stop' over IPC ends the session.
 // distDir (default this checkout's dist/) lets a bench run an older build's client against the same agent.
 import {Writable} from 'node:stream'
+import {getHeapSpaceStatistics} from 'node:v8'
 import {pathToFileURL} from 'node:url'
 
 const [kind, sessionJson, distDir] = process.argv.slice(2)
@@ -27,6 +28,12 @@ const result = runNativeSession({
 })
 process.on('message', (m) => {
   if (m === 'stop') abort.abort()
+  // where the memory is: RSS, V8's spaces (committed), Buffers outside the heap
+  if (m === 'memory') {
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.physical_space_size / 1048576)]))
+    const u = process.memoryUsage()
+    process.send?.({memory: {rss: u.rss, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, spaces}})
+  }
 })
 const outcome = await result.then(
   (r) => r.code,

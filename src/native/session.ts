@@ -8,6 +8,7 @@ import {type HandshakeRequest, type SessionTypeInfo, answerHandshake} from './ha
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {BasicPortMode, MUX_AFTER, MuxPortMode, type PortProperties, StdioMode} from './port.js'
 import {ShellMode} from './shell.js'
+import {getHeapSpaceStatistics, setFlagsFromString} from 'node:v8'
 import {signalExitCode} from '../session/signals.js'
 import type {SessionIo, SessionMode} from './types.js'
 
@@ -63,6 +64,34 @@ function parseHandshakeComplete(payload: Buffer, cipher?: {decrypt(b: Buffer): B
 }
 
 
+/**
+ * A session moves many small, short-lived messages for hours. V8 answers such a load by growing its young
+ * generation from 1 to 16 MiB per semi-space (about 50 MiB resident) and keeps it: more than the rest of the
+ * client together. Once the young generation holds YOUNG_CAP, growth factor 1 stops it there: scavenges come
+ * more often than at 16 MiB but stay cheap (few messages survive one). V8 reads the flag whenever it would grow
+ * the space, so setting it at run time takes effect (unlike --max-semi-space-size, read once at start-up).
+ * The returned function puts V8's default (2) back: V8 stamps code caches with a hash of its flags, and the
+ * caches written at exit (src/fast/code-cache.ts, Node's compile cache) must match the next start's.
+ */
+export const YOUNG_CAP = 4 * 1024 * 1024
+
+function boundYoungGeneration(): () => void {
+  let capped = false
+  const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0
+  const cap = () => {
+    if (young() < YOUNG_CAP) return false
+    setFlagsFromString('--semi-space-growth-factor=1')
+    capped = true
+    return true
+  }
+  const timer = cap() ? undefined : setInterval(() => cap() && clearInterval(timer), 500)
+  timer?.unref()
+  return () => {
+    clearInterval(timer)
+    if (capped) setFlagsFromString('--semi-space-growth-factor=2')
+  }
+}
+
 /** Runs a session to its end: resolves with the exit code, rejects with a NativeSessionError. */
 export function runNativeSession(options: NativeSessionOptions): Promise<NativeResult> {
   return new NativeSession(options).run()
@@ -101,6 +130,7 @@ class NativeSession {
   }
 
   run(): Promise<NativeResult> {
+    this.cleanups.push(boundYoungGeneration())
     const done = new Promise<NativeResult>((resolve, reject) => {
       this.settle = (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome))
     })
