@@ -58,6 +58,8 @@ try {
   const shipped = []
   for (const [id, args] of Object.entries(RUNS)) {
     if (!existsSync(join(ROOT, 'dist', 'fast', `${id}.cjs`))) continue
+    // an older shipped cache would be read instead of writing a new one
+    for (const old of readdirSync(join(ROOT, 'dist', 'fast'))) if (old.startsWith(`${id}.cjs.`) && old.endsWith('.v8cache')) rmSync(join(ROOT, 'dist', 'fast', old))
     // not spawnSync: the fake SSM answers from this process's event loop
     const r = await run(process.execPath, [join(ROOT, 'bin', 'run.js'), id, ...args, '--endpoint-url', fake.url], {env, cwd: home})
     const made = existsSync(codeDir) ? readdirSync(codeDir).find((f) => f.startsWith(`${id}.cjs-`) && !f.includes('.partial')) : undefined
