@@ -8,7 +8,7 @@ import {EventEmitter} from 'node:events'
 
 import type {SessionCipher} from './crypto.js'
 import {type ClientMessage, FrameError, MessageType, PayloadType, ackedSequence, decodeMessage} from './message.js'
-import {INCOMING_CAPACITY, Sequencer, TIMING} from './sequencer.js'
+import {READY_CAPACITY, Sequencer, TIMING} from './sequencer.js'
 import {ChannelError, type Credentials, Transport} from './transport.js'
 
 export {HIGH_WATER, HIGH_WATER_BYTES, TIMING} from './sequencer.js'
@@ -51,7 +51,7 @@ export class DataChannel extends EventEmitter {
   constructor(private readonly options: ChannelOptions) {
     super()
     this.transport = new Transport(options)
-    this.sequencer = new Sequencer(this.transport, () => this.ready.length - this.readyHead >= INCOMING_CAPACITY)
+    this.sequencer = new Sequencer(this.transport, () => this.ready.length - this.readyHead >= READY_CAPACITY)
     this.transport.on('frame', (frame: Buffer) => this.receive(frame))
     this.transport.on('connected', () => {
       // whatever the agent has not acknowledged goes again on the new connection

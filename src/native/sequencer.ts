@@ -37,8 +37,14 @@ export const HIGH_WATER = 1024
 /** …and the bytes they may hold (frames included) */
 export const HIGH_WATER_BYTES = 1024 * 1024
 const LOW_WATER = 256
-/** early (out-of-order) messages kept; beyond it they are not acknowledged and the agent sends them again */
-export const INCOMING_CAPACITY = 1024
+/**
+ * Early (out-of-order) messages kept, as many as the plugin keeps: after a loss the agent goes on sending its
+ * whole window, and what does not fit is resent slowly. Each is a copy of about 1 KiB: 11 MiB at most, and only
+ * while a lost message is outstanding. Beyond it they are not acknowledged and the agent sends them again.
+ */
+export const INCOMING_CAPACITY = 10_000
+/** delivered messages waiting for a slow local reader; beyond it new ones are left unacknowledged */
+export const READY_CAPACITY = 1024
 /** frames up to this size are built in pooled buffers: a 1 KiB payload, an smux header, AES-GCM's 28 bytes */
 const SLOT = 1280
 

@@ -181,6 +181,58 @@ describe('native session client against the fake agent', function () {
     expect(agent.soleSession.flags).to.deep.equal([Flag.terminateSession])
   })
 
+  it('moves 256 MiB from the agent byte-exact through dropped, duplicated, reordered and corrupted messages', async function () {
+    this.timeout(240_000)
+    const total = 256 * 1024 * 1024
+    const block = randomBytes(1024 * 1024 + 13)
+    // a source that sends `total` bytes of the block, repeated, then ends: one direction, so every byte is a fault candidate
+    const source = createServer((socket) => {
+      let sent = 0
+      const more = () => {
+        while (sent < total) {
+          const at = sent % block.length
+          const piece = block.subarray(at, Math.min(block.length, at + total - sent))
+          sent += piece.length
+          if (!socket.write(piece)) return void socket.once('drain', more)
+        }
+        socket.end()
+      }
+      more()
+    })
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r))
+    try {
+      spec = {backend: {kind: 'forward', port: (source.address() as AddressInfo).port, mux: true}, faults: {drop: 2e-5, corrupt: 2e-5, duplicate: 1e-3, reorder: 1e-4, seed: 11}}
+      const abort = new AbortController()
+      let port = 0
+      const s = await start(abort, {onListening: (a) => (port = Number(a))})
+      await until('the local listener', () => port > 0)
+      const expected = createHash('sha256')
+      for (let sent = 0; sent < total; ) {
+        const at = sent % block.length
+        const piece = block.subarray(at, Math.min(block.length, at + total - sent))
+        expected.update(piece)
+        sent += piece.length
+      }
+      const got = createHash('sha256')
+      let received = 0
+      const socket = connect(port, '127.0.0.1')
+      socket.on('data', (d: Buffer) => {
+        got.update(d)
+        received += d.length
+      })
+      await new Promise((r) => socket.once('end', r))
+      socket.destroy()
+      expect(received).to.equal(total)
+      expect(got.digest('hex')).to.equal(expected.digest('hex'))
+      const st = agent.soleSession.stats
+      for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted'] as const) expect(st[k], k).to.be.greaterThan(0)
+      abort.abort()
+      expect((await s.result).code).to.equal(0)
+    } finally {
+      source.close()
+    }
+  })
+
   it('forwards connections one at a time in basic mode (old agents), sending DisconnectToPort after each', async () => {
     spec = {backend: {kind: 'forward', port: echo.port, mux: false}, agentVersion: '3.0.100.0'}
     await forward(3, 100_000)
