@@ -41,7 +41,7 @@ function usage(pid) {
 
 // ---- the agent process -------------------------------------------------------------------------------
 const agentChild = fork(new URL('native-agent.js', HERE), ['forward'])
-await new Promise((r) => agentChild.once('message', r))
+const {echoPort} = await new Promise((r) => agentChild.once('message', r))
 const ask = (request, key) =>
   new Promise((resolve) => {
     const on = (m) => {
@@ -180,16 +180,20 @@ async function measure(kind) {
   }
 }
 
+const tcp = []
 const kinds = ['native', ...(process.env.BENCH_NATIVE_BASE ? ['base'] : []), ...(which('session-manager-plugin') ? ['plugin'] : [])]
 const samples = Object.fromEntries(kinds.map((k) => [k, []]))
-for (let i = 0; i < runs; i++) for (const k of kinds) samples[k].push(await measure(k))
+for (let i = 0; i < runs; i++) {
+  tcp.push(mib / (await transfer(echoPort, mib * 1024 * 1024)))
+  for (const k of kinds) samples[k].push(await measure(k))
+}
 agentChild.send('stop')
 
 const med = (k, f) => median(samples[k].map((s) => s[f]))
 const max = (k, f) => Math.max(...samples[k].map((s) => s[f]))
 const MiB = (b) => `${(b / 1048576).toFixed(0)} MiB`
 const label = {native: 'native client (this build)', base: `native client (${process.env.BENCH_NATIVE_BASE})`, plugin: 'session-manager-plugin'}
-const rows = []
+const rows = [{name: 'plain loopback TCP (the same echo server)', value: `${median(tcp).toFixed(1)} MiB/s`}]
 for (const k of kinds) {
   rows.push({name: `${label[k]}: throughput`, value: `${med(k, 'mibps').toFixed(1)} MiB/s`, ratio: `${med(k, 'cpuPerMib').toFixed(3)} CPU s/MiB`, ...(k === 'native' ? {budget: '≥ 35 MiB/s, ≤ 0.03 s/MiB', ok: med(k, 'mibps') >= 35 && med(k, 'cpuPerMib') <= 0.03} : {})})
   const grew = med(k, 'after') / med(k, 'idle') - 1
