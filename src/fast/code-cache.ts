@@ -29,7 +29,7 @@ export type CacheStatus = 'hit' | 'shipped' | 'partial' | 'miss' | 'rejected' | 
 export interface CachedBundle<T> {
   exports: T
   status: CacheStatus
-  /** Writes the cache when this run can improve it: none was there, V8 rejected it, or it was partial and this run `succeeded`. */
+  /** Writes the cache when this run can improve it: none was there (or only the shipped one), V8 rejected it, or it was partial and this run `succeeded`. */
   save(succeeded: boolean): void
 }
 
@@ -83,8 +83,8 @@ export function loadCachedBundle<T>(file: string, dir: string | undefined = code
     exports: module.exports,
     status,
     save(succeeded) {
-      // a shipped cache V8 took is as good as a first run would write: nothing to save
-      if (!dir || status === 'hit' || status === 'shipped' || status === 'off' || (status === 'partial' && !succeeded)) return
+      // after a shipped cache the user's own is written too: it holds what this user's runs compile (their sign-in, say)
+      if (!dir || status === 'hit' || status === 'off' || (status === 'partial' && !succeeded)) return
       const target = trustedDir(dir, true)
       if (!target) return
       try {

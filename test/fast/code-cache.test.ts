@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -127,7 +127,8 @@ describe('fast entries: the post-run V8 code cache', () => {
     const first = load(file, dir, {call: true, save: true})
     expect(first.status).to.equal('shipped')
     expect(first.total).to.be.greaterThan(0)
-    expect(existsSync(dir) ? files() : [], 'a shipped cache V8 took is not copied').to.deep.equal([])
+    expect(files(), "the user's own is written too").to.have.length(1)
+    rmSync(dir, {recursive: true})
     chmodSync(shipped, 0o664)
     expect(load(file, dir).status, 'a group-writable shipped cache is not read').to.equal('miss')
     chmodSync(shipped, 0o644)
