@@ -1,3 +1,4 @@
+import {type Serializable, fork} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {type AddressInfo, type Server, type Socket, connect, createServer} from 'node:net'
 import {PassThrough} from 'node:stream'
@@ -8,6 +9,7 @@ import {expect} from 'chai'
 
 import {Flag} from '../../src/native/message.js'
 import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
+import {eachPiece, sourceBlock} from '../support/agent-process.js'
 import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
 import {FakeAws} from '../support/fake-aws.js'
 import {until} from '../support/until.js'
@@ -184,35 +186,29 @@ describe('native session client against the fake agent', function () {
   it('moves 256 MiB from the agent byte-exact through dropped, duplicated, reordered and corrupted messages', async function () {
     this.timeout(240_000)
     const total = 256 * 1024 * 1024
-    const block = randomBytes(1024 * 1024 + 13)
-    // a source that sends `total` bytes of the block, repeated, then ends: one direction, so every byte is a fault candidate
-    const source = createServer((socket) => {
-      let sent = 0
-      const more = () => {
-        while (sent < total) {
-          const at = sent % block.length
-          const piece = block.subarray(at, Math.min(block.length, at + total - sent))
-          sent += piece.length
-          if (!socket.write(piece)) return void socket.once('drain', more)
+    // the agent in its own process (a core each); its source sends `total` bytes of a seeded block, then ends
+    const child = fork(new URL('../support/agent-process.js', import.meta.url))
+    const ask = <T>(request: unknown, key: string) =>
+      new Promise<T>((resolve) => {
+        const on = (m: Record<string, T>) => {
+          if (m && typeof m === 'object' && key in m) {
+            child.off('message', on)
+            resolve(m[key])
+          }
         }
-        socket.end()
-      }
-      more()
-    })
-    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r))
+        child.on('message', on)
+        child.send(request as Serializable)
+      })
     try {
-      spec = {backend: {kind: 'forward', port: (source.address() as AddressInfo).port, mux: true}, faults: {drop: 2e-5, corrupt: 2e-5, duplicate: 1e-3, reorder: 1e-4, seed: 11}}
+      await new Promise((r) => child.once('message', r))
+      const faults = {drop: 1e-5, corrupt: 1e-5, duplicate: 1e-3, reorder: 1e-4, seed: 11}
+      const session = await ask<{SessionId: string; StreamUrl: string; TokenValue: string}>({create: {backend: {kind: 'forward', port: 0, mux: true}, faults, sourceBytes: total, sourceSeed: 5}}, 'session')
+      const expected = createHash('sha256')
+      eachPiece(sourceBlock(5), total, (piece) => void expected.update(piece))
       const abort = new AbortController()
       let port = 0
-      const s = await start(abort, {onListening: (a) => (port = Number(a))})
+      const result = runNativeSession({sessionId: session.SessionId, streamUrl: session.StreamUrl, token: session.TokenValue, targetId: INSTANCE, kms: () => kms, io: {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()}, signals: false, abort: abort.signal, onListening: (a) => (port = Number(a)), warn: () => {}})
       await until('the local listener', () => port > 0)
-      const expected = createHash('sha256')
-      for (let sent = 0; sent < total; ) {
-        const at = sent % block.length
-        const piece = block.subarray(at, Math.min(block.length, at + total - sent))
-        expected.update(piece)
-        sent += piece.length
-      }
       const got = createHash('sha256')
       let received = 0
       const socket = connect(port, '127.0.0.1')
@@ -224,12 +220,13 @@ describe('native session client against the fake agent', function () {
       socket.destroy()
       expect(received).to.equal(total)
       expect(got.digest('hex')).to.equal(expected.digest('hex'))
-      const st = agent.soleSession.stats
-      for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted'] as const) expect(st[k], k).to.be.greaterThan(0)
+      const st = await ask<Record<string, number>>({stats: session.SessionId}, 'stats')
+      for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted']) expect(st[k], k).to.be.greaterThan(0)
       abort.abort()
-      expect((await s.result).code).to.equal(0)
+      expect((await result).code).to.equal(0)
     } finally {
-      source.close()
+      child.send('stop')
+      await new Promise((r) => child.once('exit', r))
     }
   })
 
