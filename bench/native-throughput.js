@@ -1,55 +1,210 @@
 #!/usr/bin/env node
-// Port-forward throughput: N MiB through a forwarded port (smux over the data channel, fake agent, TCP
-// echo server) against the same bytes over plain loopback TCP. Counts bytes echoed back, so every byte
-// crosses the channel twice. Usage: npm run build && node bench/native-throughput.js [MiB] [runs] [--json]
-// (default 16 MiB, 5 runs)
-import {randomBytes} from 'node:crypto'
-import {connect} from 'node:net'
+// A native port forward as a user runs one: the client alone in its process (bench/support/native-client.js),
+// the fake agent and a TCP echo server in another, this process driving bytes through the forwarded port and
+// checking every echoed byte. Per client: throughput, CPU seconds per MiB (the client process's), its RSS idle,
+// at peak and after the transfer (from /proc), the 1-byte round trip through the forward, and the messages resent
+// each way (the agent's counters). Every byte crosses the channel twice (echo).
+//
+// Clients, interleaved run by run so machine noise hits each alike:
+//   - native: this checkout's build;
+//   - base: another build's client (BENCH_NATIVE_BASE=/path/to/other/checkout, after its `npm run build`), same agent;
+//   - plugin: session-manager-plugin when one is on PATH (it listens on the localPortNumber the handshake names).
+// Usage: npm run build && node bench/native-throughput.js [MiB] [runs] [--json]   (default 64 MiB, 3 runs)
+//        node bench/native-throughput.js 2048 1        the 2 GiB memory check of issue 14
+import {execFileSync, fork, spawn} from 'node:child_process'
+import {createHash, randomBytes} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {connect, createServer} from 'node:net'
+import {join} from 'node:path'
 
-import {fmtRatio, median, report} from './lib.js'
-import {echoServer, nativeSession} from './support/native-common.js'
+import {fmtRatio, median, report, which} from './lib.js'
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number)
-const mib = numbers[0] ?? 16
-const runs = numbers[1] ?? 5
-const data = randomBytes(mib * 1024 * 1024)
+const mib = numbers[0] ?? 64
+const runs = numbers[1] ?? 3
+const HERE = new URL('support/', import.meta.url)
+const BLOCK = randomBytes(1024 * 1024 + 7) // odd length: chunk borders move through the stream
 
-async function transfer(port) {
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+/** RSS (bytes) and CPU seconds (user + system) of a process, from /proc. */
+function usage(pid) {
+  try {
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return {rss, cpu: (Number(fields[11]) + Number(fields[12])) / ticks}
+  } catch {
+    return {rss: 0, cpu: 0}
+  }
+}
+
+// ---- the agent process -------------------------------------------------------------------------------
+const agentChild = fork(new URL('native-agent.js', HERE), ['forward'])
+const {echoPort} = await new Promise((r) => agentChild.once('message', r))
+const ask = (request, key) =>
+  new Promise((resolve) => {
+    const on = (m) => {
+      if (m && key in m) {
+        agentChild.off('message', on)
+        resolve(m[key])
+      }
+    }
+    agentChild.on('message', on)
+    agentChild.send(request)
+  })
+
+async function freePort() {
+  const s = createServer()
+  await new Promise((r) => s.listen(0, '127.0.0.1', r))
+  const {port} = s.address()
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+async function waitForPort(port, child) {
+  for (let i = 0; i < 500 && child.exitCode === null; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = connect(port, '127.0.0.1')
+      s.once('connect', () => (s.destroy(), resolve(true)))
+      s.once('error', () => resolve(false))
+    })
+    if (ok) return
+    await sleep(20)
+  }
+  throw new Error(`nothing listens on port ${port}`)
+}
+
+// ---- the clients -------------------------------------------------------------------------------------
+/** Starts a client; resolves {pid, port, sessionId, stop()}. */
+async function startClient(kind) {
+  if (kind === 'plugin') {
+    const localPort = await freePort()
+    const session = await ask({create: 'forward', localPortNumber: String(localPort)}, 'session')
+    const parameters = {Target: 'i-0123456789abcdef0'}
+    const child = spawn(which('session-manager-plugin'), [JSON.stringify(session), 'eu-west-1', 'StartSession', '', JSON.stringify(parameters), 'https://ssm.eu-west-1.amazonaws.com'], {stdio: ['ignore', 'ignore', 'ignore']})
+    await waitForPort(localPort, child)
+    return {pid: child.pid, port: localPort, sessionId: session.SessionId, stop: () => stopChild(child, () => child.kill('SIGTERM'))}
+  }
+  const session = await ask({create: 'forward'}, 'session')
+  const dist = kind === 'base' ? join(process.env.BENCH_NATIVE_BASE, 'dist') : undefined
+  const child = fork(new URL('native-client.js', HERE), ['forward', JSON.stringify(session), ...(dist ? [dist] : [])], {stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: process.env.BENCH_CLIENT_NODE_OPTIONS?.split(' ') ?? []})
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m.listening))
+    child.once('exit', (code) => reject(new Error(`the ${kind} client exited ${code}`)))
+  })
+  const memory = () => new Promise((resolve) => (child.once('message', (m) => resolve(m.memory)), child.send('memory')))
+  return {pid: child.pid, port, sessionId: session.SessionId, memory, stop: () => stopChild(child, () => child.send('stop'))}
+}
+
+function stopChild(child, how) {
+  if (child.exitCode !== null) return Promise.resolve()
+  const exited = new Promise((r) => child.once('exit', r))
+  how()
+  const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
+  return exited.finally(() => clearTimeout(kill))
+}
+
+/** Sends `total` bytes through the forward and reads the echo; resolves the seconds taken once every byte is back and equal. */
+async function transfer(port, total) {
   const socket = connect(port, '127.0.0.1')
-  await new Promise((r) => socket.once('connect', r))
+  await new Promise((r, j) => socket.once('connect', r).once('error', j))
+  const sent = createHash('sha256')
+  const got = createHash('sha256')
+  let received = 0
   const t0 = performance.now()
-  let got = 0
-  const done = new Promise((resolve) =>
+  const done = new Promise((resolve, reject) => {
     socket.on('data', (d) => {
-      got += d.length
-      if (got >= data.length) resolve()
-    }),
-  )
-  socket.write(data)
+      got.update(d)
+      received += d.length
+      if (received >= total) resolve()
+    })
+    socket.once('error', reject)
+    socket.once('close', () => received < total && reject(new Error(`connection closed after ${received} of ${total} bytes`)))
+  })
+  let offset = 0
+  while (offset < total) {
+    const start = offset % BLOCK.length
+    const piece = BLOCK.subarray(start, Math.min(BLOCK.length, start + 256 * 1024, start + total - offset))
+    sent.update(piece)
+    offset += piece.length
+    if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r))
+  }
   await done
   const seconds = (performance.now() - t0) / 1000
   socket.destroy()
-  return mib / seconds
+  if (received !== total || sent.digest('hex') !== got.digest('hex')) throw new Error('the echo differs from what was sent')
+  return seconds
 }
 
-const tcp = await echoServer()
-const plain = []
-for (let i = 0; i < runs; i++) plain.push(await transfer(tcp.port))
-tcp.server.close()
+/** 1-byte round trips through the forward: [median, p99] in ms (first 10% dropped). */
+async function roundTrips(port, rounds = 500) {
+  const socket = connect(port, '127.0.0.1')
+  await new Promise((r) => socket.once('connect', r))
+  socket.setNoDelay(true)
+  let next
+  socket.on('data', () => next?.())
+  const times = []
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now()
+    await new Promise((resolve) => {
+      next = resolve
+      socket.write(Buffer.from([0x61 + (i % 26)]))
+    })
+    times.push(performance.now() - t0)
+  }
+  socket.destroy()
+  const kept = times.slice(rounds / 10).sort((a, b) => a - b)
+  return [median(kept), kept[Math.floor(kept.length * 0.99)]]
+}
 
-const s = await nativeSession('forward')
-const port = await s.listening
-const native = []
-for (let i = 0; i < runs; i++) native.push(await transfer(port))
-await s.close()
+/** One client, one run: idle RSS, the transfer (sampling RSS), RSS after, round trips, resends. */
+async function measure(kind) {
+  const c = await startClient(kind)
+  try {
+    await sleep(300)
+    const idle = usage(c.pid)
+    let peak = idle.rss
+    const sampler = setInterval(() => (peak = Math.max(peak, usage(c.pid).rss)), 50)
+    const seconds = await transfer(c.port, mib * 1024 * 1024)
+    clearInterval(sampler)
+    if (process.env.BENCH_MEMORY_DETAIL && c.memory) process.stderr.write(`${kind} at the end of the transfer: ${JSON.stringify(await c.memory())}\n`)
+    const cpu = usage(c.pid).cpu - idle.cpu
+    await sleep(1000)
+    const after = usage(c.pid).rss
+    const [rtt, rtt99] = await roundTrips(c.port)
+    const stats = await ask({stats: c.sessionId}, 'stats')
+    return {mibps: mib / seconds, cpuPerMib: cpu / mib, idle: idle.rss, peak: Math.max(peak, after), after, rtt, rtt99, agentResent: stats?.resent ?? 0, clientResent: stats?.clientDuplicates ?? 0}
+  } finally {
+    await c.stop()
+  }
+}
 
-const fmt = (x) => `${x.toFixed(1)} MiB/s`
-report({
-  title: `Native client: port-forward throughput (${mib} MiB echoed, median of ${runs})`,
-  rows: [
-    {name: 'plain loopback TCP', value: fmt(median(plain))},
-    {name: 'native client (smux, fake agent)', value: fmt(median(native)), ratio: `${fmtRatio(median(native) / median(plain))} TCP`},
-  ],
-  notes: ['every byte crosses the channel twice (echo); the fake agent runs in a child process'],
-})
+const tcp = []
+const kinds = ['native', ...(process.env.BENCH_NATIVE_BASE ? ['base'] : []), ...(which('session-manager-plugin') ? ['plugin'] : [])]
+const samples = Object.fromEntries(kinds.map((k) => [k, []]))
+for (let i = 0; i < runs; i++) {
+  tcp.push(mib / (await transfer(echoPort, mib * 1024 * 1024)))
+  for (const k of kinds) samples[k].push(await measure(k))
+}
+agentChild.send('stop')
+
+const med = (k, f) => median(samples[k].map((s) => s[f]))
+const max = (k, f) => Math.max(...samples[k].map((s) => s[f]))
+const MiB = (b) => `${(b / 1048576).toFixed(0)} MiB`
+const label = {native: 'native client (this build)', base: `native client (${process.env.BENCH_NATIVE_BASE})`, plugin: 'session-manager-plugin'}
+const rows = [{name: 'plain loopback TCP (the same echo server)', value: `${median(tcp).toFixed(1)} MiB/s`}]
+for (const k of kinds) {
+  rows.push({name: `${label[k]}: throughput`, value: `${med(k, 'mibps').toFixed(1)} MiB/s`, ratio: `${med(k, 'cpuPerMib').toFixed(3)} CPU s/MiB`, ...(k === 'native' ? {budget: '≥ 35 MiB/s, ≤ 0.03 s/MiB', ok: med(k, 'mibps') >= 35 && med(k, 'cpuPerMib') <= 0.03} : {})})
+  const grew = med(k, 'after') / med(k, 'idle') - 1
+  rows.push({name: `${label[k]}: RSS idle / peak / after`, value: `${MiB(med(k, 'idle'))} / ${MiB(max(k, 'peak'))} / ${MiB(med(k, 'after'))}`, ratio: `after ${grew >= 0 ? '+' : ''}${(grew * 100).toFixed(0)}%`, ...(k === 'native' ? {budget: '≤ 60 / ≤ 100 MiB, ≤ +10%', ok: med(k, 'idle') <= 60 * 1048576 && max(k, 'peak') <= 100 * 1048576 && grew <= 0.1} : {})})
+  rows.push({name: `${label[k]}: 1-byte round trip median / p99`, value: `${med(k, 'rtt').toFixed(3)} / ${med(k, 'rtt99').toFixed(3)} ms`, ratio: `resent: agent ${samples[k].map((s) => s.agentResent).join(',')}, client ${samples[k].map((s) => s.clientResent).join(',')}`})
+}
+for (const other of kinds.filter((k) => k !== 'native')) {
+  rows.push({name: `native / ${other}`, value: `throughput ${fmtRatio(med('native', 'mibps') / med(other, 'mibps'))}`, ratio: `RTT ${fmtRatio(med('native', 'rtt') / med(other, 'rtt'))}, peak RSS ${fmtRatio(max('native', 'peak') / max(other, 'peak'))}, CPU/MiB ${fmtRatio(med('native', 'cpuPerMib') / med(other, 'cpuPerMib'))}`})
+}
+const notes = [`${mib} MiB echoed per run, ${runs} run(s) per client, interleaved; medians (peak: max); RSS sampled every 50 ms from /proc; the client runs alone in its process`]
+if (!kinds.includes('plugin')) notes.push('skipped the session-manager-plugin rows: no session-manager-plugin on PATH')
+if (!kinds.includes('base')) notes.push('set BENCH_NATIVE_BASE=<another checkout, built> to compare with its client')
+report({title: `Native client: port forward (${mib} MiB, client in its own process)`, rows, notes})
 process.exit(0)

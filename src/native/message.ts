@@ -72,7 +72,7 @@ export function uuidToWire(id: string): Buffer {
 }
 
 export function uuidFromWire(wire: Buffer): string {
-  const hex = Buffer.concat([wire.subarray(8, 16), wire.subarray(0, 8)]).toString('hex')
+  const hex = wire.toString('hex', 8, 16) + wire.toString('hex', 0, 8)
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
@@ -92,40 +92,88 @@ function randomVersion4(wire: Buffer): void {
 
 export const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer')
 
-export type MessageInit = Partial<ClientMessage> & Pick<ClientMessage, 'messageType'>
+/** The digest as 32 latin1 ('binary') characters: a string on V8's heap rather than a new Buffer per message (about half the time). */
+const sha256Latin1 = (data: Buffer): string => hash('sha256', data, 'binary')
 
-/** Builds the wire bytes of a message; missing fields get defaults (schema 1, now, a random id, empty payload). */
-export function encodeMessage(init: MessageInit): Buffer {
-  const payload = init.payload ?? Buffer.alloc(0)
-  if (Buffer.byteLength(init.messageType, 'ascii') > TYPE_LENGTH) throw new FrameError(`message type too long: ${init.messageType}`)
-  const out = Buffer.alloc(PAYLOAD_OFFSET + payload.length)
-  out.writeUInt32BE(HEADER_LENGTH, 0)
-  out.fill(0x20, TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH)
-  out.write(init.messageType, TYPE_OFFSET, 'ascii')
-  out.writeUInt32BE(init.schemaVersion ?? 1, SCHEMA_OFFSET)
-  out.writeBigUInt64BE(BigInt(init.createdDate ?? Date.now()), DATE_OFFSET)
-  out.writeBigInt64BE(BigInt(init.sequenceNumber ?? 0), SEQ_OFFSET)
-  out.writeBigUInt64BE(BigInt(init.flags ?? 0), FLAGS_OFFSET)
-  if (init.messageId) uuidToWire(init.messageId).copy(out, ID_OFFSET)
-  else randomVersion4(out.subarray(ID_OFFSET, ID_OFFSET + 16))
-  sha256(payload).copy(out, DIGEST_OFFSET)
-  out.writeUInt32BE(init.payloadType ?? 0, PAYLOAD_TYPE_OFFSET)
-  out.writeUInt32BE(payload.length, PAYLOAD_LENGTH_OFFSET)
-  payload.copy(out, PAYLOAD_OFFSET)
-  return out
+/** The 32-byte, space-padded message-type field of each type, rendered once. */
+const typeFields = new Map<string, Buffer>()
+function typeField(messageType: string): Buffer {
+  let field = typeFields.get(messageType)
+  if (!field) {
+    if (Buffer.byteLength(messageType, 'ascii') > TYPE_LENGTH) throw new FrameError(`message type too long: ${messageType}`)
+    field = Buffer.alloc(TYPE_LENGTH, 0x20)
+    field.write(messageType, 0, 'ascii')
+    if (typeFields.size < 64) typeFields.set(messageType, field)
+  }
+  return field
+}
+
+/** Writes a non-negative integer below 2^53 as 8 big-endian bytes without a BigInt. */
+function writeUInt64(out: Buffer, value: number, offset: number): void {
+  out.writeUInt32BE(Math.floor(value / 0x1_0000_0000), offset)
+  out.writeUInt32BE(value >>> 0, offset + 4)
+}
+
+const readUInt64 = (frame: Buffer, offset: number): number => frame.readUInt32BE(offset) * 0x1_0000_0000 + frame.readUInt32BE(offset + 4)
+
+export type MessageInit = Partial<ClientMessage> & Pick<ClientMessage, 'messageType'> & {
+  /** written just before the payload, as part of it (an smux header): saves building the two in one buffer first */
+  prefix?: Buffer
+}
+
+/** The bytes a message of this payload length takes on the wire. */
+export const frameLength = (payloadLength: number): number => PAYLOAD_OFFSET + payloadLength
+
+/**
+ * Builds the wire bytes of a message; missing fields get defaults (schema 1, now, a random id, empty payload).
+ * `out`, when given, is a buffer of at least frameLength(payload.length) bytes to build the frame in (a reused
+ * one: no allocation per message); the frame is then a view of its start.
+ */
+export function encodeMessage(init: MessageInit, out?: Buffer): Buffer {
+  const payload = init.payload ?? EMPTY
+  const prefix = init.prefix ?? EMPTY
+  const length = frameLength(prefix.length + payload.length)
+  const frame = out ? out.subarray(0, length) : Buffer.allocUnsafe(length)
+  frame.writeUInt32BE(HEADER_LENGTH, 0)
+  typeField(init.messageType).copy(frame, TYPE_OFFSET)
+  frame.writeUInt32BE(init.schemaVersion ?? 1, SCHEMA_OFFSET)
+  writeUInt64(frame, init.createdDate ?? Date.now(), DATE_OFFSET)
+  const seq = init.sequenceNumber ?? 0
+  frame.writeInt32BE(Math.floor(seq / 0x1_0000_0000), SEQ_OFFSET)
+  frame.writeUInt32BE(seq >>> 0, SEQ_OFFSET + 4)
+  writeUInt64(frame, init.flags ?? 0, FLAGS_OFFSET)
+  if (init.messageId) uuidToWire(init.messageId).copy(frame, ID_OFFSET)
+  else randomVersion4(frame.subarray(ID_OFFSET, ID_OFFSET + 16))
+  frame.writeUInt32BE(init.payloadType ?? 0, PAYLOAD_TYPE_OFFSET)
+  frame.writeUInt32BE(prefix.length + payload.length, PAYLOAD_LENGTH_OFFSET)
+  prefix.copy(frame, PAYLOAD_OFFSET)
+  payload.copy(frame, PAYLOAD_OFFSET + prefix.length)
+  frame.write(sha256Latin1(frame.subarray(PAYLOAD_OFFSET)), DIGEST_OFFSET, 32, 'latin1')
+  return frame
+}
+
+const EMPTY = Buffer.alloc(0)
+const FREQUENT = [MessageType.output, MessageType.acknowledge, MessageType.input]
+
+/** The message type as sent: space- (or NUL-) padded ASCII, trimmed; the two of nearly every frame without a new string. */
+function readType(frame: Buffer): string {
+  for (const known of FREQUENT) if (frame.compare(typeField(known), 0, TYPE_LENGTH, TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH) === 0) return known
+  let end = TYPE_OFFSET + TYPE_LENGTH
+  while (end > TYPE_OFFSET && (frame[end - 1] === 0x20 || frame[end - 1] === 0 || frame[end - 1] === 0x09 || frame[end - 1] === 0x0a || frame[end - 1] === 0x0d)) end--
+  let start = TYPE_OFFSET
+  while (start < end && (frame[start] === 0x20 || frame[start] === 0 || frame[start] === 0x09 || frame[start] === 0x0a || frame[start] === 0x0d)) start++
+  return frame.toString('latin1', start, end)
 }
 
 /**
  * Parses and validates a frame: header length, a message type, a creation date, and (for a non-empty
  * payload) the SHA-256 digest. start/pause_publication are accepted as they come, like the plugin does.
+ * The payload is a view of the frame (no copy).
  */
 export function decodeMessage(frame: Buffer): ClientMessage {
   if (frame.length < PAYLOAD_OFFSET) throw new FrameError(`frame of ${frame.length} bytes is shorter than the header`)
   const headerLength = frame.readUInt32BE(0)
-  const messageType = frame
-    .subarray(TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH)
-    .toString('ascii')
-    .replace(/^[\0\s]+|[\0\s]+$/g, '')
+  const messageType = readType(frame)
   const payloadLength = frame.readUInt32BE(PAYLOAD_LENGTH_OFFSET)
   const start = headerLength + 4
   if (headerLength < PAYLOAD_LENGTH_OFFSET || start > frame.length) throw new FrameError(`bad header length ${headerLength}`)
@@ -133,9 +181,9 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   const message: ClientMessage = {
     messageType,
     schemaVersion: frame.readUInt32BE(SCHEMA_OFFSET),
-    createdDate: Number(frame.readBigUInt64BE(DATE_OFFSET)),
-    sequenceNumber: Number(frame.readBigInt64BE(SEQ_OFFSET)),
-    flags: Number(frame.readBigUInt64BE(FLAGS_OFFSET)),
+    createdDate: readUInt64(frame, DATE_OFFSET),
+    sequenceNumber: frame.readInt32BE(SEQ_OFFSET) * 0x1_0000_0000 + frame.readUInt32BE(SEQ_OFFSET + 4),
+    flags: readUInt64(frame, FLAGS_OFFSET),
     messageId: uuidFromWire(frame.subarray(ID_OFFSET, ID_OFFSET + 16)),
     payloadType: frame.readUInt32BE(PAYLOAD_TYPE_OFFSET),
     payload,
@@ -144,7 +192,7 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   if (!messageType) throw new FrameError('message type missing')
   if (message.createdDate === 0) throw new FrameError('created date missing')
   if (payloadLength !== payload.length) throw new FrameError(`payload length ${payloadLength} does not match the ${payload.length} bytes received`)
-  if (payloadLength > 0 && !sha256(payload).equals(frame.subarray(DIGEST_OFFSET, DIGEST_OFFSET + 32))) throw new FrameError('payload digest does not match')
+  if (payloadLength > 0 && sha256Latin1(payload) !== frame.toString('latin1', DIGEST_OFFSET, DIGEST_OFFSET + 32)) throw new FrameError('payload digest does not match')
   return message
 }
 
@@ -157,13 +205,29 @@ export interface AcknowledgeContent {
 
 /** The acknowledgement of a data message: type acknowledge, sequence 0, flags 3, JSON payload. */
 export function encodeAck(of: Pick<ClientMessage, 'messageType' | 'messageId' | 'sequenceNumber'>): Buffer {
-  const content: AcknowledgeContent = {
-    AcknowledgedMessageType: of.messageType,
-    AcknowledgedMessageId: of.messageId,
-    AcknowledgedMessageSequenceNumber: of.sequenceNumber,
-    IsSequentialMessage: true,
+  // the JSON of AcknowledgeContent, written out: the type is one of ours and the id a UUID, so nothing needs escaping
+  const json = `{"AcknowledgedMessageType":${JSON.stringify(of.messageType)},"AcknowledgedMessageId":"${of.messageId}","AcknowledgedMessageSequenceNumber":${of.sequenceNumber},"IsSequentialMessage":true}`
+  return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: Buffer.from(json, 'latin1')})
+}
+
+const ACK_SEQUENCE = Buffer.from('"AcknowledgedMessageSequenceNumber":')
+
+/** The sequence number an acknowledgement's payload names, or undefined: read off the bytes, the JSON parsed only when they are unusual. */
+export function ackedSequence(payload: Buffer): number | undefined {
+  const at = payload.indexOf(ACK_SEQUENCE)
+  if (at >= 0) {
+    let i = at + ACK_SEQUENCE.length
+    let n = 0
+    const first = i
+    for (; i < payload.length && i - first < 16 && payload[i] >= 0x30 && payload[i] <= 0x39; i++) n = n * 10 + payload[i] - 0x30
+    if (i > first && i - first < 16 && (payload[i] === 0x2c || payload[i] === 0x7d)) return n
   }
-  return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: Buffer.from(JSON.stringify(content))})
+  try {
+    const n = Number(JSON.parse(payload.toString('utf8')).AcknowledgedMessageSequenceNumber)
+    return Number.isSafeInteger(n) ? n : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export const flagPayload = (flag: number): Buffer => {

@@ -6,10 +6,10 @@
  */
 import {type Server, type Socket, createServer} from 'node:net'
 
-import {type DataChannel, HIGH_WATER} from './channel.js'
+import {type DataChannel, firstEvent} from './channel.js'
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {chunks, write} from './shell.js'
-import {Cmd, FrameReader, SMUX_HEADER, StreamIds, encodeFrame} from './smux.js'
+import {Cmd, FrameReader, SMUX_HEADER, StreamIds, writeHeader} from './smux.js'
 import type {SessionIo, SessionMode} from './types.js'
 
 export const MUX_AFTER = '3.0.196.0'
@@ -17,6 +17,11 @@ export const SMUX_KEEPALIVE_OFF_AFTER = '3.1.1511.0'
 const SMUX_KEEPALIVE_MS = 10_000
 /** one data-channel message per smux frame */
 const FRAME_DATA = 1024 - SMUX_HEADER
+/**
+ * What one local connection may have waiting to be written before every stream waits for it: smux version 1 has
+ * no per-stream window, so the choice is between unbounded memory and holding up the other streams for a while.
+ */
+export const STREAM_BUFFER = 1024 * 1024
 
 export interface PortProperties {
   portNumber?: string
@@ -36,7 +41,7 @@ const connectToPortError = (message: ClientMessage, warn: (l: string) => void) =
 function pump(source: NodeJS.ReadableStream, channel: DataChannel): () => void {
   const onData = (data: Buffer | string) => {
     for (const c of chunks(typeof data === 'string' ? Buffer.from(data) : data)) channel.send(PayloadType.output, c)
-    if (channel.backlog >= HIGH_WATER) {
+    if (channel.full) {
       source.pause()
       void channel.room().then(() => source.resume())
     }
@@ -148,6 +153,15 @@ export class BasicPortMode extends ListeningMode {
   }
 }
 
+const EMPTY = Buffer.alloc(0)
+
+/** Corks a socket until the end of this tick: the frames of one burst of messages leave in one write. */
+function corkTick(socket: Socket): void {
+  if (socket.writableCorked > 0) return
+  socket.cork()
+  process.nextTick(() => socket.uncork())
+}
+
 interface MuxStream {
   socket: Socket
   localEnded: boolean
@@ -170,17 +184,19 @@ export class MuxPortMode extends ListeningMode {
     }
   }
 
+  private readonly header = Buffer.alloc(SMUX_HEADER)
+
   /** Pauses every stream's socket until the channel has room again (they share it). */
   private backpressure(): void {
-    if (this.channel.backlog < HIGH_WATER) return
+    if (!this.channel.full) return
     for (const s of this.sockets) s.pause()
     void this.channel.room().then(() => {
       for (const s of this.sockets) s.resume()
     })
   }
 
-  private frame(cmd: number, sid: number, data?: Buffer): void {
-    this.channel.send(PayloadType.output, encodeFrame(cmd, sid, data))
+  private frame(cmd: number, sid: number, data: Buffer = EMPTY): void {
+    this.channel.send(PayloadType.output, data, writeHeader(this.header, cmd, sid, data.length))
   }
 
   protected accept(socket: Socket): void {
@@ -216,20 +232,25 @@ export class MuxPortMode extends ListeningMode {
     stream.socket.destroy()
   }
 
-  onMessage(message: ClientMessage): void {
+  onMessage(message: ClientMessage): Promise<void> | void {
     if (message.payloadType !== PayloadType.output) return connectToPortError(message, this.warn)
+    let full: Socket | undefined
     for (const f of this.reader.push(message.payload)) {
       const stream = this.streams.get(f.sid)
       if (!stream) continue
       if (f.cmd === Cmd.psh && f.data.length > 0) {
-        // no waiting here: one slow local reader must not hold up the other streams
-        if (!stream.socket.destroyed) stream.socket.write(f.data)
+        if (stream.socket.destroyed) continue
+        corkTick(stream.socket)
+        stream.socket.write(f.data)
+        if (stream.socket.writableLength > STREAM_BUFFER) full = stream.socket
       } else if (f.cmd === Cmd.fin) {
         stream.remoteEnded = true
         stream.socket.end()
         this.settle(f.sid)
       }
     }
+    // a slow local reader holds up the others only once it has STREAM_BUFFER waiting
+    if (full) return firstEvent(full, ['drain', 'close'])
   }
 
   override stop(): void {

@@ -27,7 +27,17 @@ export function encodeFrame(cmd: number, sid: number, data: Buffer = Buffer.allo
   return out
 }
 
-/** Splits a byte stream into frames, whatever the chunking of what arrives. */
+/** Writes an smux header into `out` (8 bytes) and returns it: a reused header, for DataChannel.send's prefix. */
+export function writeHeader(out: Buffer, cmd: number, sid: number, length: number): Buffer {
+  if (length > 0xffff) throw new Error('smux frame data longer than 65535 bytes')
+  out[0] = SMUX_VERSION
+  out[1] = cmd
+  out.writeUInt16LE(length, 2)
+  out.writeUInt32LE(sid, 4)
+  return out
+}
+
+/** Splits a byte stream into frames, whatever the chunking of what arrives. A frame's data is a view of what was pushed. */
 export class FrameReader {
   private buffered: Buffer[] = []
   private size = 0
@@ -37,16 +47,18 @@ export class FrameReader {
     this.size += chunk.length
     const frames: SmuxFrame[] = []
     let all = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered, this.size)
+    const joined = this.buffered.length > 1
     let offset = 0
     while (all.length - offset >= SMUX_HEADER) {
       const length = all.readUInt16LE(offset + 2)
       if (all.length - offset < SMUX_HEADER + length) break
       if (all[offset] !== SMUX_VERSION) throw new Error(`smux frame of version ${all[offset]}, expected ${SMUX_VERSION}`)
-      frames.push({cmd: all[offset + 1], sid: all.readUInt32LE(offset + 4), data: Buffer.from(all.subarray(offset + SMUX_HEADER, offset + SMUX_HEADER + length))})
+      frames.push({cmd: all[offset + 1], sid: all.readUInt32LE(offset + 4), data: all.subarray(offset + SMUX_HEADER, offset + SMUX_HEADER + length)})
       offset += SMUX_HEADER + length
     }
     all = all.subarray(offset)
-    this.buffered = all.length ? [all] : []
+    // a partial frame left over is copied (unless already a copy): it must not keep the caller's buffer alive
+    this.buffered = all.length ? [joined ? all : Buffer.from(all)] : []
     this.size = all.length
     return frames
   }

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -116,6 +116,29 @@ describe('fast entries: the post-run V8 code cache', () => {
     expect(files()).to.have.length(1)
     chmodSync(dir, 0o770)
     expect(load(file, dir).status, 'a cache in a group-writable directory is not read').to.equal('miss')
+  })
+
+  it('until the user has a cache, reads the one the build shipped beside the bundle (this Node and architecture), never one others can write', () => {
+    const build = join(root, 'build')
+    load(file, build, {call: true, save: true})
+    const shipped = `${file}.${process.version}-${process.arch}.v8cache`
+    copyFileSync(join(build, files(build)[0]), shipped)
+    chmodSync(shipped, 0o644)
+    const first = load(file, dir, {call: true, save: true})
+    expect(first.status).to.equal('shipped')
+    expect(first.total).to.be.greaterThan(0)
+    expect(files(), "the user's own is written too").to.have.length(1)
+    rmSync(dir, {recursive: true})
+    chmodSync(shipped, 0o664)
+    expect(load(file, dir).status, 'a group-writable shipped cache is not read').to.equal('miss')
+    chmodSync(shipped, 0o644)
+    chmodSync(root, 0o777)
+    expect(load(file, dir).status, 'nor one in a directory others can write to').to.equal('miss')
+    chmodSync(root, 0o700)
+    rmSync(shipped)
+    load(file, dir, {call: true, save: true})
+    copyFileSync(join(build, files(build)[0]), shipped)
+    expect(load(file, dir).status, "the user's own cache comes first").to.equal('hit')
   })
 
   it('hands the bundle Node\'s import() as __ssmxImport, for the ES modules it loads lazily', () => {

@@ -1,3 +1,4 @@
+import {type Serializable, fork} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {type AddressInfo, type Server, type Socket, connect, createServer} from 'node:net'
 import {PassThrough} from 'node:stream'
@@ -8,6 +9,7 @@ import {expect} from 'chai'
 
 import {Flag} from '../../src/native/message.js'
 import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
+import {eachPiece, sourceBlock} from '../support/agent-process.js'
 import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
 import {FakeAws} from '../support/fake-aws.js'
 import {until} from '../support/until.js'
@@ -179,6 +181,53 @@ describe('native session client against the fake agent', function () {
     spec = {backend: {kind: 'forward', port: echo.port, mux: true}, faults: {drop: 0.01, reorder: 0.01, seed: 3}}
     await forward(16, 200_000)
     expect(agent.soleSession.flags).to.deep.equal([Flag.terminateSession])
+  })
+
+  it('moves 256 MiB from the agent byte-exact through dropped, duplicated, reordered and corrupted messages', async function () {
+    this.timeout(240_000)
+    const total = 256 * 1024 * 1024
+    // the agent in its own process (a core each); its source sends `total` bytes of a seeded block, then ends
+    const child = fork(new URL('../support/agent-process.js', import.meta.url))
+    const ask = <T>(request: unknown, key: string) =>
+      new Promise<T>((resolve) => {
+        const on = (m: Record<string, T>) => {
+          if (m && typeof m === 'object' && key in m) {
+            child.off('message', on)
+            resolve(m[key])
+          }
+        }
+        child.on('message', on)
+        child.send(request as Serializable)
+      })
+    try {
+      await new Promise((r) => child.once('message', r))
+      const faults = {drop: 1e-5, corrupt: 1e-5, duplicate: 1e-3, reorder: 1e-4, seed: 11}
+      const session = await ask<{SessionId: string; StreamUrl: string; TokenValue: string}>({create: {backend: {kind: 'forward', port: 0, mux: true}, faults, sourceBytes: total, sourceSeed: 5}}, 'session')
+      const expected = createHash('sha256')
+      eachPiece(sourceBlock(5), total, (piece) => void expected.update(piece))
+      const abort = new AbortController()
+      let port = 0
+      const result = runNativeSession({sessionId: session.SessionId, streamUrl: session.StreamUrl, token: session.TokenValue, targetId: INSTANCE, kms: () => kms, io: {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()}, signals: false, abort: abort.signal, onListening: (a) => (port = Number(a)), warn: () => {}})
+      await until('the local listener', () => port > 0)
+      const got = createHash('sha256')
+      let received = 0
+      const socket = connect(port, '127.0.0.1')
+      socket.on('data', (d: Buffer) => {
+        got.update(d)
+        received += d.length
+      })
+      await new Promise((r) => socket.once('end', r))
+      socket.destroy()
+      expect(received).to.equal(total)
+      expect(got.digest('hex')).to.equal(expected.digest('hex'))
+      const st = await ask<Record<string, number>>({stats: session.SessionId}, 'stats')
+      for (const k of ['dropped', 'duplicated', 'reordered', 'corrupted']) expect(st[k], k).to.be.greaterThan(0)
+      abort.abort()
+      expect((await result).code).to.equal(0)
+    } finally {
+      child.send('stop')
+      await new Promise((r) => child.once('exit', r))
+    }
   })
 
   it('forwards connections one at a time in basic mode (old agents), sending DisconnectToPort after each', async () => {

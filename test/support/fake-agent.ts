@@ -13,7 +13,6 @@ import {type Socket, connect} from 'node:net'
 
 import {WebSocket, WebSocketServer} from 'ws'
 
-import {corked} from '../../src/native/channel.js'
 import {openGcm, sealGcm} from '../../src/native/crypto.js'
 import {type ClientMessage, Flag, FrameError, MessageType, PayloadType, decodeMessage, encodeAck, encodeMessage} from '../../src/native/message.js'
 import {Cmd, FrameReader, encodeFrame} from '../../src/native/smux.js'
@@ -92,6 +91,8 @@ export class AgentSession {
   private resendTimer: NodeJS.Timeout
   private pty?: {write(d: string): void; resize(c: number, r: number): void; kill(): void; onData(f: (d: string) => void): void; onExit(f: () => void): void}
   private tcp?: Socket
+  /** the websocket's TCP socket (from the upgrade request), corked around bursts */
+  private socket?: Socket
   private readonly muxStreams = new Map<number, Socket>()
   private readonly muxReader = new FrameReader()
   private lineBuffer = ''
@@ -106,7 +107,7 @@ export class AgentSession {
     this.resendTimer = setInterval(() => this.resend(), 100)
   }
 
-  attachSocket(ws: WebSocket): void {
+  attachSocket(ws: WebSocket, socket?: Socket): void {
     let opened = false
     ws.on('message', (data, isBinary) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer)
@@ -119,6 +120,7 @@ export class AgentSession {
         opened = true
         this.opens.push(open)
         this.ws = ws
+        this.socket = socket
         if (this.spec.silent) return
         for (const p of this.outgoing.values()) this.transmitRaw(p.frame)
         if (!this.started) {
@@ -218,7 +220,11 @@ export class AgentSession {
 
   private transmitRaw(frame: Buffer): void {
     if (this.ws?.readyState !== WebSocket.OPEN) return
-    corked(this.ws)
+    const socket = this.socket
+    if (socket && socket.writableCorked === 0) {
+      socket.cork()
+      process.nextTick(() => socket.uncork())
+    }
     this.ws.send(frame)
   }
 
@@ -449,7 +455,7 @@ export class FakeAgent {
       const id = /\/v1\/data-channel\/([^?]+)/.exec(req.url ?? '')?.[1] ?? ''
       const session = this.sessions.get(id)
       if (!session) return ws.close(1008, 'no such session')
-      session.attachSocket(ws)
+      session.attachSocket(ws, req.socket as Socket)
     })
     return this
   }

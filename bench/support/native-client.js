@@ -1,0 +1,42 @@
+// The native client alone in a process, as `ssmx forward --native` runs it: the benchmarks measure its RSS and CPU
+// from outside (/proc) while another process drives bytes through it. Usage (fork, IPC):
+//   fork('native-client.js', [kind, sessionJson, distDir?]) → sends {listening: port} for a port forward;
+//   stdio sessions use this process's stdin/stdout; 'stop' over IPC ends the session.
+// distDir (default this checkout's dist/) lets a bench run an older build's client against the same agent.
+import {Writable} from 'node:stream'
+import {getHeapSpaceStatistics} from 'node:v8'
+import {pathToFileURL} from 'node:url'
+
+const [kind, sessionJson, distDir] = process.argv.slice(2)
+const dist = distDir ? pathToFileURL(`${distDir.replace(/\/$/, '')}/`) : new URL('../../dist/', import.meta.url)
+const {runNativeSession} = await import(new URL('src/native/session.js', dist))
+const session = JSON.parse(sessionJson)
+const abort = new AbortController()
+const result = runNativeSession({
+  sessionId: session.SessionId,
+  streamUrl: session.StreamUrl,
+  token: session.TokenValue,
+  targetId: 'i-0123456789abcdef0',
+  kms: () => {
+    throw new Error('no KMS in benchmarks')
+  },
+  io: {stdin: process.stdin, stdout: process.stdout, stderr: new Writable({write: (_c, _e, cb) => cb()})},
+  signals: false,
+  abort: abort.signal,
+  onListening: (a) => process.send?.({listening: Number(a)}),
+  warn: () => {},
+})
+process.on('message', (m) => {
+  if (m === 'stop') abort.abort()
+  // where the memory is: RSS, V8's spaces (committed), Buffers outside the heap
+  if (m === 'memory') {
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.physical_space_size / 1048576)]))
+    const u = process.memoryUsage()
+    process.send?.({memory: {rss: u.rss, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, spaces}})
+  }
+})
+const outcome = await result.then(
+  (r) => r.code,
+  (e) => (process.stderr.write(`native client: ${e.message}\n`), 1),
+)
+process.exit(outcome)
