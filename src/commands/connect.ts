@@ -26,6 +26,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
     document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
     reason: sessionFlags.reason(),
     native: sessionFlags.native(),
+    broker: sessionFlags.broker(),
     'dry-run': Flags.boolean({description: 'show identity, target, document, the StartSession request and the plugin command, and start nothing'}),
   }
 

@@ -30,6 +30,7 @@ Permissions: ssm:StartSession on the instance and the document (AWS-StartPortFor
     local: Flags.string({description: 'local port (overrides LOCAL; 0 picks a free port)'}),
     reason: sessionFlags.reason(),
     native: sessionFlags.native(),
+    broker: sessionFlags.broker(),
     'dry-run': Flags.boolean({description: 'check the local port, show the StartSession request and the plugin command, and start nothing'}),
   }
 

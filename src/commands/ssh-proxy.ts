@@ -19,6 +19,7 @@ Use it from ~/.ssh/config (see ssmx ssh-config), or let ssmx ssh set it up. The 
   }
   static override flags = {
     native: sessionFlags.native(),
+    broker: sessionFlags.broker(),
   }
 
   async run(): Promise<void> {

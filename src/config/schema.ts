@@ -91,6 +91,8 @@ export const configSchema = z.strictObject({
   pluginPath: z.string().optional(),
   /** always use the built-in session client instead of session-manager-plugin */
   native: z.boolean().default(false),
+  /** who starts sessions: SSM with the permission set's document (documents), or the session broker (broker) */
+  mode: z.enum(['documents', 'broker']).default('documents'),
   admin: adminSchema.prefault({}),
 })
 
