@@ -11,6 +11,7 @@ import {chooseDocument} from '../documents/select.js'
 import {ExitCode, type ExitCodeName, SsmxError, awsErrorName, isSsmxError} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {describeSignIn, formatDuration, readSsoToken, ssoSignIn} from '../login/sso-cache.js'
+import type {DecideResponse} from '../broker/protocol.js'
 import {ssmEndpoint} from '../session/connect.js'
 import {ENV_HANDOFF_AFTER, type PluginInfo, type PluginLookup, PluginMissingError, checkPlugin, installSteps} from '../session/plugin.js'
 
@@ -20,7 +21,7 @@ export const RUN_AS_TAG = 'SSMSessionRunAs'
 /** a token closer than this to its expiry gets a warning */
 const EXPIRY_WARNING_MS = 15 * 60_000
 
-export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'document' | 'runAs'
+export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'mode' | 'broker' | 'brokerDecision' | 'document' | 'runAs'
 
 /**
  * ok ✓, warn ! (connect works, but look), fail ✗ (blocks connect), skip – (an earlier check it needs
@@ -61,7 +62,24 @@ export interface DoctorDeps {
   platform?: NodeJS.Platform
   arch?: string
   now?: () => number
+  /** --broker: check broker mode even when the configuration says documents */
+  broker?: boolean
+  /** --target: ask the broker what it decides there (broker mode) */
+  target?: string
+  /** the broker client (default: brokerFor(ctx)); tests fake it */
+  brokerClient?: (ctx: AwsContext) => DoctorBroker
+  /** --target → instance (default: as connect resolves it) */
+  resolveTarget?: (ctx: AwsContext, target: string) => Promise<{id: string; name?: string}>
 }
+
+/** What doctor asks the broker. */
+export interface DoctorBroker {
+  url(): Promise<{url: string; source: 'cache' | 'ssm'}>
+  decide(request: {target: string; kind: 'shell'}): Promise<DecideResponse>
+}
+
+/** Not an instance id: a broker that checks its input answers 400, which shows the request reached it, signed and accepted. */
+export const BROKER_PROBE_TARGET = 'ssmx-doctor-probe'
 
 type Outcome = Omit<Check, 'id' | 'title' | 'fix'> & {fix?: string[]}
 
@@ -192,7 +210,43 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     }
   })
 
+  const broker = Boolean(deps.broker) || config?.mode === 'broker'
+  await step('mode', 'mode', [], async () =>
+    broker
+      ? info(`broker: the session broker starts sessions and decides the Linux user${deps.broker && config?.mode !== 'broker' ? ' (--broker)' : ''}`)
+      : info('documents: your permission set\'s session document decides the Linux user', deps.target ? ['--target is for broker mode: add --broker (or mode: broker in the configuration).'] : []),
+  )
+  let client: DoctorBroker | undefined
+  if (broker) {
+    await step('broker', 'session broker', ['credentials'], async () => {
+      const {brokerFor} = await import('../broker/client.js')
+      client = (deps.brokerClient ?? brokerFor)(ctx!)
+      const {url, source} = await client.url()
+      const where = `${url} (${source === 'cache' ? 'cached' : 'from the SSM parameter'})`
+      try {
+        const d = await client.decide({target: BROKER_PROBE_TARGET, kind: 'shell'})
+        return ok(`${where} answers, version ${d.version}`)
+      } catch (error) {
+        // an answer from the broker itself (400 or a refusal) shows the signed request got through
+        if (isSsmxError(error) && (error.code === 'usage' || error.code === 'brokerRefused')) return ok(`${where} answers and accepts your signed requests`)
+        throw error
+      }
+    })
+    if (deps.target) {
+      await step('brokerDecision', `broker on ${deps.target}`, ['broker'], async () => {
+        const {resolveTargetFor} = await import('../session/commands.js')
+        const target = await (deps.resolveTarget ?? resolveTargetFor)(ctx!, deps.target!)
+        const d = await client!.decide({target: target.id, kind: 'shell'})
+        const {describeDecision} = await import('../session/broker.js')
+        const {ASK_PLATFORM_TEAM} = await import('../broker/client.js')
+        if (!d.allowed) return fail(`${target.id}: ${describeDecision(d)}`, [ASK_PLATFORM_TEAM], 'brokerRefused')
+        return ok(`${target.id}${target.name ? ` (${target.name})` : ''}: ${describeDecision(d)}`)
+      })
+    }
+  }
+
   await step('document', 'session document', ['config', 'ssm'], async () => {
+    if (broker) return info('broker mode: the broker chooses the session document (one with runAsEnabled for shells)')
     const identity = identityFromProfile(ctx!) ?? caller
     const choice = chooseDocument({permissionSet: identity?.permissionSet, config: config!})
     if (choice.reason === 'default') {

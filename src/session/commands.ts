@@ -6,10 +6,19 @@ import type {CommandIo} from '../cli/runtime.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {checkTarget} from '../targets/resolve.js'
+import {type AwsContext, lazyEc2} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import {type Candidate, checkTarget, resolveTarget} from '../targets/resolve.js'
 import {pickTarget, terminalChooser} from '../ui/chooser.js'
 import {runSession} from './connect.js'
 import {forwardPort, parseForwardSpec} from './forward.js'
+
+/** A target as connect resolves it (Name tag, IP, tag:Key=Value; the picker when several match), for whoami/doctor --target. */
+export async function resolveTargetFor(ctx: AwsContext, target: string): Promise<Candidate> {
+  return resolveTarget(target, {ec2: lazyEc2(ctx), choose: terminalChooser(ctx)}).catch((e) =>
+    Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
+  )
+}
 
 export interface ConnectArgv {
   args: {target?: string}

@@ -91,6 +91,17 @@ async function choosePlugin(req: SessionRequest, deps: SessionDeps): Promise<Plu
   }
 }
 
+/** The caller's identity as connect works it out: the SSO profile (free), else STS (cached per access key). */
+export async function sessionIdentity(ctx: AwsContext): Promise<Identity> {
+  // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
+  const fromSts = () => identityFromSts(ctx)
+  const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
+  return identityFromProfile(ctx) ?? (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+}
+
+/** The caller's permission set (sessionIdentity), or undefined for principals that are not IAM Identity Center roles. */
+export const sessionPermissionSet = async (ctx: AwsContext): Promise<string | undefined> => (await sessionIdentity(ctx)).permissionSet
+
 /** Everything decided before StartSession: plugin, identity, document, target, input. No state changes. */
 export async function planSession(req: SessionRequest, deps: SessionDeps): Promise<SessionPlan> {
   // the plugin check (a child process) runs while identity and target are worked out; it is awaited before
@@ -123,12 +134,7 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     choice = {document: req.fixedDocument, reason: 'flag'}
   } else {
     if (!req.document) {
-      // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
-      const fromSts = () => identityFromSts(ctx)
-      const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
-      identity =
-        identityFromProfile(ctx) ??
-        (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+      identity = await sessionIdentity(ctx)
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
