@@ -446,7 +446,7 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       const res = await invoke(event({action: 'datakey', sessionId: aliceSession.SessionId, target: INSTANCE, kmsKeyId: key}))
       expect(res.status, JSON.stringify(res.body)).to.equal(200)
       expect(res.body).to.deep.equal({ciphertextBlob: Buffer.from('cipher').toString('base64'), plaintext: Buffer.from('plain').toString('base64')})
-      expect(input(m.sessionKms, kms.GenerateDataKeyCommand)).to.deep.equal({KeyId: key, KeySpec: 'AES_256', EncryptionContext: {'aws:ssm:SessionId': aliceSession.SessionId, 'aws:ssm:TargetId': INSTANCE}})
+      expect(input(m.sessionKms, kms.GenerateDataKeyCommand)).to.deep.equal({KeyId: key, NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': aliceSession.SessionId, 'aws:ssm:TargetId': INSTANCE}})
       const wrong = await invoke(event({action: 'datakey', sessionId: aliceSession.SessionId, target: 'i-0fedcba9876543210', kmsKeyId: key}))
       expect(wrong.status).to.equal(403)
       expect(m.sessionKms.commandCalls(kms.GenerateDataKeyCommand)).to.have.length(1)

@@ -164,7 +164,7 @@ export class FakeBrokerAws {
     fake.on('kms', 'GenerateDataKey', (input, req) => {
       const by = w.caller(req)
       w.dataKeys.push({keyId: String(input.KeyId), context: input.EncryptionContext as Record<string, string>, by: by?.sessionName ?? '?'})
-      const plaintext = randomBytes(32)
+      const plaintext = randomBytes(Number(input.NumberOfBytes ?? 32))
       return {KeyId: input.KeyId, CiphertextBlob: Buffer.concat([Buffer.from('ct:'), plaintext]).toString('base64'), Plaintext: plaintext.toString('base64')}
     })
     return this

@@ -569,7 +569,8 @@ async function act(deps: Deps, settings: Settings, caller: Caller, request: Requ
       const as = await assumeSessionRole(deps, settings, caller)
       const out = await call('kms:GenerateDataKey', () => as.kms.send(new kms.GenerateDataKeyCommand({
         KeyId: request.kmsKeyId,
-        KeySpec: 'AES_256',
+        // 64 bytes, as the plugin and the built-in client ask: one half per direction (the agent checks the length)
+        NumberOfBytes: 64,
         EncryptionContext: {'aws:ssm:SessionId': request.sessionId, 'aws:ssm:TargetId': request.target},
       })))
       if (!out.CiphertextBlob || !out.Plaintext) throw new Answer(502, 'upstream', 'kms:GenerateDataKey returned no key')
