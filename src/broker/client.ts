@@ -234,10 +234,21 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+/** The broker refused (exit code 15); `decision` is what it said about the caller, when it said it. */
+export class BrokerRefusedError extends SsmxError {
+  constructor(
+    message: string,
+    suggestions: string[],
+    readonly decision?: BrokerDecision,
+  ) {
+    super('brokerRefused', message, suggestions)
+  }
+}
+
 /** The refusal message: the broker's reason, who the broker thinks the caller is, and who can change it. */
-export function refusalError(decision: BrokerDecision | undefined, message: string): SsmxError {
+export function refusalError(decision: BrokerDecision | undefined, message: string): BrokerRefusedError {
   const who = decision?.permissionSet ? ` (you are ${decision.user || '?'} with permission set ${decision.permissionSet})` : ''
-  return new SsmxError('brokerRefused', `The session broker refused: ${decision?.reason ?? message}${who}`, [ASK_PLATFORM_TEAM, 'ssmx whoami --target <target> shows what the broker decides for you, without starting anything.'])
+  return new BrokerRefusedError(`The session broker refused: ${decision?.reason ?? message}${who}`, [ASK_PLATFORM_TEAM, 'ssmx whoami --broker --target <target> shows what the broker decides for you, without starting anything.'], decision && {...decision, allowed: false, reason: decision.reason ?? message})
 }
 
 function brokerError(status: number, body: unknown, o: {url: string; region: string; request: BrokerRequest; ctx: AwsContext}): Error {

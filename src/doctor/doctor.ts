@@ -236,9 +236,13 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
       await step('brokerDecision', `broker on ${deps.target}`, ['broker'], async () => {
         const {resolveTargetFor} = await import('../session/commands.js')
         const target = await (deps.resolveTarget ?? resolveTargetFor)(ctx!, deps.target!)
-        const d = await client!.decide({target: target.id, kind: 'shell'})
         const {describeDecision} = await import('../session/broker.js')
         const {ASK_PLATFORM_TEAM} = await import('../broker/client.js')
+        const d = await client!.decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
+          const said = (error as {decision?: DecideResponse}).decision
+          if (!said) throw error
+          return {...said, allowed: false}
+        })
         if (!d.allowed) return fail(`${target.id}: ${describeDecision(d)}`, [ASK_PLATFORM_TEAM], 'brokerRefused')
         return ok(`${target.id}${target.name ? ` (${target.name})` : ''}: ${describeDecision(d)}`)
       })

@@ -2,7 +2,7 @@ import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {chooseDocument} from '../documents/select.js'
-import {BROKER_URL_PARAMETER, type DecideResponse, KIND_DOCUMENTS} from '../broker/protocol.js'
+import {BROKER_URL_PARAMETER, type BrokerDecision, type DecideResponse, KIND_DOCUMENTS} from '../broker/protocol.js'
 import {SsmxError, errorMessage} from '../errors.js'
 import {type PluginInfo, PluginMissingError, checkPlugin} from '../session/plugin.js'
 import {identityFromProfile, identityFromSts} from './identity.js'
@@ -63,7 +63,14 @@ export async function whoami(deps: {
   let broker: WhoamiResult['broker']
   if (deps.broker) {
     const [{url, source}, target] = await Promise.all([deps.broker.url(), deps.target?.()])
-    const decision = target ? await deps.broker.decide({target: target.id, kind: 'shell'}) : undefined
+    // a refusal is an answer too: whoami shows it (and exits 15)
+    const decision = target
+      ? await deps.broker.decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
+          const said = (error as {decision?: BrokerDecision}).decision
+          if (!said) throw error
+          return {...said, allowed: false, version: '?'}
+        })
+      : undefined
     broker = {url, urlSource: source, ...(target ? {target} : {}), ...(decision ? {decision} : {})}
   }
   const fromBroker = broker?.decision
@@ -104,7 +111,7 @@ export function formatWhoami(r: WhoamiResult): string[] {
 }
 
 function brokerRows(b: NonNullable<WhoamiResult['broker']>, row: (k: string, v: string) => string): string[] {
-  const rows = [row('broker', `${b.url} (${b.urlSource === 'cache' ? 'cached' : `from the SSM parameter ${BROKER_URL_PARAMETER}`})${b.decision ? `, version ${b.decision.version}` : ''}`)]
+  const rows = [row('broker', `${b.url} (${b.urlSource === 'cache' ? 'cached' : `from the SSM parameter ${BROKER_URL_PARAMETER}`})${b.decision && b.decision.version !== '?' ? `, version ${b.decision.version}` : ''}`)]
   if (!b.target || !b.decision) return [...rows, row('runs as', 'decided by the broker per target: ssmx whoami --target <target>')]
   const d = b.decision
   rows.push(row('target', `${b.target.id}${b.target.name ? ` (${b.target.name})` : ''}`))
