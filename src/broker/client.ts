@@ -213,7 +213,7 @@ class StaleUrl extends Error {
 function unwrap(error: unknown, ctx: AwsContext): unknown {
   if (!(error instanceof StaleUrl)) return error
   if (error.reason instanceof SsmxError) return error.reason
-  return new SsmxError('throttled', `The session broker at ${error.url} does not answer (${error.reason.code ?? error.reason.message}).`, [
+  return new SsmxError('unreachable', `The session broker at ${error.url} does not answer (${error.reason.code ?? error.reason.message}).`, [
     'Check your network (and HTTPS_PROXY, if you need a proxy): the broker is a public Lambda function URL on *.lambda-url.<region>.on.aws.',
     `If the broker was just removed from ${ctx.region}, ask your platform team, or switch back to documents mode (mode: documents, or leave out --broker).`,
   ])

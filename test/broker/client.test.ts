@@ -149,7 +149,7 @@ describe('broker/client', () => {
       const cache = memoryCache({'111122223333/eu-west-1': URL_A})
       answers = [new UnreachableError('connect ETIMEDOUT', 'ETIMEDOUT')]
       const error = (await client(cache).decide({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
-      expect(error.code).to.equal('throttled')
+      expect(error.code).to.equal('unreachable')
       expect(error.exitCode).to.equal(11)
       expect(error.message).to.include('does not answer (ETIMEDOUT)')
       expect(posts).to.have.length(1)
