@@ -300,6 +300,9 @@ const targetArn = (partition: string, region: string, account: string, target: s
 /** AWS-owned documents have no account in their ARN; SSM-SessionManagerRunShell is the account's own. */
 const documentArn = (partition: string, region: string, account: string, name: string) =>
   `arn:${partition}:ssm:${region}:${name.startsWith('AWS-') ? '' : account}:document/${name}`
+/** In a policy: `*` for AWS-owned documents (matches their empty account; no account may create AWS-… names). */
+const policyDocumentArn = (partition: string, region: string, account: string, name: string) =>
+  `arn:${partition}:ssm:${region}:${name.startsWith('AWS-') ? '*' : account}:document/${name}`
 
 async function targetTags(deps: Deps, target: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {}
@@ -408,7 +411,7 @@ export function sessionPolicy(partition: string, region: string, account: string
     Version: '2012-10-17',
     Statement: [
       {Effect: 'Allow', Action: 'ssm:StartSession', Resource: d.targetArn, ...tagCondition},
-      {Effect: 'Allow', Action: 'ssm:StartSession', Resource: documentArn(partition, region, account, d.document)},
+      {Effect: 'Allow', Action: 'ssm:StartSession', Resource: policyDocumentArn(partition, region, account, d.document)},
       {Effect: 'Deny', Action: 'ec2-instance-connect:SendSSHPublicKey', Resource: '*', Condition: {StringNotEquals: {'ec2:osuser': d.linuxUser}}},
     ],
   })
