@@ -166,7 +166,7 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       ouOverridden: [],
       users: {'jane@example.com': 'dba'},
       targetRules: {DBA: {tags: {Tier: ['db']}, kinds: ['shell', 'port']}},
-      brokerOnly: ['shell'],
+      brokerOnly: [],
       sessionRoleArn: SESSION_ROLE,
       version: '9.9.9',
     })

@@ -72,7 +72,7 @@ describe('StackSet template with the session broker (admin.broker)', () => {
       SSMX_OU_OVERRIDDEN: {Ref: 'OuOverriddenPermissionSets'},
       SSMX_USERS: '{"jane@example.com":"dba"}',
       SSMX_TARGET_RULES: '{"Developer":{"tags":{"Environment":["dev"]}}}',
-      SSMX_BROKER_ONLY: 'shell',
+      SSMX_BROKER_ONLY: '',
       SSMX_SESSION_ROLE_ARN: {'Fn::GetAtt': ['BrokerSessionRole', 'Arn']},
       SSMX_VERSION: '1.2.3',
     })
