@@ -383,8 +383,8 @@ async function decide(deps: Deps, settings: Settings, caller: Caller, target: st
   const region = deps.region()
   const arn = targetArn(caller.partition, region, caller.account, target)
   const document = KIND_DOCUMENTS[kind]
-  const roleArn = await callerRoleArn(deps, caller)
-  const tags = await targetTags(deps, target)
+  // independent reads, at once: the caller's role (with its path) and the target's tags
+  const [roleArn, tags] = await Promise.all([callerRoleArn(deps, caller), targetTags(deps, target)])
   for (const [key, values] of Object.entries(rules?.tags ?? {})) {
     if (!(key in tags) || !values.includes(tags[key]!)) {
       refuse(`${target} does not match the target rules of ${caller.permissionSet}: tag ${key} must be ${values.join(' or ')} (it is ${key in tags ? JSON.stringify(tags[key]) : 'missing'})`, mapping)
