@@ -16,6 +16,20 @@ export interface InstanceRow {
   drift: string
   reason?: string
   compliant: boolean
+  /** the session broker in this account × region: deployed (the stack is current with a template that has it), absent, or unknown (the stack is not current) */
+  broker?: {state: 'present' | 'absent' | 'unknown'; version?: string}
+}
+
+/** The session broker across the organization, as far as the stack set tells (no per-account calls). */
+export interface BrokerStatus {
+  /** admin.broker.enabled in this configuration */
+  configured: boolean
+  /** the deployed template has the broker, at this ssmx version */
+  deployed: boolean
+  version?: string
+  present: number
+  unknown: number
+  total: number
 }
 
 export interface StatusReport {
@@ -36,6 +50,7 @@ export interface StatusReport {
   /** per OU: instance counts by status */
   summary: Record<string, {total: number; compliant: number; outdated: number; drifted: number; failed: number}>
   scp?: {name: string; exists: boolean; contentMatches: boolean; targets: Array<{targetId: string; attached: boolean}>}
+  broker?: BrokerStatus
   problems: string[]
   compliant: boolean
 }
@@ -72,6 +87,20 @@ function findVersion(node: unknown, depth: number): string | undefined {
   return undefined
 }
 
+/** The broker in a deployed template: its version (the BrokerVersion output), or undefined when it has none. */
+export function brokerVersionOf(templateBody: string | undefined): string | undefined {
+  if (!templateBody) return undefined
+  let doc: {Resources?: Record<string, unknown>; Outputs?: Record<string, {Value?: unknown}>} | undefined
+  try {
+    doc = parseDocument(templateBody, {strict: false, logLevel: 'silent'}).toJS({maxAliasCount: -1})
+  } catch {
+    return undefined
+  }
+  if (!doc?.Resources || !('BrokerFunction' in doc.Resources)) return undefined
+  const v = doc.Outputs?.BrokerVersion?.Value
+  return typeof v === 'string' ? v : 'unknown'
+}
+
 const FAILED_DETAILED = new Set(['FAILED', 'CANCELLED', 'INOPERABLE', 'FAILED_IMPORT'])
 
 /**
@@ -106,11 +135,14 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
       problems.push('The stack set\'s template differs from what this configuration renders: run ssmx admin enforce.')
     }
 
+    const brokerVersion = brokerVersionOf(stackSet.TemplateBody)
+    const brokerShown = config.admin.broker.enabled || brokerVersion !== undefined
     const targets = await deployedTargets(deps, name, (i) => {
       const ou = i.OrganizationalUnitId ?? '-'
       const detailed = i.StackInstanceStatus?.DetailedStatus
       const drift = i.DriftStatus ?? 'NOT_CHECKED'
       const compliant = i.Status === 'CURRENT' && !FAILED_DETAILED.has(detailed ?? '') && drift !== 'DRIFTED'
+      const current = i.Status === 'CURRENT' && !FAILED_DETAILED.has(detailed ?? '')
       report.instances.push({
         organizationalUnitId: ou,
         account: i.Account ?? '?',
@@ -120,6 +152,9 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
         drift,
         ...(i.StatusReason ? {reason: i.StatusReason} : {}),
         compliant,
+        ...(brokerShown
+          ? {broker: !current ? {state: 'unknown' as const} : brokerVersion ? {state: 'present' as const, version: brokerVersion} : {state: 'absent' as const}}
+          : {}),
       })
       const s = (report.summary[ou] ??= {total: 0, compliant: 0, outdated: 0, drifted: 0, failed: 0})
       s.total++
@@ -131,6 +166,18 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
     for (const ou of ous) for (const region of regions) if (!targets.get(ou)?.has(region)) report.missingTargets.push({organizationalUnitId: ou, region})
     if (report.missingTargets.length > 0) {
       problems.push(`Not deployed to ${report.missingTargets.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}: run ssmx admin enforce.`)
+    }
+    if (brokerShown) {
+      report.broker = {
+        configured: config.admin.broker.enabled,
+        deployed: brokerVersion !== undefined,
+        ...(brokerVersion ? {version: brokerVersion} : {}),
+        present: report.instances.filter((i) => i.broker?.state === 'present').length,
+        unknown: report.instances.filter((i) => i.broker?.state === 'unknown').length,
+        total: report.instances.length,
+      }
+      if (config.admin.broker.enabled && !brokerVersion) problems.push('The session broker is configured (admin.broker.enabled) but the deployed template has none: run ssmx admin enforce.')
+      if (!config.admin.broker.enabled && brokerVersion) problems.push('The deployed template has the session broker, but admin.broker.enabled is off in this configuration: run ssmx admin enforce to remove it.')
     }
     const bad = report.instances.filter((i) => !i.compliant).length
     if (bad > 0) problems.push(`${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`)

@@ -116,7 +116,7 @@ function rolePolicy(documents: string[]): object {
 }
 
 const brokerDocumentArn = (name: string) =>
-  sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:${name.startsWith('AWS-') ? '' : '${AWS::AccountId}'}:document/${name}`)
+  sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:${name.startsWith('AWS-') ? '*' : '${AWS::AccountId}'}:document/${name}`)
 
 /** The broker's execution role: read the caller's role and simulate it, read target tags, assume the session role. */
 function brokerRolePolicy(): object {

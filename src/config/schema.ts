@@ -51,10 +51,11 @@ export const brokerSchema = z.strictObject({
     )
     .default({}),
   /**
-   * session kinds that go only through the broker: `admin guardrails` denies their documents to IAM Identity
-   * Center roles, and the broker does not simulate the document for them (the caller's policy denies it by design)
+   * session kinds that go only through the broker (none by default: switch once clients use the broker):
+   * `admin guardrails` denies their documents to IAM Identity Center roles, and the broker does not simulate
+   * the document for them (the caller's policy denies it by design)
    */
-  only: z.array(sessionKind).default(['shell']),
+  only: z.array(sessionKind).default([]),
   /** reserved concurrency of the broker function: caps cost and keeps the account's other functions running */
   reservedConcurrency: z.number().int().min(1).max(1000).default(10),
 })

@@ -166,7 +166,7 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       ouOverridden: [],
       users: {'jane@example.com': 'dba'},
       targetRules: {DBA: {tags: {Tier: ['db']}, kinds: ['shell', 'port']}},
-      brokerOnly: ['shell'],
+      brokerOnly: [],
       sessionRoleArn: SESSION_ROLE,
       version: '9.9.9',
     })
@@ -226,7 +226,7 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       Target: INSTANCE, DocumentName: 'AWS-StartPortForwardingSession', Parameters: {portNumber: ['5432'], localPortNumber: ['0']}, Reason: 'ssmx broker: Developer alice@example.com',
     })
     const policy = JSON.parse(input(m.sts, sts.AssumeRoleCommand).Policy)
-    expect(policy.Statement[1].Resource).to.equal(`arn:aws:ssm:${REGION}::document/AWS-StartPortForwardingSession`)
+    expect(policy.Statement[1].Resource).to.equal(`arn:aws:ssm:${REGION}:*:document/AWS-StartPortForwardingSession`)
     // broker-only kinds are not simulated on the document (the caller's policy denies it by design)
     m.iam.resetHistory()
     await invoke(event({action: 'start', target: INSTANCE, kind: 'port', parameters: {portNumber: ['5432']}}), {brokerOnly: ['shell', 'port']})

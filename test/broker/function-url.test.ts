@@ -71,3 +71,86 @@ describe('function-URL emulator (SigV4 like AWS, the template\'s broker code beh
     })
   }
 })
+
+describe('the broker through the emulator against a stateful fake AWS', function () {
+  this.timeout(30_000)
+  let fake: FakeAws
+  let world: FakeBrokerAws
+  const ou = 'ou-ab12-zzzzzz99'
+  const config = parseConfig({
+    permissionSets: {Developer: {runAsUser: 'dev'}},
+    admin: {organizationalUnits: [ou], overrides: {[ou]: {permissionSets: {Developer: {runAsUser: 'devops'}}}}, broker: {enabled: true, organizationId: 'o-abcdefghij', users: {'jane@example.com': 'dba'}}},
+  })
+  const artifacts = buildArtifacts(config, '9.9.9')
+  const alice = idcCredentials({permissionSet: 'Developer', user: 'alice@example.com'})
+  const bob = idcCredentials({permissionSet: 'Developer', user: 'bob@example.com'})
+  const jane = idcCredentials({permissionSet: 'Developer', user: 'jane@example.com'})
+  const reader = idcCredentials({permissionSet: 'ReadOnly', user: 'alice@example.com'})
+  const emulators: FunctionUrlEmulator[] = []
+
+  beforeEach(async () => {
+    fake = await new FakeAws().start()
+    world = new FakeBrokerAws().install(fake)
+    world.idcRole('Developer', (resource) => (resource.endsWith(INSTANCE) ? 'allowed' : 'implicitDeny')).idcRole('ReadOnly', () => 'allowed')
+    world.instance(INSTANCE, {}).instance('i-0fedcba9876543210', {})
+  })
+  afterEach(async () => {
+    for (const e of emulators.splice(0)) await e.stop()
+    await fake.stop()
+  })
+  const emulate = async (parameters?: Array<{ParameterKey: string; ParameterValue: string}>) => {
+    const e = await new FunctionUrlEmulator({templateBody: artifacts.templateBody, awsEndpoint: fake.url, ...(parameters ? {parameters} : {})}).start()
+    emulators.push(e.register(alice, bob, jane, reader))
+    return e
+  }
+  const call = async (e: FunctionUrlEmulator, body: unknown, who = alice) => post(await signBrokerRequest(e.url, body, who, {region: TEST_REGION}))
+
+  it('start: the session runs as the mapped user, started by the session role as the human; only its owner may terminate it', async () => {
+    const e = await emulate()
+    const started = await call(e, {action: 'start', target: INSTANCE, kind: 'shell'})
+    expect(started.status, started.text + e.errors.join('\n')).to.equal(200)
+    const session = world.sessions.get(started.body.sessionId)!
+    expect(session).to.deep.include({target: INSTANCE, document: 'SSM-SessionManagerRunShell', runAs: 'dev', sourceIdentity: 'alice@example.com', reason: 'ssmx broker: Developer alice@example.com'})
+    expect(session.owner).to.equal(`arn:aws:sts::111122223333:assumed-role/ssmx-broker-session-${TEST_REGION}/alice@example.com`)
+    expect(started.body.sessionId).to.match(/^alice@example\.com-/)
+    expect(started.body.tokenValue).to.equal(session.tokenValue)
+    // the role the broker assumed is the template's session role
+    expect([...world.assumed.values()][0]).to.deep.include({roleArn: `arn:aws:iam::111122223333:role/ssmx-broker-session-${TEST_REGION}`, tags: {SSMSessionRunAs: 'dev'}})
+    // the audit trail never holds the token
+    expect(e.logs.join('\n')).to.not.include(session.tokenValue)
+
+    const stolen = await call(e, {action: 'terminate', sessionId: session.sessionId}, bob)
+    expect(stolen.status).to.equal(403)
+    expect(session.status).to.equal('Connected')
+    const resumed = await call(e, {action: 'resume', sessionId: session.sessionId})
+    expect(resumed.status).to.equal(200)
+    expect(resumed.body.tokenValue).to.equal(session.tokenValue)
+    const ended = await call(e, {action: 'terminate', sessionId: session.sessionId})
+    expect(ended.status).to.equal(200)
+    expect(session.status).to.equal('Terminated')
+  })
+
+  it('a caller spoofing identity in the body, an unmapped permission set, a target the permission set may not reach: refused, nothing started', async () => {
+    const e = await emulate()
+    const spoof = await call(e, {action: 'start', target: INSTANCE, kind: 'shell', user: 'jane@example.com'})
+    expect(spoof.status).to.equal(400)
+    const unmapped = await call(e, {action: 'start', target: INSTANCE, kind: 'shell'}, reader)
+    expect(unmapped.status).to.equal(403)
+    expect(unmapped.body.error.message).to.match(/ReadOnly is not mapped/)
+    const elsewhere = await call(e, {action: 'start', target: 'i-0fedcba9876543210', kind: 'shell'})
+    expect(elsewhere.status).to.equal(403)
+    expect(world.sessions.size).to.equal(0)
+    expect(fake.calls('sts', 'AssumeRole')).to.have.length(0)
+    expect(e.audit().map((a) => a.decision)).to.deep.equal(['bad-request', 'refused', 'refused'])
+  })
+
+  it('a per-user override and a per-OU override (the OU\'s stack parameters)', async () => {
+    const e = await emulate()
+    expect((await call(e, {action: 'start', target: INSTANCE, kind: 'shell'}, jane)).body).to.include({linuxUser: 'dba', source: 'user'})
+    const ouParameters = artifacts.ouOverrides.find((o) => o.organizationalUnitId === ou)!.parameters
+    const inOu = await emulate(ouParameters)
+    const started = await call(inOu, {action: 'start', target: INSTANCE, kind: 'shell'})
+    expect(started.body).to.include({linuxUser: 'devops', source: 'ou-permission-set'})
+    expect(world.sessions.get(started.body.sessionId)!.runAs).to.equal('devops')
+  })
+})

@@ -22,6 +22,7 @@ import {
 import {
   type GuardrailState,
   type PolicyDocument,
+  guardrailSpecFor,
   guardrailState,
   guardrailStatements,
   mergeGuardrail,
@@ -82,10 +83,10 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
   const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
   requirePermissionSets(sets.map((s) => s.permissionSet), byName)
   const partition = partitionOf(instanceArn)
-  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}) => {
+  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document, runAsUser}) => {
     const arn = byName.get(permissionSet)!
     const current = parsePolicy(await getInlinePolicy(deps, instanceArn, arn), permissionSet)
-    const wanted = guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition})
+    const wanted = guardrailStatements(guardrailSpecFor(config, {permissionSet, document, runAsUser}, partition))
     const state = guardrailState(current, wanted)
     const base = {name: permissionSet, arn, document, state, before: prettyPolicy(current)}
     if (options.remove ? state === 'missing' : state === 'current') {
@@ -246,12 +247,12 @@ export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options
   const instanceArn = await findInstance(deps, options.instanceArn)
   const [byName, abac] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
   const partition = partitionOf(instanceArn)
-  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}): Promise<GuardrailStatusEntry> => {
+  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document, runAsUser}): Promise<GuardrailStatusEntry> => {
     const arn = byName.get(permissionSet)
     if (!arn) return {permissionSet, document, state: 'not-found', current: false, notProvisionedAccounts: []}
     const [text, notProvisionedAccounts] = await Promise.all([getInlinePolicy(deps, instanceArn, arn), accountsNotOnLatest(deps, instanceArn, arn)])
     const policy: PolicyDocument | undefined = parsePolicy(text, permissionSet)
-    const state = guardrailState(policy, guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition}))
+    const state = guardrailState(policy, guardrailStatements(guardrailSpecFor(config, {permissionSet, document, runAsUser}, partition)))
     return {permissionSet, document, state, current: state === 'current', notProvisionedAccounts}
   })
   return {

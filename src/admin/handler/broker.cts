@@ -300,6 +300,9 @@ const targetArn = (partition: string, region: string, account: string, target: s
 /** AWS-owned documents have no account in their ARN; SSM-SessionManagerRunShell is the account's own. */
 const documentArn = (partition: string, region: string, account: string, name: string) =>
   `arn:${partition}:ssm:${region}:${name.startsWith('AWS-') ? '' : account}:document/${name}`
+/** In a policy: `*` for AWS-owned documents (matches their empty account; no account may create AWS-… names). */
+const policyDocumentArn = (partition: string, region: string, account: string, name: string) =>
+  `arn:${partition}:ssm:${region}:${name.startsWith('AWS-') ? '*' : account}:document/${name}`
 
 async function targetTags(deps: Deps, target: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {}
@@ -380,8 +383,8 @@ async function decide(deps: Deps, settings: Settings, caller: Caller, target: st
   const region = deps.region()
   const arn = targetArn(caller.partition, region, caller.account, target)
   const document = KIND_DOCUMENTS[kind]
-  const roleArn = await callerRoleArn(deps, caller)
-  const tags = await targetTags(deps, target)
+  // independent reads, at once: the caller's role (with its path) and the target's tags
+  const [roleArn, tags] = await Promise.all([callerRoleArn(deps, caller), targetTags(deps, target)])
   for (const [key, values] of Object.entries(rules?.tags ?? {})) {
     if (!(key in tags) || !values.includes(tags[key]!)) {
       refuse(`${target} does not match the target rules of ${caller.permissionSet}: tag ${key} must be ${values.join(' or ')} (it is ${key in tags ? JSON.stringify(tags[key]) : 'missing'})`, mapping)
@@ -408,7 +411,7 @@ export function sessionPolicy(partition: string, region: string, account: string
     Version: '2012-10-17',
     Statement: [
       {Effect: 'Allow', Action: 'ssm:StartSession', Resource: d.targetArn, ...tagCondition},
-      {Effect: 'Allow', Action: 'ssm:StartSession', Resource: documentArn(partition, region, account, d.document)},
+      {Effect: 'Allow', Action: 'ssm:StartSession', Resource: policyDocumentArn(partition, region, account, d.document)},
       {Effect: 'Deny', Action: 'ec2-instance-connect:SendSSHPublicKey', Resource: '*', Condition: {StringNotEquals: {'ec2:osuser': d.linuxUser}}},
     ],
   })
