@@ -9,7 +9,6 @@ import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {proxyCommand} from '../session/ssh-config.js'
-import {brokerFor} from '../broker/client.js'
 import {brokerMode} from '../session/commands.js'
 import {sessionPermissionSet} from '../session/connect.js'
 import {defaultPushUser, findPublicKey, parseDestination, pushKey, runSsh, sshArgs} from '../session/ssh.js'
@@ -69,7 +68,7 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
         identity = key.identity
         if (this.flags['push-key']) {
           if (!user) {
-            const chosen = await defaultPushUser({broker: broker ? brokerFor(ctx) : undefined, permissionSet: () => sessionPermissionSet(ctx), config}, instance.id)
+            const chosen = await defaultPushUser({broker: broker ? (await import('../broker/client.js')).brokerFor(ctx) : undefined, permissionSet: () => sessionPermissionSet(ctx), config}, instance.id)
             user = chosen.user
             this.note(`Pushing the key for ${user} (from ${chosen.from}).`)
           }

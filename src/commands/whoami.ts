@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import {ASK_PLATFORM_TEAM, brokerFor} from '../broker/client.js'
 import {BaseCommand} from '../base-command.js'
 import {sessionFlags} from '../cli/session-flags.js'
 import {ExitCode} from '../errors.js'
@@ -31,7 +30,8 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
     const {target} = this.flags
     if (target !== undefined) checkTarget(target)
     const {config, filepath, ctx} = await this.configAndAws()
-    const broker = brokerMode(this.flags.broker, config) ? brokerFor(ctx) : undefined
+    // the broker client (signer, HTTP handler) is loaded in broker mode only
+    const broker = brokerMode(this.flags.broker, config) ? (await import('../broker/client.js')).brokerFor(ctx) : undefined
     const result = await whoami({ctx, config, configFile: filepath, broker, target: target === undefined ? undefined : () => resolveTargetFor(ctx, target)})
     const refused = result.broker?.decision && !result.broker.decision.allowed
     if (this.jsonEnabled()) {
@@ -43,7 +43,7 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
     }
     for (const line of formatWhoami(result)) this.log(line)
     if (refused) {
-      this.note(`  → ${ASK_PLATFORM_TEAM}`)
+      this.note(`  → ${(await import('../broker/client.js')).ASK_PLATFORM_TEAM}`)
       this.exit(ExitCode.brokerRefused)
     }
     return result

@@ -6,7 +6,7 @@
  */
 import type {StartSessionCommandInput} from '@aws-sdk/client-ssm'
 
-import {type BrokerClient, brokerFor} from '../broker/client.js'
+import {type BrokerClient, brokerFor, refusalError} from '../broker/client.js'
 import type {DecideResponse, StartRequest} from '../broker/protocol.js'
 import {startRelay} from '../broker/relay.js'
 import type {KmsSend} from '../native/crypto.js'
@@ -33,10 +33,7 @@ export async function brokerBackend(plan: SessionPlan, req: SessionRequest, deps
       endpoint: 'http://127.0.0.1:<relay-port>',
       async describe() {
         const [{url, source}, decision] = await Promise.all([broker.url(), broker.decide({target: plan.target.id, kind})])
-        if (!decision.allowed) {
-          const {refusalError} = await import('../broker/client.js')
-          throw refusalError(decision, decision.reason ?? 'refused')
-        }
+        if (!decision.allowed) throw refusalError(decision, decision.reason ?? 'refused')
         return [
           `broker:    ${url} (${source === 'cache' ? 'cached' : 'from the SSM parameter'}), version ${decision.version}`,
           `decision:  ${describeDecision(decision)}`,
