@@ -26,6 +26,10 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   const message = redactUrlCredentials(errorMessage(error))
   const login = `aws sso login --profile ${c.profile}`
   const credentialError = name === 'CredentialsProviderError' || name === 'TokenProviderError'
+  // First: a credential provider that could not reach IAM Identity Center or STS (offline, VPN or DNS down, a proxy
+  // that is down). Its message names the host ("getaddrinfo ENOTFOUND portal.sso.eu-west-1.amazonaws.com"), which
+  // must not be read as an SSO token problem: the cached sign-in may be perfectly valid.
+  if (credentialError && networkCodeIn(message)) return unreachable(error, message, c)
   if ((credentialError && /\bsso\b|token/i.test(message)) || /\bsso\b.*(token|session)/i.test(message)) {
     // The SDK says "…has expired…" for an expired token and "…not found or is invalid…" for a missing one.
     // The message stays the same for both (the login offer quotes it); the next step says which it is.
@@ -39,8 +43,6 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       `Your user may not be assigned the profile's permission set (sso_role_name) in its account (sso_account_id); check them in ~/.aws/config or re-create the profile with: aws configure sso --profile ${c.profile}`,
     ], {cause: error})
   }
-  // the credential provider could not reach IAM Identity Center or STS (a proxy that is down, say): a network error
-  if (credentialError && [...NETWORK].some((code) => message.includes(code))) return unreachable(error, message, c)
   if (credentialError) {
     return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
       `Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`,
@@ -84,8 +86,27 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   return new SsmxError('internal', `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`, ['Run again with --debug to see every AWS call.'], {cause: error})
 }
 
+/** The network error code (ENOTFOUND, ECONNREFUSED, …) a message names, if any. */
+export function networkCodeIn(message: string): string | undefined {
+  return [...NETWORK].find((code) => new RegExp(`\\b${code}\\b`).test(message))
+}
+
+/** The host a network error names: "getaddrinfo ENOTFOUND host" or "connect ECONNREFUSED 1.2.3.4:443". */
+function hostIn(message: string): string | undefined {
+  return /\b(?:getaddrinfo|connect)\s+[A-Z_]+\s+([^\s,;)]+)/.exec(message)?.[1]
+}
+
+/** IAM Identity Center's hosts: the portal (role credentials) and OIDC (sign-in, token refresh). */
+const IDENTITY_CENTER_HOST = /^(portal\.sso|oidc)\.[a-z0-9-]+\.amazonaws\.com(\.cn)?(:\d+)?$/
+
 function unreachable(error: unknown, message: string, c: ErrorContext): SsmxError {
-  return new SsmxError('throttled', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [
-    'Check your network, VPN and proxy (HTTPS_PROXY, NO_PROXY; ssmx doctor shows the proxy in use), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).',
-  ], {cause: error})
+  const host = hostIn(message)
+  const network = 'Check your network, VPN and proxy (HTTPS_PROXY, NO_PROXY; ssmx doctor shows the proxy in use), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).'
+  if (host && IDENTITY_CENTER_HOST.test(host)) {
+    return new SsmxError('unreachable', `Cannot reach IAM Identity Center (${host}) for profile "${c.profile}": ${message.replace(/^Error: /, '')}`, [
+      network,
+      'This is not an expired sign-in: signing in again needs the same network. Once IAM Identity Center can be reached, ssmx works with the current sign-in.',
+    ], {cause: error})
+  }
+  return new SsmxError('unreachable', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [network], {cause: error})
 }

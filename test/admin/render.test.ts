@@ -9,6 +9,7 @@ import {SCP_DESCRIPTION} from '../../src/admin/artifacts.js'
 import {renderAdmin, writeRendered} from '../../src/admin/render.js'
 import {parseConfig} from '../../src/config/load.js'
 import {SsmxError} from '../../src/errors.js'
+import {ROOT} from '../support/cli.js'
 import {lzaValidator} from './lza-schemas.js'
 
 const LZA_CONFIG = {
@@ -89,6 +90,24 @@ describe('admin render (files)', () => {
     const validate = lzaValidator('customizations-config')
     expect(validate({customizations: {cloudFormationStackSets: [{name: 'x', template: 't.yaml', regions: ['eu-west-1'], deploymentTargets: {}, permissionModel: 'SERVICE_MANAGED'}]}}))
       .to.have.length.above(0)
+    // a missing required key, a capability LZA does not know, an empty name
+    expect(validate({customizations: {cloudFormationStackSets: [{name: 'x', regions: [], deploymentTargets: {}}]}})).to.have.length(1)
+    expect(validate({customizations: {cloudFormationStackSets: [{name: '', template: 't', regions: [], deploymentTargets: {}, capabilities: ['CAPABILITY_X']}]}})).to.have.length(2)
+    const organization = lzaValidator('organization-config')
+    const root = {enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: []}
+    const scp = {name: 'p', description: 'd', policy: 'p.json', type: 'customerManaged', strategy: 'deny-list', deploymentTargets: {organizationalUnits: ['Root']}}
+    expect(organization({...root, serviceControlPolicies: [scp]})).to.deep.equal([])
+    expect(organization({...root, serviceControlPolicies: [{...scp, description: undefined}]})).to.have.length(1)
+    expect(organization({...root, serviceControlPolicies: [{...scp, deploymentTargets: {ous: ['Root']}}]})).to.have.length(1)
+    expect(organization({...root, serviceControlPolicies: [{...scp, strategy: 'deny'}]})).to.have.length(1)
+    // LZA's root requires its lists
+    expect(organization({serviceControlPolicies: [scp]})).to.have.length(4)
+  })
+
+  it('the LZA schemas are the repository\'s own: no file outside it is read', () => {
+    // a fresh clone has no ../shared; the schemas are modules of the test suite
+    const source = readFileSync(join(ROOT, 'test', 'admin', 'lza-schemas.ts'), 'utf8')
+    expect(source).not.to.match(/readFileSync|shared\/lza-schemas|from 'node:fs'/)
   })
 
   it('explains what LZA needs that the configuration lacks', () => {
