@@ -45,6 +45,8 @@ function checkOverrides(config: SsmxConfig, plan: Plan): void {
 
 /** Lambda's limit on a function's environment variables, names and values together. */
 export const MAX_LAMBDA_ENVIRONMENT_BYTES = 4096
+/** Room for a permission set's target-rule tags in the broker's STS session policy (2,048 characters in all). */
+export const MAX_TARGET_RULE_TAGS_CHARACTERS = 1200
 /** What the broker's environment holds besides PermissionSets, users and target rules (names, the role ARN, …). */
 const BROKER_ENVIRONMENT_OVERHEAD = 400
 
@@ -63,6 +65,15 @@ function brokerInput(config: SsmxConfig, plan: Plan, permissionSetJsons: string[
     throw new SsmxError('config', `admin.broker.targetRules names ${unknown.map((u) => `"${u}"`).join(', ')}, not in permissionSets.`, [
       'Target rules narrow what a mapped permission set may reach: add the permission set to permissionSets first.',
     ])
+  }
+  for (const [ps, rules] of Object.entries(broker.targetRules)) {
+    // the rules' tags become a condition of the STS session policy (2,048 characters with the rest of it)
+    const bytes = JSON.stringify(rules.tags ?? {}).length
+    if (bytes > MAX_TARGET_RULE_TAGS_CHARACTERS) {
+      throw new SsmxError('config', `admin.broker.targetRules.${ps}.tags is ${bytes} characters as JSON; the broker's STS session policy leaves room for ${MAX_TARGET_RULE_TAGS_CHARACTERS}.`, [
+        'Use fewer tag keys or values (e.g. one tag that names the group of instances).',
+      ])
+    }
   }
   const usersJson = JSON.stringify(Object.fromEntries(Object.entries(broker.users).sort(([a], [b]) => (a < b ? -1 : 1))))
   const targetRulesJson = JSON.stringify(broker.targetRules)

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, globalFlags} from '../base-command.js'
 import {sessionFlags} from '../cli/session-flags.js'
-import {ExitCode} from '../errors.js'
+import {ExitCode, errorText} from '../errors.js'
 import {brokerMode, resolveTargetFor} from '../session/commands.js'
 import {checkTarget} from '../targets/resolve.js'
 import {type WhoamiResult, formatWhoami, whoami} from '../identity/whoami.js'
@@ -21,6 +21,7 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
     {description: 'As data, e.g. just the RunAs user', command: '<%= config.bin %> whoami --profile prod-admin --json | jq -r .runAsUser'},
   ]
   static override enableJsonFlag = true
+  static override baseFlags = globalFlags('STS')
   static override flags = {
     broker: sessionFlags.broker(),
     target: Flags.string({description: 'broker mode: what the broker decides for you on this target (instance id, Name tag, IP, tag:Key=Value), without starting anything'}),
@@ -33,17 +34,17 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
     // the broker client (signer, HTTP handler) is loaded in broker mode only
     const broker = brokerMode(this.flags.broker, config) ? (await import('../broker/client.js')).brokerFor(ctx) : undefined
     const result = await whoami({ctx, config, configFile: filepath, broker, target: target === undefined ? undefined : () => resolveTargetFor(ctx, target)})
-    const refused = result.broker?.decision && !result.broker.decision.allowed
-    if (this.jsonEnabled()) {
-      if (refused) {
-        this.logJson(result)
-        this.exit(ExitCode.brokerRefused)
-      }
-      return result
+    if (!this.jsonEnabled()) for (const line of formatWhoami(result)) this.log(line)
+    if (result.error) {
+      // what is known without AWS, then why the rest is not: the exit code stays the error's
+      if (this.jsonEnabled()) this.logJson(result)
+      else process.stderr.write(errorText(result.error))
+      this.exit(result.error.exitCode)
     }
-    for (const line of formatWhoami(result)) this.log(line)
-    if (refused) {
-      this.note(`  → ${(await import('../broker/client.js')).ASK_PLATFORM_TEAM}`)
+    // a refusal is shown like any answer, then exits 15
+    if (result.broker?.decision && !result.broker.decision.allowed) {
+      if (this.jsonEnabled()) this.logJson(result)
+      else this.note(`  → ${(await import('../broker/client.js')).ASK_PLATFORM_TEAM}`)
       this.exit(ExitCode.brokerRefused)
     }
     return result

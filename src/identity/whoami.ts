@@ -3,7 +3,7 @@ import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {chooseDocument} from '../documents/select.js'
 import {BROKER_URL_PARAMETER, type BrokerDecision, type DecideResponse, KIND_DOCUMENTS} from '../broker/protocol.js'
-import {SsmxError, errorMessage} from '../errors.js'
+import {type ErrorJson, SsmxError, errorJson, errorMessage} from '../errors.js'
 import {type PluginInfo, PluginMissingError, checkPlugin} from '../session/plugin.js'
 import {identityFromProfile, identityFromSts} from './identity.js'
 
@@ -15,9 +15,9 @@ export interface WhoamiResult {
   principalArn?: string
   permissionSet?: string
   permissionSetSource: 'profile' | 'sts' | 'none'
-  document: string
+  document?: string
   /** why this document: the permission set's, the account default, a flag, or the broker's (broker mode) */
-  documentReason: string
+  documentReason?: string
   runAsUser?: string
   configFile?: string
   /** builtIn: sessions run with the built-in client (no plugin installed, or native: true) */
@@ -26,6 +26,13 @@ export interface WhoamiResult {
   mode: 'documents' | 'broker'
   /** broker mode: where the broker is, and with --target what it decides there (document and runAsUser are then the broker's) */
   broker?: {url: string; urlSource: 'cache' | 'ssm'; target?: {id: string; name?: string}; decision?: DecideResponse}
+  /**
+   * STS could not say who you are (expired or missing SSO session, no network…): the fields it would have given
+   * (account, principalArn, and without an SSO profile permissionSet, document, runAsUser) are listed here and
+   * absent above, and `error` is why; the command exits with error.exitCode.
+   */
+  unavailable?: string[]
+  error?: ErrorJson
 }
 
 /** What whoami needs to ask the broker; tests fake it. */
@@ -52,12 +59,30 @@ export async function whoami(deps: {
   }
   const fromProfile = identityFromProfile(ctx)
   const [sts, plugin] = await Promise.all([
-    identityFromSts(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))),
+    // the local facts (profile, permission set, document, Linux user) need no network: they stay when STS fails
+    identityFromSts(ctx).catch((e): {failed: SsmxError} => ({failed: mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'})})),
     (deps.plugin ?? (() => checkPlugin({explicit: config.pluginPath})))().then(
       (p) => ({path: p.path, version: p.version, envHandoff: p.envHandoff, ...(config.native ? {builtIn: true} : {})}),
       (e) => ({error: errorMessage(e), ...(config.native || e instanceof PluginMissingError ? {builtIn: true} : {})}),
     ),
   ])
+  if ('failed' in sts) {
+    const choice = fromProfile && chooseDocument({permissionSet: fromProfile.permissionSet, config})
+    return {
+      profile: ctx.profile.name,
+      region: ctx.region,
+      regionSource: ctx.regionSource,
+      ...(fromProfile?.account ? {account: fromProfile.account} : {}),
+      ...(fromProfile && choice
+        ? {permissionSet: fromProfile.permissionSet, permissionSetSource: fromProfile.source, document: choice.document, documentReason: choice.reason, runAsUser: choice.runAsUser}
+        : {permissionSetSource: 'none' as const}),
+      configFile: deps.configFile,
+      plugin,
+      unavailable: [...(fromProfile?.account ? [] : ['account']), 'principalArn', ...(fromProfile ? [] : ['permissionSet', 'document', 'runAsUser'])],
+      error: errorJson(sts.failed),
+      mode: deps.broker ? 'broker' : 'documents',
+    }
+  }
   const identity = fromProfile ?? sts
   const choice = chooseDocument({permissionSet: identity.permissionSet, config})
   let broker: WhoamiResult['broker']
@@ -94,16 +119,18 @@ export async function whoami(deps: {
 
 export function formatWhoami(r: WhoamiResult): string[] {
   const row = (k: string, v: string) => `${k.padEnd(15)}${v}`
+  const missing = new Set(r.unavailable ?? [])
+  const UNAVAILABLE = 'unavailable (needs AWS: see the error below)'
   return [
     row('profile', r.profile),
     row('region', `${r.region} (from ${r.regionSource})`),
-    row('account', r.account ?? '-'),
-    row('principal', r.principalArn ?? '-'),
-    row('permission set', r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
+    row('account', missing.has('account') ? UNAVAILABLE : (r.account ?? '-')),
+    row('principal', missing.has('principalArn') ? UNAVAILABLE : (r.principalArn ?? '-')),
+    row('permission set', missing.has('permissionSet') ? UNAVAILABLE : r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
     row('mode', r.mode === 'broker' ? 'broker (the session broker starts sessions and decides the Linux user)' : 'documents (your permission set\'s session document decides the Linux user)'),
     ...(r.broker ? brokerRows(r.broker, row) : [
-      row('document', `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
-      row('runs as', r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)'),
+      row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
+      row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
     ]),
     row('config', r.configFile ?? 'none (built-in defaults)'),
     row('plugin', formatPlugin(r.plugin)),

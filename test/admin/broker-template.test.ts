@@ -170,6 +170,8 @@ describe('StackSet template with the session broker (admin.broker)', () => {
     const big = configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, users}}}), '1.2.3'))
     expect(big.code).to.equal('config')
     expect(big.message).to.match(/Lambda allows 4096 of environment/)
+    const tags = {Name: Array.from({length: 80}, (_, i) => `instance-name-${i}`)}
+    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, targetRules: {Developer: {tags}}}}}), '1.2.3')).message).to.match(/targetRules.Developer.tags is \d+ characters/)
     // about a hundred per-user overrides fit
     const hundred = Object.fromEntries(Array.from({length: 100}, (_, i) => [`u${i}@example.com`, 'dev']))
     expect(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, users: hundred}}}), '1.2.3')).to.not.throw()

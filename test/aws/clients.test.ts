@@ -87,10 +87,16 @@ describe('aws/clients AwsContext', () => {
   })
 
   describe('endpoints', () => {
-    it('--endpoint-url applies to SSM only', async () => {
+    it('--endpoint-url applies to SSM only by default', async () => {
       const ctx = await create({profile: 'dev', endpointUrl: 'http://flag.test'}, {AWS_ENDPOINT_URL_SSM: 'http://env-ssm.test'})
       expect(ctx.endpointOverride('SSM')).to.equal('http://flag.test')
       expect(ctx.endpointOverride('EC2')).to.equal(undefined)
+    })
+    it('--endpoint-url applies to the command\'s own service (endpointService), before its AWS_ENDPOINT_URL_<SERVICE>', async () => {
+      const ctx = await create({profile: 'dev', endpointUrl: 'http://flag.test', endpointService: 'CLOUDFORMATION'}, {AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://env-cfn.test'})
+      expect(ctx.endpointOverride('CLOUDFORMATION')).to.equal('http://flag.test')
+      expect(ctx.endpointOverride('SSM')).to.equal(undefined)
+      expect(ctx.endpointOverride('ORGANIZATIONS')).to.equal(undefined)
     })
     it('then AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the services section, the profile\'s endpoint_url', async () => {
       const dev = await create({profile: 'dev'}, {AWS_ENDPOINT_URL_SSM: 'http://env-ssm.test', AWS_ENDPOINT_URL: 'http://env.test'})

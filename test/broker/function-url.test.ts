@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {buildArtifacts} from '../../src/admin/artifacts.js'
+import {BROKER_URL_PARAMETER, BROKER_VERSION_PARAMETER} from '../../src/broker/protocol.js'
 import {parseConfig} from '../../src/config/load.js'
 import {FakeAws} from '../support/fake-aws.js'
 import {FakeBrokerAws} from '../support/fake-broker-aws.js'
@@ -26,6 +27,7 @@ describe('function-URL emulator (SigV4 like AWS, the template\'s broker code beh
     world.idcRole('Developer', () => 'allowed').instance(INSTANCE, {Environment: 'dev'})
     emulator = await new FunctionUrlEmulator({templateBody: buildArtifacts(CONFIG, '9.9.9').templateBody, awsEndpoint: fake.url}).start()
     emulator.register(jane)
+    world.publish(fake, emulator.url, '9.9.9')
   })
   after(async () => {
     await emulator.stop()
@@ -33,6 +35,13 @@ describe('function-URL emulator (SigV4 like AWS, the template\'s broker code beh
   })
 
   const decide = {action: 'decide', target: INSTANCE, kind: 'shell'}
+
+  it('the fake AWS publishes the emulator\'s URL where clients look for it', async () => {
+    const {SSMClient, GetParameterCommand} = await import('@aws-sdk/client-ssm')
+    const ssm = new SSMClient({region: TEST_REGION, endpoint: fake.url, credentials: {accessKeyId: 'AKIDTEST', secretAccessKey: 'x'}})
+    expect((await ssm.send(new GetParameterCommand({Name: BROKER_URL_PARAMETER}))).Parameter?.Value).to.equal(emulator.url)
+    expect((await ssm.send(new GetParameterCommand({Name: BROKER_VERSION_PARAMETER}))).Parameter?.Value).to.equal('9.9.9')
+  })
 
   it('a signed request reaches the handler, which sees the caller from the signature', async () => {
     const res = await post(await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION}))

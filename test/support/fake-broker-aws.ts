@@ -7,11 +7,13 @@
  *   const world = new FakeBrokerAws().install(fake)
  *   world.idcRole('Developer', (resource, context) => resource.includes('i-0123') ? 'allowed' : 'implicitDeny')
  *   world.instance('i-0123456789abcdef0', {Environment: 'dev'})
+ *   world.publish(fake, emulator.url)  // ssm:GetParameter answers the broker's URL and version parameters
  *   world.sessions  // what StartSession started, with the RunAs tag and the caller it was started as
  * StartSession answers `streamUrl(sessionId)` (default wss://ssmmessages…), so e2e tests can point it at a fake agent.
  */
 import {randomBytes} from 'node:crypto'
 
+import {BROKER_URL_PARAMETER, BROKER_VERSION_PARAMETER} from '../../src/broker/protocol.js'
 import {AwsFault, type FakeAws, type RecordedRequest, toXml} from './fake-aws.js'
 import {unflattenQuery} from './fake-organization.js'
 import {TEST_ACCOUNT, TEST_REGION} from './function-url.js'
@@ -66,6 +68,21 @@ export class FakeBrokerAws {
 
   instance(id: string, tags: Record<string, string> = {}): this {
     this.tags.set(id, tags)
+    return this
+  }
+
+  /**
+   * Publishes a broker URL and version as the template's SSM parameters do (BROKER_URL_PARAMETER,
+   * BROKER_VERSION_PARAMETER), for clients that discover the broker: ssm:GetParameter answers them, and
+   * ParameterNotFound for any other name.
+   */
+  publish(fake: FakeAws, url: string, version = '0.0.0-test'): this {
+    const values: Record<string, string> = {[BROKER_URL_PARAMETER]: url, [BROKER_VERSION_PARAMETER]: version}
+    fake.on('ssm', 'GetParameter', (input) => {
+      const name = String(input.Name)
+      if (!(name in values)) throw new AwsFault('ParameterNotFound', `Parameter ${name} not found.`)
+      return {Parameter: {Name: name, Type: 'String', Value: values[name], Version: 1, ARN: `arn:aws:ssm:${this.region}:${this.account}:parameter${name}`}}
+    })
     return this
   }
 

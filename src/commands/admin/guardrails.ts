@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {idcDeps} from '../../admin/guardrails/idc.js'
 import {type GuardrailResult, applyGuardrails, describePlan, describeResult, planGuardrails, planHasChanges, provisioningFailed, resultOf} from '../../admin/guardrails/service.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, globalFlags} from '../../base-command.js'
 import {ExitCode, SsmxError} from '../../errors.js'
 import {confirmChange} from '../../ui/confirm.js'
 
@@ -21,6 +21,8 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
     {description: 'Take the ssmx statements out again', command: '<%= config.bin %> admin guardrails --remove --yes'},
   ]
   static override enableJsonFlag = true
+  /** the permission sets live in IAM Identity Center: --endpoint-url is SSO Admin's (as in aws sso-admin …) */
+  static override baseFlags = globalFlags('SSO_ADMIN')
   static override flags = {
     'dry-run': Flags.boolean({description: 'show the diff per permission set and change nothing'}),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required when not in a terminal)'}),
