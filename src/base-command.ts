@@ -64,6 +64,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     note(line)
   }
 
+  /** With --debug, a line writer for why something was skipped or defaulted ("[debug] …" on stderr); else undefined. */
+  protected debugNote(): ((line: string) => void) | undefined {
+    return this.flags.debug ? (line) => this.note(`[debug] ${line}`) : undefined
+  }
+
   /**
    * --json output. oclif's logJson tokenizes the pretty-printed text to colour it, an object per token (tens of
    * MiB for `admin status` on a large organization); without a JSON colour theme that yields the same bytes as
@@ -119,7 +124,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (!this.jsonEnabled()) throw error
       this.exit(reportError(usageError(error, this.id ?? this.ctor.id ?? ''), {json: true}))
     }
-    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug}))
+    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug, printJson: (value) => this.logJson(value)}))
   }
 }
 

@@ -1,11 +1,9 @@
-import {EC2Client} from '@aws-sdk/client-ec2'
-import {SSMClient} from '@aws-sdk/client-ssm'
 import {Flags} from '@oclif/core'
 
-import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {type InventoryItem, formatInventory, listInstances, staleNote} from '../targets/inventory.js'
+import {type InventoryItem, formatInventory, staleNote} from '../targets/inventory.js'
+import {managedInstances} from '../targets/managed.js'
 
 export default class List extends BaseCommand<typeof List> {
   static override summary = 'List the instances Session Manager can reach in this account and region.'
@@ -27,11 +25,7 @@ Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An insta
 
   async run(): Promise<InventoryItem[]> {
     const ctx = await this.awsContext()
-    const list = () =>
-      listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, {filter: this.flags.filter}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
-      )
-    const items = await withLoginOffer(list, terminalLoginOffer(ctx, (l) => this.note(l)))
+    const items = await withLoginOffer(() => managedInstances(ctx, {filter: this.flags.filter}), terminalLoginOffer(ctx, (l) => this.note(l)))
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.note(this.flags.filter ? `No managed instance matches "${this.flags.filter}".` : `No managed instances in ${ctx.region}.`)
       for (const line of formatInventory(items)) this.log(line)

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {sshConfig} from '../session/ssh-config.js'
+import {managedInstances} from '../targets/managed.js'
 
 export default class SshConfig extends BaseCommand<typeof SshConfig> {
   static override summary = 'Print a ~/.ssh/config block that sends ssh, scp and rsync through Session Manager.'
@@ -23,14 +23,8 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
   async run(): Promise<void> {
     const {profile, region, names, user, native} = this.flags
     let aliases
-    if (names) {
-      // the SDK clients load only when AWS is asked, so the plain block prints at once
-      const [{EC2Client}, {SSMClient}, {listInstances}] = await Promise.all([import('../aws/ec2.js'), import('../aws/ssm.js'), import('../targets/inventory.js')])
-      const ctx = await this.awsContext()
-      aliases = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
-      )
-    }
+    // the SDK clients load only when AWS is asked, so the plain block prints at once
+    if (names) aliases = await managedInstances(await this.awsContext())
     const invocation = ['ssmx', 'ssh-config', ...(profile ? ['--profile', profile] : []), ...(region ? ['--region', region] : []), ...(names ? ['--names'] : []), ...(user ? ['--user', user] : []), ...(native ? ['--native'] : [])].join(' ')
     process.stdout.write(sshConfig({command: ['ssmx'], profile, region, endpointUrl: this.flags['endpoint-url'], user, aliases, invocation, native}))
   }

@@ -1,19 +1,7 @@
-import {realpathSync} from 'node:fs'
-import {homedir} from 'node:os'
-
 import {Args, Flags} from '@oclif/core'
 
-import type {Sendable} from '../aws/clients.js'
-import {lazyEc2} from '../aws/clients.js'
-import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
-import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {proxyCommand} from '../session/ssh-config.js'
-import {brokerMode} from '../session/commands.js'
-import {sessionPermissionSet} from '../session/connect.js'
-import {defaultPushUser, findPublicKey, parseDestination, pushKey, runSsh, sshArgs} from '../session/ssh.js'
-import {checkTarget, resolveTarget} from '../targets/resolve.js'
-import {terminalChooser} from '../ui/chooser.js'
+import {sshToInstance} from '../session/ssh-command.js'
 
 export default class Ssh extends BaseCommand<typeof Ssh> {
   static override summary = 'Run ssh to an instance through Session Manager.'
@@ -50,42 +38,17 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
 
   async run(): Promise<void> {
     // the positional words oclif parsed (strict off): the destination, then everything for ssh
-    const extra = this.positionals.slice(1)
-    const destination = parseDestination(this.args.destination)
-    const {target} = destination
-    let {user} = destination
-    checkTarget(target)
-    const {ctx, config} = await this.configAndAws()
-    const broker = brokerMode(this.flags.broker, config)
-    const ec2 = lazyEc2(ctx)
-    const prepare = async () => {
-      const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
-      )
-      let identity: string | undefined
-      if (this.flags['push-key'] || this.flags.key) {
-        const key = await findPublicKey(homedir(), this.flags.key)
-        identity = key.identity
-        if (this.flags['push-key']) {
-          if (!user) {
-            const chosen = await defaultPushUser({broker: broker ? (await import('../broker/client.js')).brokerFor(ctx) : undefined, permissionSet: () => sessionPermissionSet(ctx), config}, instance.id)
-            user = chosen.user
-            this.note(`Pushing the key for ${user} (from ${chosen.from}).`)
-          }
-          const eic: Sendable = {
-            send: async (command, options) =>
-              (ctx.client((await import('@aws-sdk/client-ec2-instance-connect')).EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT') as Sendable).send(command, options),
-          }
-          await pushKey({ec2, eic, profile: ctx.profile.name}, instance.id, user, key.publicKey)
-          this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
-        }
-      }
-      return {instance, identity}
+    const options = {
+      destination: this.args.destination,
+      extra: this.positionals.slice(1),
+      pushKey: this.flags['push-key'],
+      key: this.flags.key,
+      native: this.flags.native,
+      broker: this.flags.broker,
+      region: this.flags.region,
+      endpointUrl: this.flags['endpoint-url'],
     }
-    const {instance, identity} = await withLoginOffer(prepare, terminalLoginOffer(ctx, (l) => this.note(l)))
-    const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
-    const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url'], native: this.flags.native, broker: this.flags.broker})
-    const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
+    const code = await sshToInstance(options, {context: () => this.awsContext(), config: async () => (await this.loadConfig()).config, note: (l) => this.note(l)})
     if (code !== 0) this.exit(code)
   }
 }

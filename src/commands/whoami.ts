@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, globalFlags} from '../base-command.js'
 import {sessionFlags} from '../cli/session-flags.js'
-import {ExitCode, errorText} from '../errors.js'
+import {ExitCode, fromErrorJson} from '../errors.js'
 import {brokerMode, resolveTargetFor} from '../session/commands.js'
 import {checkTarget} from '../targets/resolve.js'
 import {type WhoamiResult, formatWhoami, whoami} from '../identity/whoami.js'
@@ -35,12 +35,8 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
     const broker = brokerMode(this.flags.broker, config) ? (await import('../broker/client.js')).brokerFor(ctx) : undefined
     const result = await whoami({ctx, config, configFile: filepath, broker, target: target === undefined ? undefined : () => resolveTargetFor(ctx, target)})
     if (!this.jsonEnabled()) for (const line of formatWhoami(result)) this.log(line)
-    if (result.error) {
-      // what is known without AWS, then why the rest is not: the exit code stays the error's
-      if (this.jsonEnabled()) this.logJson(result)
-      else process.stderr.write(errorText(result.error))
-      this.exit(result.error.exitCode)
-    }
+    // what is known without AWS, then why the rest is not: the exit code stays the error's, the result its --json answer
+    if (result.error) throw fromErrorJson(result.error, {result})
     // a refusal is shown like any answer, then exits 15
     if (result.broker?.decision && !result.broker.decision.allowed) {
       if (this.jsonEnabled()) this.logJson(result)
