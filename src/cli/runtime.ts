@@ -46,7 +46,15 @@ export const endpointUrlHelp = (service: EndpointService): string =>
  * AWS region name (the configuration's rule, config/region.ts), --endpoint-url is an http(s) URL and the command
  * has a service for it. A usage error otherwise, never a flag accepted and ignored.
  */
-export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpointService: EndpointService}): void {
+export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpointService: EndpointService; callsAws?: boolean}): void {
+  if (command.callsAws === false) {
+    const given = (['profile', 'region', 'endpoint-url'] as const).filter((f) => flags[f] !== undefined)
+    if (given.length > 0) {
+      throw new SsmxError('usage', `ssmx ${command.id.replaceAll(':', ' ')} calls no AWS service: ${given.map((f) => `--${f}`).join(', ')} would change nothing.`, [
+        'Leave the flag out; the output depends only on the ssmx configuration (--config) and the ssmx version.',
+      ])
+    }
+  }
   if (flags.region !== undefined && !isRegionName(flags.region)) {
     throw new SsmxError('usage', `--region ${JSON.stringify(flags.region)} is not an AWS region: it ${REGION_RULE}.`, [
       'List the regions: aws ec2 describe-regions --query "Regions[].RegionName", or see https://docs.aws.amazon.com/general/latest/gr/rande.html',
