@@ -43,6 +43,8 @@ export interface SshIo {
   /** the ssmx configuration (mode, permissionSets: the --push-key user); default: the built-in defaults */
   config?: () => Promise<Pick<SsmxConfig, 'mode' | 'permissionSets'>>
   note: (line: string) => void
+  /** the caller's permission set, for --push-key's default user (default: as connect works it out) */
+  permissionSet?: (ctx: AwsContext) => Promise<string | undefined>
   run?: (args: string[]) => Promise<number>
 }
 
@@ -51,7 +53,7 @@ export async function sshToInstance(o: SshOptions, io: SshIo): Promise<number> {
   const {user, target} = parseDestination(o.destination)
   checkTarget(target)
   const [ctx, config] = await Promise.all([io.context(), io.config?.() ?? {mode: 'documents' as const, permissionSets: {}}])
-  const {instance, identity, pushedFor} = await withLoginOffer(() => prepare(ctx, config, {...o, user, target}, io.note), terminalLoginOffer(ctx, io.note))
+  const {instance, identity, pushedFor} = await withLoginOffer(() => prepare(ctx, config, {...o, user, target}, io), terminalLoginOffer(ctx, io.note))
   const login = user ?? pushedFor
   const self = o.self ?? (process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx'])
   const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: o.region, endpointUrl: o.endpointUrl, native: o.native, broker: o.broker})
@@ -59,7 +61,7 @@ export async function sshToInstance(o: SshOptions, io: SshIo): Promise<number> {
 }
 
 /** The instance, and the private key ssh offers (pushed first with --push-key). */
-async function prepare(ctx: AwsContext, config: Pick<SsmxConfig, 'mode' | 'permissionSets'>, o: SshOptions & {user?: string; target: string}, note: (line: string) => void): Promise<{instance: Candidate; identity?: string; pushedFor?: string}> {
+async function prepare(ctx: AwsContext, config: Pick<SsmxConfig, 'mode' | 'permissionSets'>, o: SshOptions & {user?: string; target: string}, io: SshIo): Promise<{instance: Candidate; identity?: string; pushedFor?: string}> {
   const ec2 = lazyEc2(ctx)
   const instance = await resolveTarget(o.target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: o.target})),
@@ -71,12 +73,12 @@ async function prepare(ctx: AwsContext, config: Pick<SsmxConfig, 'mode' | 'permi
     if (!user) {
       // the Linux user sessions run as: the broker's decision in broker mode, else the permission set's runAsUser
       const broker = brokerMode(o.broker, config) ? (await import('../broker/client.js')).brokerFor(ctx) : undefined
-      const chosen = await defaultPushUser({broker, permissionSet: () => sessionPermissionSet(ctx), config}, instance.id)
+      const chosen = await defaultPushUser({broker, permissionSet: () => (io.permissionSet ?? sessionPermissionSet)(ctx), config}, instance.id)
       user = chosen.user
-      note(`Pushing the key for ${user} (from ${chosen.from}).`)
+      io.note(`Pushing the key for ${user} (from ${chosen.from}).`)
     }
     await pushKey({ec2, eic: lazyInstanceConnect(ctx), profile: ctx.profile.name}, instance.id, user, key.publicKey)
-    note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
+    io.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
     return {instance, identity: key.identity, pushedFor: o.user ? undefined : user}
   }
   return {instance, identity: key.identity}
