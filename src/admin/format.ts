@@ -88,6 +88,13 @@ export function formatStatus(r: StatusReport): string[] {
     lines.push(`    ✗ ${i.organizationalUnitId} ${i.account} ${i.region}: ${i.status}${i.detailedStatus ? `/${i.detailedStatus}` : ''}, drift ${i.drift}${i.reason ? `: ${i.reason}` : ''}`)
   }
   for (const t of r.missingTargets) lines.push(`    ✗ ${t.organizationalUnitId} ${t.region}: not deployed`)
+  if (r.broker) {
+    const b = r.broker
+    lines.push(b.deployed
+      ? `Session broker ${b.version}: in ${b.present} of ${b.total} account × region${b.unknown ? ` (${b.unknown} not current: unknown)` : ''}${b.configured ? '' : '; not configured any more'}`
+      : `Session broker: configured but not in the deployed template`)
+    for (const i of r.instances.filter((x) => x.broker && x.broker.state !== 'present')) lines.push(`    ? ${i.account} ${i.region}: broker ${i.broker!.state}`)
+  }
   if (r.scp) {
     lines.push(`SCP ${r.scp.name}: ${r.scp.exists ? (r.scp.contentMatches ? 'current' : 'differs from the configuration') : 'missing'}`)
     for (const t of r.scp.targets) lines.push(`  ${t.attached ? '✓' : '✗'} ${t.targetId}${t.attached ? ' attached' : ' not attached'}`)

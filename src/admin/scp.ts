@@ -1,7 +1,8 @@
 import type {SsmxConfig} from '../config/schema.js'
 import {DEFAULT_SESSION_DOCUMENT, documentPlan} from '../documents/naming.js'
 import {SsmxError} from '../errors.js'
-import {FUNCTION_NAME, FUNCTION_ROLE_PREFIX} from './template.js'
+import {BROKER_URL_PARAMETER} from '../broker/protocol.js'
+import {BROKER_FUNCTION_NAME, BROKER_ROLE_PREFIX, FUNCTION_NAME, FUNCTION_ROLE_PREFIX, IDC_ROLE_PATH} from './template.js'
 
 /** Organizations' limit on an SCP's content, whitespace included. */
 export const MAX_SCP_CHARACTERS = 5120
@@ -44,6 +45,23 @@ export const FUNCTION_CHANGE_ACTIONS = [
   'lambda:UpdateFunctionCode',
   'lambda:UpdateFunctionConfiguration',
 ]
+
+/** The broker's function URL, resource policy and concurrency: who may call it and how much. */
+export const BROKER_FUNCTION_CHANGE_ACTIONS = [
+  'lambda:AddPermission',
+  'lambda:CreateAlias',
+  'lambda:CreateFunctionUrlConfig',
+  'lambda:DeleteFunctionConcurrency',
+  'lambda:DeleteFunctionUrlConfig',
+  'lambda:PublishVersion',
+  'lambda:PutFunctionConcurrency',
+  'lambda:RemovePermission',
+  'lambda:UpdateAlias',
+  'lambda:UpdateFunctionUrlConfig',
+]
+
+/** The broker's published URL and version (clients trust the URL they find there). */
+export const PARAMETER_CHANGE_ACTIONS = ['ssm:DeleteParameter', 'ssm:DeleteParameters', 'ssm:LabelParameterVersion', 'ssm:PutParameter']
 
 /** The partition of a region name: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws. */
 export function partitionOf(region: string): string {
@@ -96,11 +114,43 @@ export function protectedDocuments(config: SsmxConfig): string[] {
   return [...new Set(names)]
 }
 
+interface ScpStatement {
+  Sid: string
+  Effect: 'Deny'
+  Action: string | string[]
+  Resource: string | string[]
+  Condition: Record<string, Record<string, string | string[]>>
+}
+
+/**
+ * The broker's part of the SCP: its function (code, configuration, URL and auth type, resource policy, concurrency,
+ * aliases), both roles and the published parameters change only through the exempt principals; only IAM Identity
+ * Center roles may call it; nobody may invoke it directly (an event written by the caller would name any caller).
+ */
+function addBrokerStatements(statements: ScpStatement[], partition: string): void {
+  const fn = `arn:${partition}:lambda:*:*:function:${BROKER_FUNCTION_NAME}*`
+  const [documents, resources] = statements
+  documents!.Action = [...(documents!.Action as string[]), ...PARAMETER_CHANGE_ACTIONS]
+  documents!.Resource = [...(documents!.Resource as string[]), `arn:${partition}:ssm:*:*:parameter${BROKER_URL_PARAMETER.replace(/\/[^/]+$/, '/*')}`]
+  resources!.Action = [...(resources!.Action as string[]), ...BROKER_FUNCTION_CHANGE_ACTIONS]
+  resources!.Resource = [...(resources!.Resource as string[]), `arn:${partition}:iam::*:role/${BROKER_ROLE_PREFIX}*`, fn]
+  statements.push(
+    {
+      Sid: 'SsmxBrokerCallers',
+      Effect: 'Deny',
+      Action: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
+      Resource: fn,
+      Condition: {ArnNotLike: {'aws:PrincipalArn': `arn:${partition}:iam::*:role${IDC_ROLE_PATH}*`}},
+    },
+    {Sid: 'SsmxBrokerNoDirectInvoke', Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: fn, Condition: {BoolIfExists: {'lambda:InvokedViaFunctionUrl': 'false'}}},
+  )
+}
+
 /** The SCP as minified JSON; an SsmxError when it is over Organizations' 5,120 characters. */
 export function renderScp(config: SsmxConfig, flavour: ScpFlavour = 'concrete'): string {
   const partition = flavour === 'lza' ? '${PARTITION}' : configuredPartition(config)
   const condition = {ArnNotLike: {'aws:PrincipalArn': exemptPrincipals(config, flavour)}}
-  const policy = {
+  const policy: {Version: string; Statement: ScpStatement[]} = {
     Version: '2012-10-17',
     Statement: [
       {
@@ -119,6 +169,7 @@ export function renderScp(config: SsmxConfig, flavour: ScpFlavour = 'concrete'):
       },
     ],
   }
+  if (config.admin.broker.enabled) addBrokerStatements(policy.Statement, partition)
   const content = JSON.stringify(policy)
   if (content.length > MAX_SCP_CHARACTERS) {
     throw new SsmxError('config', `The ssmx SCP would be ${content.length} characters; Organizations allows ${MAX_SCP_CHARACTERS}.`, [

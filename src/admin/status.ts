@@ -21,6 +21,20 @@ export interface InstanceRow {
   drift: string
   reason?: string
   compliant: boolean
+  /** the session broker in this account × region: deployed (the stack is current with a template that has it), absent, or unknown (the stack is not current) */
+  broker?: {state: 'present' | 'absent' | 'unknown'; version?: string}
+}
+
+/** The session broker across the organization, as far as the stack set tells (no per-account calls). */
+export interface BrokerStatus {
+  /** admin.broker.enabled in this configuration */
+  configured: boolean
+  /** the deployed template has the broker, at this ssmx version */
+  deployed: boolean
+  version?: string
+  present: number
+  unknown: number
+  total: number
 }
 
 export interface StatusReport {
@@ -41,6 +55,7 @@ export interface StatusReport {
   /** per OU: instance counts by status */
   summary: Record<string, {total: number; compliant: number; outdated: number; drifted: number; failed: number}>
   scp?: {name: string; exists: boolean; contentMatches: boolean; targets: Array<{targetId: string; attached: boolean}>}
+  broker?: BrokerStatus
   problems: string[]
   compliant: boolean
 }
@@ -77,6 +92,20 @@ function findVersion(node: unknown, depth: number): string | undefined {
   return undefined
 }
 
+/** The broker in a deployed template: its version (the BrokerVersion output), or undefined when it has none. */
+export function brokerVersionOf(templateBody: string | undefined): string | undefined {
+  if (!templateBody) return undefined
+  let doc: {Resources?: Record<string, unknown>; Outputs?: Record<string, {Value?: unknown}>} | undefined
+  try {
+    doc = parseDocument(templateBody, {strict: false, logLevel: 'silent'}).toJS({maxAliasCount: -1})
+  } catch {
+    return undefined
+  }
+  if (!doc?.Resources || !('BrokerFunction' in doc.Resources)) return undefined
+  const v = doc.Outputs?.BrokerVersion?.Value
+  return typeof v === 'string' ? v : 'unknown'
+}
+
 /**
  * Compliance of the deployment, read-only: the stack set and its version, every stack instance (paged, one list
  * call per 100 instances, and one DescribeStackInstance per OU for its overrides), and the SCP's attachments (one list
@@ -106,7 +135,9 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
 /** The stack set, its instances (a row each) and where it is deployed, compared as enforce compares them. */
 async function stackSetStatus(deps: AdminDeps, config: SsmxConfig, artifacts: AdminArtifacts, stackSet: StackSet, report: StatusReport): Promise<void> {
   const {problems} = report
-  const deployment = await readDeployment(deps, stackSet, artifacts, (i) => addInstance(report, i))
+  const brokerVersion = brokerVersionOf(stackSet.TemplateBody)
+  const broker = config.admin.broker.enabled || brokerVersion !== undefined ? {version: brokerVersion} : undefined
+  const deployment = await readDeployment(deps, stackSet, artifacts, (i) => addInstance(report, i, broker))
   const matchesTemplate = !deployment.reasons.includes('template differs')
   const deployedVersion = matchesTemplate ? artifacts.templateVersion : templateVersionOf(stackSet.TemplateBody)
   report.stackSet = {exists: true, status: stackSet.Status, ...(deployedVersion ? {deployedVersion} : {}), expectedVersion: artifacts.templateVersion, matchesConfiguration: deployment.reasons.length === 0}
@@ -131,10 +162,25 @@ async function stackSetStatus(deps: AdminDeps, config: SsmxConfig, artifacts: Ad
   if (extra.length > 0) problems.push(`Deployed to ${extra.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}, no longer configured: ssmx admin enforce removes those instances.`)
   const bad = report.instances.filter((i) => !i.compliant).length
   if (bad > 0) problems.push(`${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`)
+  if (broker) brokerStatus(config, brokerVersion, report)
 }
 
-/** One stack instance: its row, and its OU's counts. */
-function addInstance(report: StatusReport, i: StackInstanceSummary): void {
+/** The broker part: where it is deployed, and whether that is what the configuration says. */
+function brokerStatus(config: SsmxConfig, brokerVersion: string | undefined, report: StatusReport): void {
+  report.broker = {
+    configured: config.admin.broker.enabled,
+    deployed: brokerVersion !== undefined,
+    ...(brokerVersion ? {version: brokerVersion} : {}),
+    present: report.instances.filter((i) => i.broker?.state === 'present').length,
+    unknown: report.instances.filter((i) => i.broker?.state === 'unknown').length,
+    total: report.instances.length,
+  }
+  if (config.admin.broker.enabled && !brokerVersion) report.problems.push('The session broker is configured (admin.broker.enabled) but the deployed template has none: run ssmx admin enforce.')
+  if (!config.admin.broker.enabled && brokerVersion) report.problems.push('The deployed template has the session broker, but admin.broker.enabled is off in this configuration: run ssmx admin enforce to remove it.')
+}
+
+/** One stack instance: its row (with the broker's state when the broker is in play), and its OU's counts. */
+function addInstance(report: StatusReport, i: StackInstanceSummary, broker?: {version?: string}): void {
   const ou = i.OrganizationalUnitId ?? '-'
   const detailed = i.StackInstanceStatus?.DetailedStatus
   const drift = i.DriftStatus ?? 'NOT_CHECKED'
@@ -148,6 +194,7 @@ function addInstance(report: StatusReport, i: StackInstanceSummary): void {
     drift,
     ...(i.StatusReason ? {reason: i.StatusReason} : {}),
     compliant,
+    ...(broker ? {broker: brokerState(i, broker.version)} : {}),
   })
   const s = (report.summary[ou] ??= {total: 0, compliant: 0, outdated: 0, drifted: 0, failed: 0})
   s.total++
@@ -158,6 +205,13 @@ function addInstance(report: StatusReport, i: StackInstanceSummary): void {
 }
 
 const FAILED_DETAILED = new Set(['FAILED', 'CANCELLED', 'INOPERABLE', 'FAILED_IMPORT'])
+
+/** A current stack has the deployed template's broker (or none); any other stack's state is unknown. */
+function brokerState(i: StackInstanceSummary, version: string | undefined): NonNullable<InstanceRow['broker']> {
+  const current = i.Status === 'CURRENT' && !FAILED_DETAILED.has(i.StackInstanceStatus?.DetailedStatus ?? '')
+  if (!current) return {state: 'unknown'}
+  return version ? {state: 'present', version} : {state: 'absent'}
+}
 
 /** The SCP: exists, same content and description, attached to every configured target and to no other (as planScp compares). */
 async function scpStatus(deps: AdminDeps, expected: string[], artifacts: AdminArtifacts, problems: string[]): Promise<NonNullable<StatusReport['scp']>> {

@@ -31,6 +31,37 @@ const ouOverride = z.strictObject({
   permissionSets: z.record(permissionSetName, permissionSetEntry.pick({runAsUser: true})).optional(),
 })
 
+/** What a broker session is for (src/broker/protocol.ts SessionKind). */
+export const sessionKind = z.enum(['shell', 'port', 'remote-port', 'ssh'])
+
+/** The session broker (issue 13): a Lambda function URL that decides the Linux user server-side. */
+export const brokerSchema = z.strictObject({
+  /** deploy the broker with the stack set (admin enforce / render) */
+  enabled: z.boolean().default(false),
+  /** the organization's id (o-…): the function URL's resource policy admits only its principals */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-…)').optional(),
+  /** per-user overrides: IAM Identity Center user name (case-insensitive) → Linux user, whatever the permission set */
+  users: z.record(z.string().min(1).max(128).regex(/^[^\s"\\]+$/, 'must be an IAM Identity Center user name'), linuxUser).default({}),
+  /** per permission set: instance tags a target must carry (key → allowed values) and the session kinds it may open */
+  targetRules: z
+    .record(
+      permissionSetName,
+      z.strictObject({
+        tags: z.record(z.string().min(1).max(128), z.array(z.string().max(256)).min(1)).optional(),
+        kinds: z.array(sessionKind).optional(),
+      }),
+    )
+    .default({}),
+  /**
+   * session kinds that go only through the broker (none by default: switch once clients use the broker):
+   * `admin guardrails` denies their documents to IAM Identity Center roles, and the broker does not simulate
+   * the document for them (the caller's policy denies it by design)
+   */
+  only: z.array(sessionKind).default([]),
+  /** reserved concurrency of the broker function: caps cost and keeps the account's other functions running */
+  reservedConcurrency: z.number().int().min(1).max(1000).default(10),
+})
+
 export const adminSchema = z.strictObject({
   /** the stack set's name */
   stackSetName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/).default('ssmx-runas'),
@@ -66,6 +97,7 @@ export const adminSchema = z.strictObject({
       accounts: z.record(accountId, z.string().min(1)).default({}),
     })
     .prefault({}),
+  broker: brokerSchema.prefault({}),
   guardrails: z
     .strictObject({
       /** extra documents every permission set may start sessions with (port forwarding, ssh) */
@@ -93,9 +125,12 @@ export const configSchema = z.strictObject({
   pluginPath: z.string().optional(),
   /** always use the built-in session client instead of session-manager-plugin */
   native: z.boolean().default(false),
+  /** who starts sessions: SSM with the permission set's document (documents), or the session broker (broker) */
+  mode: z.enum(['documents', 'broker']).default('documents'),
   admin: adminSchema.prefault({}),
 })
 
 export type SsmxConfig = z.infer<typeof configSchema>
 export type AdminConfig = z.infer<typeof adminSchema>
+export type BrokerConfig = z.infer<typeof brokerSchema>
 export type ConfigInput = z.input<typeof configSchema>

@@ -13,6 +13,7 @@ import {chooseDocument} from '../documents/select.js'
 import {ExitCode, type ExitCodeName, SsmxError, awsErrorName, isSsmxError} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {describeSignIn, formatDuration, readSsoToken, ssoSignIn} from '../login/sso-cache.js'
+import type {DecideResponse} from '../broker/protocol.js'
 import {ssmEndpoint} from '../session/connect.js'
 import {ENV_HANDOFF_AFTER, type PluginInfo, type PluginLookup, PluginMissingError, checkPlugin, installSteps} from '../session/plugin.js'
 
@@ -22,7 +23,7 @@ export const RUN_AS_TAG = 'SSMSessionRunAs'
 /** a token closer than this to its expiry gets a warning */
 const EXPIRY_WARNING_MS = 15 * 60_000
 
-export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'document' | 'runAs'
+export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'mode' | 'broker' | 'brokerDecision' | 'document' | 'runAs'
 
 /**
  * ok ✓, warn ! (connect works, but look), fail ✗ (blocks connect), skip – (an earlier check it needs
@@ -63,7 +64,24 @@ export interface DoctorDeps {
   platform?: NodeJS.Platform
   arch?: string
   now?: () => number
+  /** --broker: check broker mode even when the configuration says documents */
+  broker?: boolean
+  /** --target: ask the broker what it decides there (broker mode) */
+  target?: string
+  /** the broker client (default: brokerFor(ctx)); tests fake it */
+  brokerClient?: (ctx: AwsContext) => DoctorBroker
+  /** --target → instance (default: as connect resolves it) */
+  resolveTarget?: (ctx: AwsContext, target: string) => Promise<{id: string; name?: string}>
 }
+
+/** What doctor asks the broker. */
+export interface DoctorBroker {
+  url(): Promise<{url: string; source: 'cache' | 'ssm'}>
+  decide(request: {target: string; kind: 'shell'}): Promise<DecideResponse>
+}
+
+/** Not an instance id: a broker that checks its input answers 400, which shows the request reached it, signed and accepted. */
+export const BROKER_PROBE_TARGET = 'ssmx-doctor-probe'
 
 type Outcome = Omit<Check, 'id' | 'title' | 'fix'> & {fix?: string[]}
 
@@ -88,7 +106,12 @@ interface DoctorState {
   profileData?: AwsProfile
   caller?: Identity
   ssm?: SSMClient
+  /** broker mode: the client the broker checks share */
+  broker?: DoctorBroker
 }
+
+/** Broker mode: --broker, or mode: broker in the configuration. */
+const brokerOn = (s: DoctorState): boolean => Boolean(s.deps.broker) || s.config?.mode === 'broker'
 
 /** One check: what it needs to have passed, and what it finds (updating the state for later checks). */
 interface CheckDefinition {
@@ -119,6 +142,9 @@ const CHECKS: CheckDefinition[] = [
   {id: 'ssoToken', title: 'SSO session', needs: ['profile'], run: ssoTokenCheck},
   {id: 'credentials', title: 'credentials', needs: ['region', 'ssoToken'], run: credentialsCheck},
   {id: 'ssm', title: 'SSM', needs: ['credentials'], run: ssmCheck},
+  {id: 'mode', title: 'mode', needs: [], run: modeCheck},
+  {id: 'broker', title: 'session broker', needs: ['credentials'], applies: brokerOn, run: brokerCheck},
+  {id: 'brokerDecision', title: 'broker decision', needs: ['broker'], applies: (s) => brokerOn(s) && s.deps.target !== undefined, run: brokerDecisionCheck},
   {id: 'document', title: 'session document', needs: ['config', 'ssm'], run: documentCheck},
   {id: 'runAs', title: `${RUN_AS_TAG} tag`, needs: ['credentials'], run: async (s) => runAsTag(known(s.ctx, 'the AWS context'), known(s.caller, 'the caller'), s.config)},
 ]
@@ -248,7 +274,45 @@ async function ssmCheck(s: DoctorState): Promise<Outcome> {
   }
 }
 
+async function modeCheck(s: DoctorState): Promise<Outcome> {
+  if (brokerOn(s)) return info(`broker: the session broker starts sessions and decides the Linux user${s.deps.broker && s.config?.mode !== 'broker' ? ' (--broker)' : ''}`)
+  return info('documents: your permission set\'s session document decides the Linux user', s.deps.target ? ['--target is for broker mode: add --broker (or mode: broker in the configuration).'] : [])
+}
+
+/** The broker's URL is published here, and the broker answers a signed request (a probe that starts nothing). */
+async function brokerCheck(s: DoctorState): Promise<Outcome> {
+  const ctx = known(s.ctx, 'the AWS context')
+  const {brokerFor} = await import('../broker/client.js')
+  const client = (s.deps.brokerClient ?? brokerFor)(ctx)
+  s.broker = client
+  const {url, source} = await client.url()
+  const where = `${url} (${source === 'cache' ? 'cached' : 'from the SSM parameter'})`
+  try {
+    const d = await client.decide({target: BROKER_PROBE_TARGET, kind: 'shell'})
+    return ok(`${where} answers, version ${d.version}`)
+  } catch (error) {
+    // an answer from the broker itself (400 or a refusal) shows the signed request got through
+    if (isSsmxError(error) && (error.code === 'usage' || error.code === 'brokerRefused')) return ok(`${where} answers and accepts your signed requests`)
+    throw error
+  }
+}
+
+/** --target: what the broker decides for the caller there (a refusal is a failure with exit code 15). */
+async function brokerDecisionCheck(s: DoctorState): Promise<Outcome> {
+  const ctx = known(s.ctx, 'the AWS context')
+  const [{resolveTargetFor}, {describeDecision}, {ASK_PLATFORM_TEAM}] = await Promise.all([import('../session/commands.js'), import('../session/broker.js'), import('../broker/client.js')])
+  const target = await (s.deps.resolveTarget ?? resolveTargetFor)(ctx, s.deps.target!)
+  const d = await known(s.broker, 'the broker client').decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
+    const said = (error as {decision?: DecideResponse}).decision
+    if (!said) throw error
+    return {...said, allowed: false}
+  })
+  if (!d.allowed) return fail(`${target.id}: ${describeDecision(d)}`, [ASK_PLATFORM_TEAM], 'brokerRefused')
+  return ok(`${target.id}${target.name ? ` (${target.name})` : ''}: ${describeDecision(d)}`)
+}
+
 async function documentCheck(s: DoctorState): Promise<Outcome> {
+  if (brokerOn(s)) return info('broker mode: the broker chooses the session document (one with runAsEnabled for shells)')
   const ctx = known(s.ctx, 'the AWS context')
   const identity = identityFromProfile(ctx) ?? s.caller
   const choice = chooseDocument({permissionSet: identity?.permissionSet, config: known(s.config, 'the configuration')})

@@ -2,7 +2,8 @@ import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {chooseDocument} from '../documents/select.js'
-import {type ErrorJson, type SsmxError, errorJson, errorMessage} from '../errors.js'
+import {BROKER_URL_PARAMETER, type BrokerDecision, type DecideResponse, KIND_DOCUMENTS} from '../broker/protocol.js'
+import {type ErrorJson, SsmxError, errorJson, errorMessage} from '../errors.js'
 import {type PluginInfo, PluginMissingError, checkPlugin} from '../session/plugin.js'
 import {identityFromProfile, identityFromSts} from './identity.js'
 
@@ -15,11 +16,16 @@ export interface WhoamiResult {
   permissionSet?: string
   permissionSetSource: 'profile' | 'sts' | 'none'
   document?: string
+  /** why this document: the permission set's, the account default, a flag, or the broker's (broker mode) */
   documentReason?: string
   runAsUser?: string
   configFile?: string
   /** builtIn: sessions run with the built-in client (no plugin installed, or native: true) */
   plugin: {path?: string; version?: string; envHandoff?: boolean; error?: string; builtIn?: boolean}
+  /** who starts sessions: SSM with the permission set's document, or the session broker */
+  mode: 'documents' | 'broker'
+  /** broker mode: where the broker is, and with --target what it decides there (document and runAsUser are then the broker's) */
+  broker?: {url: string; urlSource: 'cache' | 'ssm'; target?: {id: string; name?: string}; decision?: DecideResponse}
   /**
    * STS could not say who you are (expired or missing SSO session, no network…): the fields it would have given
    * (account, principalArn, and without an SSO profile permissionSet, document, runAsUser) are listed here and
@@ -29,8 +35,28 @@ export interface WhoamiResult {
   error?: ErrorJson
 }
 
-export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configFile?: string; plugin?: () => Promise<PluginInfo>}): Promise<WhoamiResult> {
+/** What whoami needs to ask the broker; tests fake it. */
+export interface WhoamiBroker {
+  url(): Promise<{url: string; source: 'cache' | 'ssm'}>
+  decide(request: {target: string; kind: 'shell'}): Promise<DecideResponse>
+}
+
+export async function whoami(deps: {
+  ctx: AwsContext
+  config: SsmxConfig
+  configFile?: string
+  plugin?: () => Promise<PluginInfo>
+  /** broker mode (--broker or mode: broker) */
+  broker?: WhoamiBroker
+  /** --target, resolved to an instance (broker mode only) */
+  target?: () => Promise<{id: string; name?: string}>
+}): Promise<WhoamiResult> {
   const {ctx, config} = deps
+  if (deps.target && !deps.broker) {
+    throw new SsmxError('usage', '--target asks the session broker what it decides there: use it in broker mode (--broker, or mode: broker).', [
+      'In documents mode the Linux user does not depend on the target: ssmx whoami shows it.',
+    ])
+  }
   const fromProfile = identityFromProfile(ctx)
   const [sts, plugin] = await Promise.all([
     // the local facts (profile, permission set, document, Linux user) need no network: they stay when STS fails
@@ -54,10 +80,25 @@ export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configF
       plugin,
       unavailable: [...(fromProfile?.account ? [] : ['account']), 'principalArn', ...(fromProfile ? [] : ['permissionSet', 'document', 'runAsUser'])],
       error: errorJson(sts.failed),
+      mode: deps.broker ? 'broker' : 'documents',
     }
   }
   const identity = fromProfile ?? sts
   const choice = chooseDocument({permissionSet: identity.permissionSet, config})
+  let broker: WhoamiResult['broker']
+  if (deps.broker) {
+    const [{url, source}, target] = await Promise.all([deps.broker.url(), deps.target?.()])
+    // a refusal is an answer too: whoami shows it (and exits 15)
+    const decision = target
+      ? await deps.broker.decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
+          const said = (error as {decision?: BrokerDecision}).decision
+          if (!said) throw error
+          return {...said, allowed: false, version: '?'}
+        })
+      : undefined
+    broker = {url, urlSource: source, ...(target ? {target} : {}), ...(decision ? {decision} : {})}
+  }
+  const fromBroker = broker?.decision
   return {
     profile: ctx.profile.name,
     region: ctx.region,
@@ -66,11 +107,13 @@ export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configF
     principalArn: sts.principal?.arn,
     permissionSet: identity.permissionSet,
     permissionSetSource: identity.source,
-    document: choice.document,
-    documentReason: choice.reason,
-    runAsUser: choice.runAsUser,
+    document: deps.broker ? (fromBroker?.allowed ? KIND_DOCUMENTS.shell : '') : choice.document,
+    documentReason: deps.broker ? 'broker' : choice.reason,
+    runAsUser: deps.broker ? fromBroker?.linuxUser : choice.runAsUser,
     configFile: deps.configFile,
     plugin,
+    mode: deps.broker ? 'broker' : 'documents',
+    ...(broker ? {broker} : {}),
   }
 }
 
@@ -84,11 +127,25 @@ export function formatWhoami(r: WhoamiResult): string[] {
     row('account', missing.has('account') ? UNAVAILABLE : (r.account ?? '-')),
     row('principal', missing.has('principalArn') ? UNAVAILABLE : (r.principalArn ?? '-')),
     row('permission set', missing.has('permissionSet') ? UNAVAILABLE : r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
-    row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
-    row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
+    row('mode', r.mode === 'broker' ? 'broker (the session broker starts sessions and decides the Linux user)' : 'documents (your permission set\'s session document decides the Linux user)'),
+    ...(r.broker ? brokerRows(r.broker, row) : [
+      row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
+      row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
+    ]),
     row('config', r.configFile ?? 'none (built-in defaults)'),
     row('plugin', formatPlugin(r.plugin)),
   ]
+}
+
+function brokerRows(b: NonNullable<WhoamiResult['broker']>, row: (k: string, v: string) => string): string[] {
+  const rows = [row('broker', `${b.url} (${b.urlSource === 'cache' ? 'cached' : `from the SSM parameter ${BROKER_URL_PARAMETER}`})${b.decision && b.decision.version !== '?' ? `, version ${b.decision.version}` : ''}`)]
+  if (!b.target || !b.decision) return [...rows, row('runs as', 'decided by the broker per target: ssmx whoami --target <target>')]
+  const d = b.decision
+  rows.push(row('target', `${b.target.id}${b.target.name ? ` (${b.target.name})` : ''}`))
+  rows.push(row('broker says', `${d.user} with permission set ${d.permissionSet}`))
+  if (d.allowed) rows.push(row('runs as', `${d.linuxUser} (from ${d.source === 'user' ? 'a per-user override' : d.source === 'ou-permission-set' ? 'the permission set, overridden for this OU' : 'the permission set'})`))
+  else rows.push(row('runs as', `refused: ${d.reason ?? 'no reason given'}`))
+  return rows
 }
 
 function formatPlugin(p: WhoamiResult['plugin']): string {

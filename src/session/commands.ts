@@ -3,26 +3,40 @@
  * fast entries (src/fast/commands/): each takes the parsed command line and a CommandIo, and returns the exit code.
  */
 import type {CommandIo} from '../cli/runtime.js'
+import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {checkTarget} from '../targets/resolve.js'
+import {type AwsContext, lazyEc2} from '../aws/clients.js'
+import {mapAwsError} from '../aws/errors.js'
+import {type Candidate, checkTarget, resolveTarget} from '../targets/resolve.js'
 import {pickTarget, terminalChooser} from '../ui/chooser.js'
 import {runSession} from './connect.js'
 import {forwardPort, parseForwardSpec} from './forward.js'
 
+/** A target as connect resolves it (Name tag, IP, tag:Key=Value; the picker when several match), for whoami/doctor --target. */
+export async function resolveTargetFor(ctx: AwsContext, target: string): Promise<Candidate> {
+  return resolveTarget(target, {ec2: lazyEc2(ctx), choose: terminalChooser(ctx)}).catch((e) =>
+    Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
+  )
+}
+
 export interface ConnectArgv {
   args: {target?: string}
-  flags: {document?: string; reason?: string; native?: boolean; 'dry-run'?: boolean}
+  flags: {document?: string; reason?: string; native?: boolean; broker?: boolean; 'dry-run'?: boolean}
 }
+
+/** Broker mode: --broker, else the configuration's `mode`. */
+export const brokerMode = (flag: boolean | undefined, config: Pick<SsmxConfig, 'mode'>): boolean => Boolean(flag) || config.mode === 'broker'
 
 /** `ssmx connect`: the picker when no target is given, the session, and a login offer when the SSO session has expired. */
 export async function connectCommand({args, flags}: ConnectArgv, {start, note, log}: CommandIo): Promise<number> {
   if (args.target !== undefined) checkTarget(args.target)
+  if (flags.broker && flags.document) throw new SsmxError('usage', '--document cannot be used with --broker: the broker chooses the document.', ['Leave out one of them.'])
   const {ctx, config} = await start()
   const session = async () => {
     const target = args.target ?? (await pickTarget(ctx))
     return runSession(
-      {target, document: flags.document, reason: flags.reason, dryRun: flags['dry-run'], native: flags.native},
+      {target, document: flags.document, reason: flags.reason, dryRun: flags['dry-run'], native: flags.native, broker: brokerMode(flags.broker, config)},
       {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)},
     )
   }
@@ -31,7 +45,7 @@ export async function connectCommand({args, flags}: ConnectArgv, {start, note, l
 
 export interface ForwardArgv {
   args: {target: string; ports: string}
-  flags: {host?: string; local?: string; reason?: string; native?: boolean; 'dry-run'?: boolean}
+  flags: {host?: string; local?: string; reason?: string; native?: boolean; broker?: boolean; 'dry-run'?: boolean}
 }
 
 /** `ssmx forward`: the port spec checked first, then the session, with the same login offer as connect. */
@@ -40,13 +54,13 @@ export async function forwardCommand({args, flags}: ForwardArgv, {start, note, l
   checkTarget(args.target)
   const {ctx, config} = await start()
   const forward = () =>
-    forwardPort(args.target, spec, {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)}, {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native})
+    forwardPort(args.target, spec, {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)}, {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native, broker: brokerMode(flags.broker, config)})
   return withLoginOffer(forward, terminalLoginOffer(ctx, note))
 }
 
 export interface SshProxyArgv {
   args: {host: string; port: string}
-  flags: {native?: boolean}
+  flags: {native?: boolean; broker?: boolean}
 }
 
 export const SSH_DOCUMENT = 'AWS-StartSSHSession'
@@ -60,7 +74,7 @@ export async function sshProxyCommand({args, flags}: SshProxyArgv, {start, note}
   checkTarget(args.host)
   const {ctx, config} = await start()
   return runSession(
-    {target: args.host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [args.port]}, native: flags.native},
+    {target: args.host, fixedDocument: SSH_DOCUMENT, parameters: {portNumber: [args.port]}, native: flags.native, broker: brokerMode(flags.broker, config)},
     {ctx, config, warn: note, out: note, stdio: 'inherit'},
   )
 }

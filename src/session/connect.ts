@@ -6,11 +6,14 @@ import {identityByAccessKey} from '../aws/identity-cache.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {documentNameFor} from '../documents/naming.js'
 import {type DocumentChoice, chooseDocument} from '../documents/select.js'
-import {awsErrorName} from '../errors.js'
+import {SsmxError, awsErrorName, isSsmxError} from '../errors.js'
+import type {BrokerClient} from '../broker/client.js'
+import {KIND_DOCUMENTS, type SessionKind} from '../broker/protocol.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
 import type {SessionIo} from '../native/session.js'
-import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, oldPluginWarning, runPlugin} from './plugin.js'
+import type {NativeRun} from './native.js'
+import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, type StartSessionResponse, checkPlugin, displayCommand, oldPluginWarning, runPlugin} from './plugin.js'
 import {type SignalSource, deferSignals, signalExitCode} from './signals.js'
 
 export interface SessionRequest {
@@ -29,6 +32,8 @@ export interface SessionRequest {
   interrupt?: 'ignore' | 'stop'
   /** --native: the built-in session client even when the plugin is installed */
   native?: boolean
+  /** --broker (or mode: broker): the session broker starts the session; the document is the broker's */
+  broker?: boolean
 }
 
 export interface SessionDeps {
@@ -49,6 +54,8 @@ export interface SessionDeps {
   nativeIo?: SessionIo
   /** where SIGTERM/SIGHUP/SIGINT come from while the session starts (default: process); tests inject an EventEmitter */
   signals?: SignalSource
+  /** broker mode's client (default: brokerFor(ctx)); tests inject one */
+  broker?: BrokerClient
 }
 
 export interface SessionPlan {
@@ -58,6 +65,8 @@ export interface SessionPlan {
   input: StartSessionCommandInput
   /** undefined: the session runs in the built-in client */
   plugin?: PluginInfo
+  /** broker mode: what the broker is asked for (the document in `choice` is the one it uses for that kind) */
+  broker?: {kind: SessionKind}
 }
 
 /** The SSM endpoint the client uses, as the plugin's last argument: the override, else the regional default. */
@@ -82,6 +91,17 @@ async function choosePlugin(req: SessionRequest, deps: SessionDeps): Promise<Plu
   }
 }
 
+/** The caller's identity as connect works it out: the SSO profile (free), else STS (cached per access key). */
+export async function sessionIdentity(ctx: AwsContext): Promise<Identity> {
+  // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
+  const fromSts = () => identityFromSts(ctx)
+  const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
+  return identityFromProfile(ctx) ?? (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+}
+
+/** The caller's permission set (sessionIdentity), or undefined for principals that are not IAM Identity Center roles. */
+export const sessionPermissionSet = async (ctx: AwsContext): Promise<string | undefined> => (await sessionIdentity(ctx)).permissionSet
+
 /** Everything decided before StartSession: plugin, identity, document, target, input. No state changes. */
 export async function planSession(req: SessionRequest, deps: SessionDeps): Promise<SessionPlan> {
   // the plugin check (a child process) runs while identity and target are worked out; it is awaited before
@@ -103,16 +123,18 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
   const {ctx, config} = deps
   let identity: Identity | undefined
   let choice: DocumentChoice
-  if (req.fixedDocument) {
+  let broker: SessionPlan['broker']
+  if (req.broker) {
+    if (req.document) {
+      throw new SsmxError('usage', '--document cannot be used in broker mode: the broker chooses the document.', ['Leave out --document, or use documents mode (no --broker, mode: documents).'])
+    }
+    broker = {kind: sessionKind(req.fixedDocument)}
+    choice = {document: KIND_DOCUMENTS[broker.kind], reason: 'flag'}
+  } else if (req.fixedDocument) {
     choice = {document: req.fixedDocument, reason: 'flag'}
   } else {
     if (!req.document) {
-      // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
-      const fromSts = () => identityFromSts(ctx)
-      const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
-      identity =
-        identityFromProfile(ctx) ??
-        (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+      identity = await sessionIdentity(ctx)
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
@@ -125,7 +147,14 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     ...(req.parameters ? {Parameters: req.parameters} : {}),
     ...(req.reason ? {Reason: req.reason} : {}),
   }
-  return {identity, choice, target, input}
+  return {identity, choice, target, input, ...(broker ? {broker} : {})}
+}
+
+/** The broker's session kind for a fixed document (port forwarding, ssh), else a shell. */
+export function sessionKind(fixedDocument?: string): SessionKind {
+  const kind = (Object.keys(KIND_DOCUMENTS) as SessionKind[]).find((k) => k !== 'shell' && KIND_DOCUMENTS[k] === fixedDocument)
+  if (fixedDocument && !kind) throw new SsmxError('internal', `No broker session kind for the document ${fixedDocument}.`, ['This is a bug in ssmx: please report it.'])
+  return kind ?? 'shell'
 }
 
 /**
@@ -161,8 +190,15 @@ function pinnedDocument(plan: SessionPlan, deps: SessionDeps): {permissionSet: s
   }
 }
 
-export function describePlan(plan: SessionPlan, launch?: PluginLaunch): string[] {
+export function describePlan(plan: SessionPlan, launch?: PluginLaunch, backend?: string[]): string[] {
   const id = plan.identity
+  if (plan.broker && backend) {
+    return [
+      `target:    ${plan.target.id}${plan.target.name ? ` (${plan.target.name})` : ''}`,
+      ...backend,
+      `plugin:    ${launch ? displayCommand(launch) : 'none: the built-in session client'}`,
+    ]
+  }
   return [
     `identity:  ${id?.permissionSet ? `permission set ${id.permissionSet} (from ${id.source})` : 'no permission set'}${id?.account ? `, account ${id.account}` : ''}`,
     `target:    ${plan.target.id}${plan.target.name ? ` (${plan.target.name})` : ''}`,
@@ -173,39 +209,76 @@ export function describePlan(plan: SessionPlan, launch?: PluginLaunch): string[]
 }
 
 /**
+ * Who starts and ends the session: SSM itself with the user's credentials (documents mode), or the session broker
+ * (src/session/broker.ts). The plugin gets `endpoint` as its SSM endpoint; the built-in client gets `resume`/`kms`.
+ */
+export interface SessionBackend {
+  /** the plugin's SSM endpoint argument */
+  endpoint: string
+  start(): Promise<{response: StartSessionResponse; input: StartSessionCommandInput}>
+  terminate(sessionId: string): Promise<void>
+  /** for the built-in client: ResumeSession and the KMS data key, when they do not go to AWS directly */
+  native?: Pick<NativeRun, 'resume' | 'kms'>
+  /** the dry-run's lines for this backend */
+  describe?(): Promise<string[]>
+  /** releases what the backend holds (the broker relay); called once the session is over */
+  close(): Promise<void>
+}
+
+function ssmBackend(ssm: SSMClient, endpoint: string, plan: SessionPlan, deps: SessionDeps): SessionBackend {
+  return {
+    endpoint,
+    async start() {
+      const {out, input} = await startSession(ssm, plan, deps)
+      return {response: {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}, input}
+    },
+    async terminate(sessionId) {
+      await ssm.send(new TerminateSessionCommand({SessionId: sessionId}))
+    },
+    close: async () => {},
+  }
+}
+
+/**
  * Plans, starts the session and runs the plugin; returns the plugin's exit code. SIGTERM, SIGHUP and SIGINT that
  * arrive after StartSession is sent and before the plugin (or the built-in client) handles signals itself are
  * deferred (src/session/signals.ts): the started session is then terminated instead of handed over, and the result
- * is the signal's exit code (143 for SIGTERM, 130 for SIGINT).
+ * is the signal's exit code (143 for SIGTERM, 130 for SIGINT). In broker mode the broker starts and terminates it.
  */
 export async function runSession(req: SessionRequest, deps: SessionDeps): Promise<number> {
   const plan = await planSession(req, deps)
   const {ctx} = deps
   const ssm = ctx.client(SSMClient, 'SSM')
+  const backend = plan.broker
+    ? await (await import('./broker.js')).brokerBackend(plan, req, deps, {dryRun: req.dryRun})
+    : ssmBackend(ssm, await ssmEndpoint(ctx, ssm), plan, deps)
   const launchFor = (input: StartSessionCommandInput, response: PluginLaunch['response']): PluginLaunch => ({
     plugin: plan.plugin!,
     response,
     region: ctx.region,
     profile: ctx.profile.explicit ? ctx.profile.name : '',
     parameters: {...input},
-    endpoint,
+    endpoint: backend.endpoint,
   })
-  const endpoint = await ssmEndpoint(ctx, ssm)
   if (req.dryRun) {
-    const shown = plan.plugin && launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'})
-    for (const line of describePlan(plan, shown)) deps.out(line)
-    return 0
+    try {
+      const shown = plan.plugin && launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'})
+      for (const line of describePlan(plan, shown, await backend.describe?.())) deps.out(line)
+      return 0
+    } finally {
+      await backend.close()
+    }
   }
   const deferred = deferSignals({
     source: deps.signals,
-    onFirst: (signal) => deps.warn(`Stopping on ${signal}: the session is terminated as soon as SSM has started it.`),
+    onFirst: (signal) => deps.warn(`Stopping on ${signal}: the session is terminated as soon as ${plan.broker ? 'the broker' : 'SSM'} has started it.`),
   })
-  const started = await startSession(ssm, plan, deps).catch((error) => {
+  const started = await backend.start().catch(async (error) => {
     deferred.release()
+    await backend.close()
     throw error
   })
-  const {out, input} = started
-  const response = {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}
+  const {response, input} = started
   let result: RunResult | undefined
   try {
     // loaded before the signal check: from the check until the client's own handlers nothing is awaited
@@ -218,18 +291,19 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
     deps.onStarted?.(plan, response.SessionId)
     const running = plan.plugin
       ? runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
-      : native!.runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo})
+      : native!.runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo, ...backend.native})
     // the plugin (or the client) has installed its signal handling synchronously: signals are its now
     deferred.release()
     result = await running
     return result.code
   } finally {
     if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {
-      await ssm.send(new TerminateSessionCommand({SessionId: response.SessionId})).then(
+      await backend.terminate(response.SessionId).then(
         () => deps.warn(`Session ${response.SessionId} terminated.`),
-        (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${(e as Error).name}`),
+        (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${isSsmxError(e) ? e.message : (e as Error).name}`),
       )
     }
+    await backend.close()
     // a signal before the hand-off: a second one does not cut TerminateSession short
     deferred.release()
   }

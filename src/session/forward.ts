@@ -82,11 +82,11 @@ export function describeForward(spec: ForwardSpec, target: {id: string; name?: s
  * Port forwarding: the local port is checked (or picked) before anything else, then the session runs
  * through connect's runner with Ctrl-C ending the plugin and TerminateSession always called at the end.
  */
-export async function forwardPort(target: string, spec: ForwardSpec, deps: SessionDeps & {claim?: typeof claimLocalPort}, options: {reason?: string; dryRun?: boolean; native?: boolean} = {}): Promise<number> {
+export async function forwardPort(target: string, spec: ForwardSpec, deps: SessionDeps & {claim?: typeof claimLocalPort}, options: {reason?: string; dryRun?: boolean; native?: boolean; broker?: boolean} = {}): Promise<number> {
   const local = await (deps.claim ?? claimLocalPort)(spec.local)
   const resolved = {...spec, local}
   return runSession(
-    {target, ...forwardDocument(resolved), reason: options.reason, dryRun: options.dryRun, native: options.native, terminate: 'always', interrupt: 'stop'},
+    {target, ...forwardDocument(resolved), reason: options.reason, dryRun: options.dryRun, native: options.native, broker: options.broker, terminate: 'always', interrupt: 'stop'},
     {...deps, onStarted: (plan) => deps.warn(describeForward(resolved, plan.target))},
   )
 }

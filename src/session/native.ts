@@ -9,6 +9,7 @@ import {ResumeSessionCommand, type SSMClient} from '@aws-sdk/client-ssm'
 
 import type {AwsContext} from '../aws/clients.js'
 import {SsmxError} from '../errors.js'
+import type {KmsSend} from '../native/crypto.js'
 import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
 import type {RunResult, StartSessionResponse} from './plugin.js'
 
@@ -20,6 +21,10 @@ export interface NativeRun {
   warn: (line: string) => void
   io?: SessionIo
   openTimeoutMs?: number
+  /** ResumeSession for the channel; default: SSM ResumeSession with `ssm` (broker mode: the broker's resume) */
+  resume?: () => Promise<{token: string; streamUrl: string} | undefined>
+  /** where the KMS data key comes from; default: KMS GenerateDataKey with the user's credentials (broker mode: the broker's datakey) */
+  kms?: () => KmsSend
 }
 
 export async function runNative(run: NativeRun): Promise<RunResult> {
@@ -31,11 +36,11 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
       streamUrl: response.StreamUrl,
       token: response.TokenValue,
       targetId: run.target,
-      kms: () => run.ctx.client(KMSClient, 'KMS'),
-      resume: async () => {
+      kms: run.kms ?? (() => run.ctx.client(KMSClient, 'KMS')),
+      resume: run.resume ?? (async () => {
         const out = await run.ssm.send(new ResumeSessionCommand({SessionId: response.SessionId}))
         return out.TokenValue ? {token: out.TokenValue, streamUrl: out.StreamUrl ?? response.StreamUrl} : undefined
-      },
+      }),
       io: run.io,
       openTimeoutMs: run.openTimeoutMs ?? (Number(process.env.SSMX_NATIVE_TIMEOUT_MS) || undefined),
       proxyEnv: run.ctx.proxyEnv,

@@ -10,11 +10,13 @@ export interface ProxyOptions {
   endpointUrl?: string
   /** --native: ssh-proxy runs the built-in session client even when session-manager-plugin is installed */
   native?: boolean
+  /** --broker: ssh-proxy starts the session through the session broker */
+  broker?: boolean
 }
 
 /** A `ProxyCommand` value: shell-quoted, with ssh's `%` escaped except in `%h %p`. */
 export function proxyCommand(o: ProxyOptions): string {
-  const extra = [...(o.profile ? ['--profile', o.profile] : []), ...(o.region ? ['--region', o.region] : []), ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []), ...(o.native ? ['--native'] : [])]
+  const extra = [...(o.profile ? ['--profile', o.profile] : []), ...(o.region ? ['--region', o.region] : []), ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []), ...(o.native ? ['--native'] : []), ...(o.broker ? ['--broker'] : [])]
   const word = (a: string) => shellQuote(a).replace(/%/g, '%%')
   return [...o.command.map(word), 'ssh-proxy', '%h', '%p', ...extra.map(word)].join(' ')
 }

@@ -4,6 +4,8 @@ import {join} from 'node:path'
 
 import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import type {BrokerDecision} from '../broker/protocol.js'
+import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import {type Spawn, runAttached} from './plugin.js'
 
@@ -70,4 +72,32 @@ export async function runSsh(args: string[], options: {spawn?: Spawn; ssh?: stri
     ),
   )
   return result.code
+}
+
+/**
+ * The OS user `--push-key` pushes the key for when the destination names none: the Linux user your sessions run as.
+ * Broker mode: the broker's decision for this instance (so the key is for the user the guardrail pins
+ * ec2-instance-connect:SendSSHPublicKey to). Documents mode: the permission set's runAsUser in the configuration.
+ */
+export async function defaultPushUser(deps: {
+  broker?: {decide(request: {target: string; kind: 'ssh'}): Promise<BrokerDecision>}
+  permissionSet: () => Promise<string | undefined>
+  config: Pick<SsmxConfig, 'permissionSets'>
+}, instanceId: string): Promise<{user: string; from: string}> {
+  if (deps.broker) {
+    const decision = await deps.broker.decide({target: instanceId, kind: 'ssh'})
+    if (!decision.allowed || !decision.linuxUser) {
+      const {refusalError} = await import('../broker/client.js')
+      throw refusalError(decision, decision.reason ?? 'refused')
+    }
+    return {user: decision.linuxUser, from: `the session broker's decision for ${decision.permissionSet}`}
+  }
+  const permissionSet = await deps.permissionSet()
+  const user = permissionSet ? deps.config.permissionSets[permissionSet]?.runAsUser : undefined
+  if (!user) {
+    throw new SsmxError('usage', `--push-key needs the OS user the key is for: ${permissionSet ? `the configuration names no runAsUser for the permission set ${permissionSet}` : 'you are not signed in with an IAM Identity Center permission set'}.`, [
+      `Name the user: ssmx ssh ec2-user@${instanceId} --push-key`,
+    ])
+  }
+  return {user, from: `permission set ${permissionSet}`}
 }

@@ -127,3 +127,71 @@ describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
     expect(error!.message).to.match(/The ssmx SCP would be \d+ characters; Organizations allows 5120/)
   })
 })
+
+describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-simulate)', () => {
+  const config = parseConfig({
+    permissionSets: {Developer: {runAsUser: 'dev'}, DBA: {runAsUser: 'postgres', document: 'Team-DBA-Session'}},
+    admin: {regions: ['eu-west-1', 'us-east-1'], scp: {exemptPrincipals: ['arn:aws:iam::*:role/platform/BreakGlass']}, broker: {enabled: true, organizationId: 'o-abcdefghij'}},
+  })
+  const scp = renderScp(config, 'concrete')
+  const fn = (region = 'eu-west-1') => `arn:aws:lambda:${region}:${ACCOUNT}:function:ssmx-broker`
+  const idcRole = role('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef')
+
+  async function invoke(principalRoleArn: string, action: string, context: Record<string, string> = {}): Promise<string> {
+    const name = principalRoleArn.split('/').pop()
+    const result = await runSimulation({
+      identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
+      serviceControlPolicies: [{orgIdentifier: 'ou-ab12-cdefgh12', policies: [{name: 'FullAWSAccess', policy: ALLOW_ALL}, {name: 'ssmx', policy: JSON.parse(scp)}]}],
+      resourceControlPolicies: [],
+      request: {principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`, action, resource: {resource: fn(), accountId: ACCOUNT}, contextVariables: {'aws:PrincipalArn': principalRoleArn, ...context}},
+    }, {})
+    if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors))
+    return result.overallResult
+  }
+
+  it('stays within 5,120 characters', () => {
+    expect(scp.length).to.be.at.most(MAX_SCP_CHARACTERS)
+    expect(renderScp(config, 'lza').length).to.be.at.most(MAX_SCP_CHARACTERS)
+  })
+
+  it('denies admins every change to the broker function, its URL and auth type, resource policy, concurrency, both roles and the published parameters', async () => {
+    for (const who of [role('Admin'), idcRole]) {
+      for (const action of ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:UpdateFunctionUrlConfig', 'lambda:DeleteFunctionUrlConfig', 'lambda:CreateFunctionUrlConfig', 'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency', 'lambda:DeleteFunction', 'lambda:CreateAlias', 'lambda:PublishVersion']) {
+        expect(await decide(scp, who, action, fn('ap-southeast-2')), action).to.equal('ExplicitlyDenied')
+      }
+      for (const r of ['ssmx-broker-eu-west-1', 'ssmx-broker-session-eu-west-1']) {
+        for (const action of ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRole', 'iam:PassRole']) {
+          expect(await decide(scp, who, action, role(r)), `${action} ${r}`).to.equal('ExplicitlyDenied')
+        }
+      }
+      for (const name of ['url', 'version']) {
+        for (const action of ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:LabelParameterVersion']) {
+          expect(await decide(scp, who, action, `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/session-broker/ssmx/${name}`), `${action} ${name}`).to.equal('ExplicitlyDenied')
+        }
+      }
+    }
+  })
+
+  it('lets StackSet execution and the exempt principals deploy it', async () => {
+    for (const who of [role('stacksets-exec-0123456789abcdef0123456789abcdef'), role('platform/BreakGlass')]) {
+      expect(await decide(scp, who, 'lambda:UpdateFunctionUrlConfig', fn())).to.equal('Allowed')
+      expect(await decide(scp, who, 'iam:UpdateAssumeRolePolicy', role('ssmx-broker-session-eu-west-1'))).to.equal('Allowed')
+      expect(await decide(scp, who, 'ssm:PutParameter', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/session-broker/ssmx/url`)).to.equal('Allowed')
+    }
+  })
+
+  it('only IAM Identity Center roles may call it, and only through the URL: a direct Invoke is denied to everyone', async () => {
+    expect(await invoke(idcRole, 'lambda:InvokeFunctionUrl')).to.equal('Allowed')
+    expect(await invoke(idcRole, 'lambda:InvokeFunction', {'lambda:InvokedViaFunctionUrl': 'true'})).to.equal('Allowed')
+    expect(await invoke(idcRole, 'lambda:InvokeFunction')).to.equal('ExplicitlyDenied')
+    expect(await invoke(idcRole, 'lambda:InvokeFunction', {'lambda:InvokedViaFunctionUrl': 'false'})).to.equal('ExplicitlyDenied')
+    for (const other of [role('Admin'), role('team/AWSReservedSSO_Fake_0123456789abcdef'), role('stacksets-exec-0123456789abcdef0123456789abcdef')]) {
+      expect(await invoke(other, 'lambda:InvokeFunctionUrl'), other).to.equal('ExplicitlyDenied')
+      expect(await invoke(other, 'lambda:InvokeFunction', {'lambda:InvokedViaFunctionUrl': 'true'}), other).to.equal('ExplicitlyDenied')
+    }
+  })
+
+  it('without the broker, the SCP does not mention it', () => {
+    expect(renderScp(parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}}))).to.not.include('ssmx-broker').and.not.include('session-broker')
+  })
+})

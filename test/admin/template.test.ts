@@ -56,13 +56,13 @@ describe('StackSet template', () => {
     ])
   })
 
-  it('embeds the tested handler byte for byte, as CommonJS index.handler on nodejs22.x', () => {
+  it('embeds the tested handler byte for byte (minified), as CommonJS index.handler on nodejs24.x (async)', () => {
     const compiled = readFileSync(join(ROOT, 'dist', 'src', 'admin', 'handler', 'index.cjs'), 'utf8')
     expect(zipFileOf(artifacts.templateBody)).to.equal(compiled)
     expect(handlerSource()).to.equal(compiled)
     const fn = t.Resources.RunAsFunction.Properties
-    expect(fn).to.include({Runtime: 'nodejs22.x', Handler: 'index.handler', FunctionName: 'ssmx-runas', Timeout: FUNCTION_TIMEOUT_SECONDS})
-    expect(compiled).to.match(/^"use strict";/).and.include('exports.handler = handler;').and.not.match(/^\s*(import|export) /m)
+    expect(fn).to.include({Runtime: 'nodejs24.x', Handler: 'index.handler', FunctionName: 'ssmx-runas', Timeout: FUNCTION_TIMEOUT_SECONDS})
+    expect(compiled).to.match(/^"use strict";/).and.match(/exports\.handler=/).and.not.match(/^\s*(import|export) /m)
     // CloudFormation zips ZipFile (≤ 4 MB); CreateStackSet takes ≤ 51,200 bytes of TemplateBody
     expect(Buffer.byteLength(artifacts.templateBody)).to.be.below(MAX_TEMPLATE_BYTES)
   })

@@ -79,7 +79,7 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     expect(result.ok).to.equal(true)
     expect(result.exitCode).to.equal(0)
     expect(result.profile).to.equal('dev')
-    expect(result.checks.map((c) => c.id)).to.deep.equal(['node', 'config', 'plugin', 'awsConfig', 'profile', 'region', 'ssoToken', 'credentials', 'ssm', 'document', 'runAs'])
+    expect(result.checks.map((c) => c.id)).to.deep.equal(['node', 'config', 'plugin', 'awsConfig', 'profile', 'region', 'ssoToken', 'credentials', 'ssm', 'mode', 'document', 'runAs'])
     for (const c of result.checks) {
       expect(c).to.have.keys(c.code ? ['id', 'title', 'status', 'detail', 'fix', 'code'] : ['id', 'title', 'status', 'detail', 'fix'])
       expect(['ok', 'warn', 'fail', 'skip', 'info']).to.include(c.status)

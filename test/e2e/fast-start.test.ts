@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {ExitCode} from '../../src/errors.js'
-import type {FakeAws} from '../support/fake-aws.js'
+import {AwsFault, type FakeAws} from '../support/fake-aws.js'
 import type {Sandbox} from '../support/cli.js'
 import {INSTANCE, describeInstances, sessionSandbox} from '../support/aws-fixtures.js'
 
@@ -105,6 +105,24 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
     expect(r.code).to.equal(0)
     expect(r.calls.find((c) => c.startsWith('ssm.StartSession'))).to.include('AWS-StartSSHSession').and.include('"portNumber":["22"]')
     expect((await both(['ssh-proxy', INSTANCE, 'http'])).code).to.equal(ExitCode.usage)
+  })
+
+  it('--broker (and mode: broker): the same broker lookup, and where no broker is deployed the same error and exit code 13', async () => {
+    const notDeployed = (fake: FakeAws) => fake.on('ssm', 'GetParameter', () => {
+      throw new AwsFault('ParameterNotFound', 'not found')
+    })
+    for (const args of [['connect', INSTANCE, '--profile', 'dev', '--broker'], ['forward', INSTANCE, '0:80', '--profile', 'dev', '--broker'], ['ssh-proxy', INSTANCE, '--profile', 'dev', '--broker']]) {
+      const r = await both(args, notDeployed)
+      expect(r.code, args.join(' ')).to.equal(ExitCode.prerequisite)
+      expect(r.stderr).to.include('No session broker is deployed in eu-west-1')
+      expect(r.calls.filter((c) => c.startsWith('ssm.'))).to.deep.equal(['ssm.GetParameter {"Name":"/session-broker/ssmx/url"}'])
+      expect(r.plugin).to.deep.equal([])
+    }
+    const viaConfig = await both(['connect', INSTANCE, '--profile', 'dev'], (fake, box) => {
+      notDeployed(fake)
+      box.file('.ssmxrc.yaml', 'mode: broker\n')
+    })
+    expect(viaConfig.code).to.equal(ExitCode.prerequisite)
   })
 
   it('runs without oclif by default, and keeps its code caches owner-only under $XDG_CACHE_HOME/ssmx', async () => {

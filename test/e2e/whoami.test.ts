@@ -37,6 +37,7 @@ describe('ssmx whoami (built CLI against a fake AWS)', () => {
       runAsUser: 'dev',
       configFile: config,
       plugin: {path: `${box.bin}/session-manager-plugin`, version: '1.2.707.0', envHandoff: true},
+      mode: 'documents',
     })
     expect(r.stdout + r.stderr).not.to.match(/SECRET/)
   })

@@ -48,6 +48,7 @@ describe('identity/whoami', () => {
       runAsUser: 'dev',
       configFile: '/x/.ssmxrc.yaml',
       plugin: {path: '/usr/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true},
+      mode: 'documents',
     })
     const lines = formatWhoami(r)
     expect(lines).to.include('permission set Developer (from profile)')
@@ -108,6 +109,7 @@ describe('identity/whoami', () => {
     const lines = formatWhoami({
       profile: 'p', region: 'r', regionSource: 'AWS_REGION', permissionSetSource: 'none', document: 'SSM-SessionManagerRunShell', documentReason: 'default',
       plugin: {path: '/p', version: '1.2.0.0', envHandoff: false},
+      mode: 'documents',
     })
     expect(lines).to.include('plugin         /p 1.2.0.0 (old: token on the command line)')
     expect(lines).to.include('document       SSM-SessionManagerRunShell (account default)')

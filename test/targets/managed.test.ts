@@ -76,10 +76,11 @@ describe('targets/managed, the picker join and ssh: one inventory wiring', () =>
     expect(ran).to.deep.equal([['-o', 'ProxyCommand=ssmx ssh-proxy %h %p --profile dev', `ec2-user@${ID}`, '--', 'uptime']])
   })
 
-  it('ssh --push-key without a user is a usage error, before any key is pushed', async () => {
+  it('ssh --push-key without a user and no permission set to take it from is a usage error, before any key is pushed', async () => {
     mkdirSync(join(home, '.ssh'), {recursive: true})
     writeFileSync(join(home, '.ssh', 'id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBase64Key me@host\n')
-    const error = await sshToInstance({destination: ID, extra: [], pushKey: true, home, self: ['ssmx']}, {context, note: () => {}, run: async () => 0}).catch((e: unknown) => e)
-    expect(isSsmxError(error) && error.message).to.equal('--push-key needs the OS user the key is for.')
+    const error = await sshToInstance({destination: ID, extra: [], pushKey: true, home, self: ['ssmx']}, {context, note: () => {}, permissionSet: async () => undefined, run: async () => 0}).catch((e: unknown) => e)
+    expect(isSsmxError(error) && error.code).to.equal('usage')
+    expect(isSsmxError(error) && error.message).to.match(/^--push-key needs the OS user the key is for/)
   })
 })

@@ -1,7 +1,7 @@
 import type {SsmxConfig} from '../../config/schema.js'
 import {conventionalDocumentName, documentPlan} from '../../documents/naming.js'
 import {yamlFile} from '../lza.js'
-import {guardrailStatements, prettyPolicy, serializePolicy} from './policy.js'
+import {guardrailSpecFor, guardrailStatements, prettyPolicy, serializePolicy} from './policy.js'
 
 /** Where the inline-policy files go, relative to the LZA configuration repository. */
 export const LZA_POLICY_DIR = 'iam-policies'
@@ -35,8 +35,8 @@ const fileFor = (permissionSet: string) => `${LZA_POLICY_DIR}/${conventionalDocu
  */
 export function renderLzaGuardrails(config: SsmxConfig, options: {partition?: string} = {}): LzaGuardrails {
   const plan = documentPlan(config)
-  const files = plan.map(({permissionSet, document}) => {
-    const policy = {Version: '2012-10-17', Statement: guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition: options.partition})}
+  const files = plan.map(({permissionSet, document, runAsUser}) => {
+    const policy = {Version: '2012-10-17', Statement: guardrailStatements(guardrailSpecFor(config, {permissionSet, document, runAsUser}, options.partition))}
     serializePolicy(policy, permissionSet)
     return {path: fileFor(permissionSet), content: prettyPolicy(policy)}
   })

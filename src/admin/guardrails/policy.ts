@@ -1,3 +1,5 @@
+import {KIND_DOCUMENTS} from '../../broker/protocol.js'
+import type {SsmxConfig} from '../../config/schema.js'
 import {SsmxError} from '../../errors.js'
 
 /**
@@ -40,6 +42,39 @@ export interface GuardrailSpec {
   allowDocuments: readonly string[]
   /** from the IdC instance ARN; `aws` by default */
   partition?: string
+  /**
+   * the permission set's Linux users (its own and its per-OU overrides): a stray SSMSessionRunAs principal tag
+   * naming another user is denied, and EC2 Instance Connect may push keys only for these users
+   */
+  runAsUsers?: string[]
+  /** per-user overrides (admin.broker.users): Linux user → the IdC user names that may push keys for it */
+  userOverrides?: Record<string, string[]>
+  /** documents only the broker may start (admin.broker.only): taken out of what the permission set may start directly */
+  brokerOnlyDocuments?: string[]
+}
+
+const RUN_AS_TAG = 'aws:PrincipalTag/SSMSessionRunAs'
+
+/** The guardrail's input for a configured permission set: documents, Linux users, per-user overrides, broker-only kinds. */
+export function guardrailSpecFor(config: SsmxConfig, entry: {permissionSet: string; document: string; runAsUser: string}, partition?: string): GuardrailSpec {
+  const runAsUsers = new Set([entry.runAsUser])
+  for (const o of Object.values(config.admin.overrides)) {
+    const user = o.permissionSets?.[entry.permissionSet]?.runAsUser
+    if (user) runAsUsers.add(user)
+  }
+  const broker = config.admin.broker
+  const userOverrides: Record<string, string[]> = {}
+  for (const [user, linuxUser] of Object.entries(broker.enabled ? broker.users : {})) (userOverrides[linuxUser] ??= []).push(user)
+  const brokerOnlyDocuments = broker.enabled ? broker.only.map((kind) => (kind === 'shell' ? entry.document : KIND_DOCUMENTS[kind])) : []
+  return {
+    permissionSet: entry.permissionSet,
+    document: entry.document,
+    allowDocuments: config.admin.guardrails.allowDocuments,
+    ...(partition ? {partition} : {}),
+    runAsUsers: [...runAsUsers].sort(),
+    ...(Object.keys(userOverrides).length > 0 ? {userOverrides} : {}),
+    ...(brokerOnlyDocuments.length > 0 ? {brokerOnlyDocuments} : {}),
+  }
 }
 
 /** The partition of an ARN (`arn:aws-us-gov:sso:::instance/…` → `aws-us-gov`), `aws` when it is not one. */
@@ -57,7 +92,8 @@ const documentArn = (p: string, name: string) => `arn:${p}:ssm:*:*:document/${na
 /** The ssmx statements for one permission set, deterministic for the same input. */
 export function guardrailStatements(spec: GuardrailSpec): Statement[] {
   const p = spec.partition ?? 'aws'
-  const documents = [...new Set([spec.document, ...spec.allowDocuments])].map((d) => documentArn(p, d))
+  const brokerOnly = new Set(spec.brokerOnlyDocuments ?? [])
+  const documents = [...new Set([spec.document, ...spec.allowDocuments])].filter((d) => !brokerOnly.has(d)).map((d) => documentArn(p, d))
   return [
     {
       Sid: `${SID_PREFIX}StartOwnDocument`,
@@ -82,6 +118,40 @@ export function guardrailStatements(spec: GuardrailSpec): Statement[] {
       Resource: `arn:${p}:ssm:*:*:session/*`,
       Condition: {StringLike: {'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}'}},
     },
+    ...(spec.runAsUsers ? runAsStatements(spec, spec.runAsUsers) : []),
+  ]
+}
+
+/**
+ * Both modes' hole and the defense in depth: a SSMSessionRunAs principal tag (an ABAC attribute) naming another
+ * user than the permission set's fails loudly (a negated condition is true for a missing key, hence the Null);
+ * EC2 Instance Connect pushes keys only for the permission set's users, or a per-user override's user for
+ * exactly those IdC users (aws:userid of an IdC role session is `<role id>:<user name>`).
+ */
+function runAsStatements(spec: GuardrailSpec, runAsUsers: string[]): Statement[] {
+  const overrides = Object.entries(spec.userOverrides ?? {}).filter(([linuxUser]) => !runAsUsers.includes(linuxUser)).sort(([a], [b]) => (a < b ? -1 : 1))
+  return [
+    {
+      Sid: `${SID_PREFIX}DenyOtherRunAsTag`,
+      Effect: 'Deny',
+      Action: 'ssm:StartSession',
+      Resource: '*',
+      Condition: {StringNotEquals: {[RUN_AS_TAG]: runAsUsers}, Null: {[RUN_AS_TAG]: 'false'}},
+    },
+    {
+      Sid: `${SID_PREFIX}SshKeyUser`,
+      Effect: 'Deny',
+      Action: 'ec2-instance-connect:SendSSHPublicKey',
+      Resource: '*',
+      Condition: {StringNotEquals: {'ec2:osuser': [...runAsUsers, ...overrides.map(([u]) => u)]}},
+    },
+    ...overrides.map(([linuxUser, users], i): Statement => ({
+      Sid: `${SID_PREFIX}SshKeyOverride${i + 1}`,
+      Effect: 'Deny',
+      Action: 'ec2-instance-connect:SendSSHPublicKey',
+      Resource: '*',
+      Condition: {StringEquals: {'ec2:osuser': linuxUser}, StringNotLike: {'aws:userid': [...users].sort().map((u) => `*:${u}`)}},
+    })),
   ]
 }
 

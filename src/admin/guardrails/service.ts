@@ -23,6 +23,7 @@ import {
   type GuardrailState,
   type PolicyDocument,
   type Statement,
+  guardrailSpecFor,
   guardrailState,
   guardrailStatements,
   mergeGuardrail,
@@ -96,8 +97,8 @@ async function readGuardrails(config: SsmxConfig, deps: IdcDeps, options: {insta
   const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
   if (options.requireAll) requirePermissionSets(sets.map((s) => s.permissionSet), byName)
   const partition = partitionOf(instanceArn)
-  const readings = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}): Promise<GuardrailReading> => {
-    const wanted = guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition})
+  const readings = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document, runAsUser}): Promise<GuardrailReading> => {
+    const wanted = guardrailStatements(guardrailSpecFor(config, {permissionSet, document, runAsUser}, partition))
     const arn = byName.get(permissionSet)
     if (!arn) return {permissionSet, document, wanted, state: 'not-found'}
     const [text, notProvisionedAccounts] = await Promise.all([

@@ -17,7 +17,7 @@ describe('LZA rendering of the guardrails', () => {
     const ops = JSON.parse(out.files[1].content)
     expect(ops).to.deep.equal({
       Version: '2012-10-17',
-      Statement: guardrailStatements({permissionSet: 'Ops+Admin@eu', document: 'SSMX-RunAs-Ops_Admin_eu', allowDocuments: config.admin.guardrails.allowDocuments}),
+      Statement: guardrailStatements({permissionSet: 'Ops+Admin@eu', document: 'SSMX-RunAs-Ops_Admin_eu', allowDocuments: config.admin.guardrails.allowDocuments, runAsUsers: ['ops']}),
     })
   })
 

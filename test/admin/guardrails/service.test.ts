@@ -164,7 +164,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     expect(puts.map((p) => p.PermissionSetArn)).to.have.members([DEV, OPS])
     const devPolicy = JSON.parse(puts.find((p) => p.PermissionSetArn === DEV)!.InlinePolicy as string)
     expect(devPolicy.Statement[0]).to.deep.equal(TEAM_STATEMENT)
-    expect(devPolicy.Statement.slice(1)).to.deep.equal(guardrailStatements({permissionSet: 'Developer', document: 'SSMX-RunAs-Developer', allowDocuments: ['AWS-StartPortForwardingSession']}))
+    expect(devPolicy.Statement.slice(1)).to.deep.equal(guardrailStatements({permissionSet: 'Developer', document: 'SSMX-RunAs-Developer', allowDocuments: ['AWS-StartPortForwardingSession'], runAsUsers: ['dev']}))
     const opsPolicy = JSON.parse(puts.find((p) => p.PermissionSetArn === OPS)!.InlinePolicy as string)
     expect(JSON.stringify(opsPolicy)).to.include('document/SSMX-RunAs-Ops_Admin"')
     expect(calls(ProvisionPermissionSetCommand)).to.have.deep.members([
@@ -200,7 +200,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     expect(plan.permissionSets.map((p) => [p.state, p.change])).to.deep.equal([['outdated', 'put'], ['outdated', 'put']])
     await applyGuardrails(plan, testDeps())
     const dev = JSON.parse(idc.policies.get(DEV)!)
-    expect(dev.Statement).to.have.length(4)
+    expect(dev.Statement).to.have.length(6)
     expect(JSON.stringify(dev)).to.include('AWS-StartSSHSession').and.not.include('AWS-StartPortForwardingSession')
   })
 
