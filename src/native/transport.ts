@@ -91,7 +91,6 @@ export class Transport extends EventEmitter {
       const ws = new WebSocket(this.creds.streamUrl, {
         handshakeTimeout: timeout,
         perMessageDeflate: false,
-        generateMask: maskFor(this.creds.streamUrl),
         ...websocketAgent(this.creds.streamUrl, this.options.proxyEnv),
       })
       this.ws = ws
@@ -189,23 +188,6 @@ export class Transport extends EventEmitter {
     this.creds = {streamUrl: next.streamUrl || this.creds.streamUrl, token: next.token}
     return true
   }
-}
-
-/**
- * The websocket masking key. RFC 6455 masks what a client sends so that a plaintext intermediary (a caching proxy
- * on ws:) cannot be fooled by bytes a browser script chose; the mask costs a copy and a pass over every frame.
- * Over wss: — the only scheme the service hands out — intermediaries see ciphertext, and on loopback there are
- * none: there the key is zero (ws then sends the frame as it is). Anything else gets ws's random key.
- */
-export function maskFor(url: string): ((mask: Buffer) => void) | undefined {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return undefined
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
-  return parsed.protocol === 'wss:' || loopback ? (mask) => mask.fill(0) : undefined
 }
 
 const toBuffer = (data: WebSocket.RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data))

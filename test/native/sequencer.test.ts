@@ -2,7 +2,6 @@ import {expect} from 'chai'
 
 import {MessageType, PayloadType, ackedSequence, decodeMessage, encodeAck, encodeMessage} from '../../src/native/message.js'
 import {HIGH_WATER_BYTES, Sequencer} from '../../src/native/sequencer.js'
-import {maskFor} from '../../src/native/transport.js'
 
 /** A wire that records what the sequencer sends. */
 function wire(connected = true) {
@@ -98,21 +97,5 @@ describe('native/message: fast paths', () => {
     expect(m.payload.toString()).to.equal('head:body')
     expect(m.sequenceNumber).to.equal(2 ** 40)
     expect(decodeMessage(encodeMessage({messageType: MessageType.input, sequenceNumber: -1})).sequenceNumber).to.equal(-1)
-  })
-})
-
-describe('native/transport: the websocket mask', () => {
-  it('is zero on wss: and loopback, where no plaintext intermediary can read the frames, and random elsewhere', () => {
-    const zero = (url: string) => {
-      const fn = maskFor(url)
-      if (!fn) return false
-      const mask = Buffer.from([1, 2, 3, 4])
-      fn(mask)
-      return mask.equals(Buffer.alloc(4))
-    }
-    expect(zero('wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/s')).to.equal(true)
-    expect(zero('ws://127.0.0.1:1234/v1/data-channel/s')).to.equal(true)
-    expect(zero('ws://localhost:1234/v1/data-channel/s')).to.equal(true)
-    expect(maskFor('ws://proxy.example.com/v1/data-channel/s')).to.equal(undefined)
   })
 })
