@@ -1,15 +1,4 @@
-import {
-  CreateStackInstancesCommand,
-  type CreateStackInstancesCommandOutput,
-  CreateStackSetCommand,
-  DeleteStackInstancesCommand,
-  type DeleteStackInstancesCommandOutput,
-  type StackSet,
-  UpdateStackInstancesCommand,
-  type UpdateStackInstancesCommandOutput,
-  UpdateStackSetCommand,
-  type UpdateStackSetCommandOutput,
-} from '@aws-sdk/client-cloudformation'
+import type {StackSet} from '../aws/cloudformation.js'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
@@ -233,8 +222,7 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
 
   if (plan.stackSet.change === 'create') {
     deps.progress({type: 'step', message: `Creating stack set ${name} (service-managed, auto-deployment on)`})
-    await deps.cfn.send(
-      new CreateStackSetCommand({
+    await deps.cfn.createStackSet({
         ...common,
         Description: description,
         TemplateBody: artifacts.templateBody,
@@ -244,14 +232,12 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
         AutoDeployment: AUTO_DEPLOYMENT,
         ManagedExecution: MANAGED_EXECUTION,
         Tags: [{Key: 'managed-by', Value: 'ssmx'}],
-      }),
-    )
+      })
   }
   let stackSetUpdated = false
   if (plan.stackSet.change === 'update') {
     const waited = await run('UPDATE_STACK_SET', () =>
-      deps.cfn.send(
-        new UpdateStackSetCommand({
+      deps.cfn.updateStackSet({
           ...common,
           Description: description,
           TemplateBody: artifacts.templateBody,
@@ -261,7 +247,6 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
           ManagedExecution: MANAGED_EXECUTION,
           OperationPreferences: OPERATION_PREFERENCES,
         }),
-      ) as Promise<UpdateStackSetCommandOutput>,
     )
     stackSetUpdated = true
     if (!waited) {
@@ -278,17 +263,15 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
     let waited: boolean
     if (g.change === 'create') {
       waited = await run('CREATE_STACK_INSTANCES', () =>
-        deps.cfn.send(
-          new CreateStackInstancesCommand({...common, ...targets, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
-        ) as Promise<CreateStackInstancesCommandOutput>,
+        deps.cfn.createStackInstances({...common, ...targets, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
       )
     } else if (g.change === 'update') {
       waited = await run('UPDATE_STACK_INSTANCES', () =>
-        deps.cfn.send(new UpdateStackInstancesCommand({...common, ...targets, ParameterOverrides: g.overrides})) as Promise<UpdateStackInstancesCommandOutput>,
+        deps.cfn.updateStackInstances({...common, ...targets, ParameterOverrides: g.overrides}),
       )
     } else {
       waited = await run('DELETE_STACK_INSTANCES', () =>
-        deps.cfn.send(new DeleteStackInstancesCommand({...common, ...targets, RetainStacks: false})) as Promise<DeleteStackInstancesCommandOutput>,
+        deps.cfn.deleteStackInstances({...common, ...targets, RetainStacks: false}),
       )
     }
     if (!waited) {

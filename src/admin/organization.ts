@@ -1,21 +1,4 @@
-import {DescribeOrganizationsAccessCommand, type DescribeOrganizationsAccessCommandOutput} from '@aws-sdk/client-cloudformation'
-import type {DescribeRegionsCommandOutput} from '@aws-sdk/client-ec2'
-import {
-  DescribeAccountCommand,
-  type DescribeAccountCommandOutput,
-  DescribeOrganizationCommand,
-  type DescribeOrganizationCommandOutput,
-  DescribeOrganizationalUnitCommand,
-  type DescribeOrganizationalUnitCommandOutput,
-  ListAWSServiceAccessForOrganizationCommand,
-  type ListAWSServiceAccessForOrganizationCommandOutput,
-  ListDelegatedAdministratorsCommand,
-  type ListDelegatedAdministratorsCommandOutput,
-  ListRootsCommand,
-  type ListRootsCommandOutput,
-  type Root,
-} from '@aws-sdk/client-organizations'
-import {GetCallerIdentityCommand, type GetCallerIdentityCommandOutput} from '@aws-sdk/client-sts'
+import type {DescribeOrganizationCommandOutput, Root} from '../aws/organizations.js'
 
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type AdminDeps, mapLimit, pages} from './deps.js'
@@ -41,7 +24,7 @@ interface Failure {
 export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 'cfn' | 'callAs'>, options: {scp: boolean}): Promise<OrgFacts> {
   let org: DescribeOrganizationCommandOutput['Organization']
   try {
-    org = ((await deps.orgs.send(new DescribeOrganizationCommand({}))) as DescribeOrganizationCommandOutput).Organization
+    org = (await deps.orgs.describeOrganization({})).Organization
   } catch (error) {
     if (awsErrorName(error) === 'AWSOrganizationsNotInUseException') {
       throw new SsmxError('prerequisite', 'This account is not part of an AWS Organization.', [
@@ -50,7 +33,7 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
     }
     throw error
   }
-  const caller = (await deps.sts.send(new GetCallerIdentityCommand({}))) as GetCallerIdentityCommandOutput
+  const caller = await deps.sts.getCallerIdentity()
   const callerAccount = caller.Account ?? ''
   const managementAccountId = org?.MasterAccountId ?? ''
   const failures: Failure[] = []
@@ -91,7 +74,7 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
     })
   }
 
-  const roots = ((await deps.orgs.send(new ListRootsCommand({}))) as ListRootsCommandOutput).Roots ?? []
+  const roots = (await deps.orgs.listRoots({})).Roots ?? []
   if (options.scp) {
     for (const root of roots) {
       const scp = root.PolicyTypes?.find((p) => p.Type === 'SERVICE_CONTROL_POLICY')
@@ -115,7 +98,7 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
 }
 
 async function isDelegatedAdmin(deps: Pick<AdminDeps, 'orgs'>, account: string): Promise<boolean> {
-  for await (const out of pages<ListDelegatedAdministratorsCommandOutput>((page) => deps.orgs.send(new ListDelegatedAdministratorsCommand({ServicePrincipal: STACKSETS_PRINCIPAL, ...page})))) {
+  for await (const out of pages((page) => deps.orgs.listDelegatedAdministrators({ServicePrincipal: STACKSETS_PRINCIPAL, ...page}))) {
     if ((out.DelegatedAdministrators ?? []).some((d) => d.Id === account)) return true
   }
   return false
@@ -124,13 +107,13 @@ async function isDelegatedAdmin(deps: Pick<AdminDeps, 'orgs'>, account: string):
 /** Organizations' list of trusted services; a delegated administrator may not read it, CloudFormation's own view then answers. */
 async function trustedAccessEnabled(deps: Pick<AdminDeps, 'orgs' | 'cfn' | 'callAs'>): Promise<boolean> {
   try {
-    for await (const out of pages<ListAWSServiceAccessForOrganizationCommandOutput>((page) => deps.orgs.send(new ListAWSServiceAccessForOrganizationCommand(page)))) {
+    for await (const out of pages((page) => deps.orgs.listAWSServiceAccessForOrganization(page))) {
       if ((out.EnabledServicePrincipals ?? []).some((p) => p.ServicePrincipal === STACKSETS_PRINCIPAL)) return true
     }
     return false
   } catch (error) {
     if (!/AccessDenied/.test(awsErrorName(error) ?? '')) throw error
-    const out = (await deps.cfn.send(new DescribeOrganizationsAccessCommand({CallAs: deps.callAs}))) as DescribeOrganizationsAccessCommandOutput
+    const out = await deps.cfn.describeOrganizationsAccess({CallAs: deps.callAs})
     return out.Status === 'ENABLED'
   }
 }
@@ -149,10 +132,10 @@ export async function validateTargets(deps: Pick<AdminDeps, 'orgs'>, roots: Root
     }
     try {
       if (id.startsWith('ou-')) {
-        const out = (await deps.orgs.send(new DescribeOrganizationalUnitCommand({OrganizationalUnitId: id}))) as DescribeOrganizationalUnitCommandOutput
+        const out = await deps.orgs.describeOrganizationalUnit({OrganizationalUnitId: id})
         names.set(id, out.OrganizationalUnit?.Name ?? id)
       } else {
-        const out = (await deps.orgs.send(new DescribeAccountCommand({AccountId: id}))) as DescribeAccountCommandOutput
+        const out = await deps.orgs.describeAccount({AccountId: id})
         names.set(id, out.Account?.Name ?? id)
       }
     } catch (error) {
@@ -171,8 +154,7 @@ export async function validateTargets(deps: Pick<AdminDeps, 'orgs'>, roots: Root
 
 /** Throws naming every configured region EC2 does not know; warns about regions this account has not opted in to. */
 export async function validateRegions(deps: Pick<AdminDeps, 'ec2' | 'progress'>, regions: string[]): Promise<void> {
-  const {DescribeRegionsCommand} = await import('../aws/ec2.js')
-  const out = (await deps.ec2.send(new DescribeRegionsCommand({AllRegions: true}))) as DescribeRegionsCommandOutput
+  const out = await deps.ec2.describeRegions({AllRegions: true})
   const known = new Map((out.Regions ?? []).map((r) => [r.RegionName ?? '', r.OptInStatus ?? '']))
   const unknown = regions.filter((r) => !known.has(r))
   if (unknown.length > 0) {

@@ -1,4 +1,3 @@
-import {DeleteStackInstancesCommand, type DeleteStackInstancesCommandOutput, DeleteStackSetCommand} from '@aws-sdk/client-cloudformation'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError, awsErrorName} from '../errors.js'
@@ -67,8 +66,7 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     await awaitRunningOperation(deps, name, true)
     if (plan.organizationalUnitIds.length > 0 && plan.regions.length > 0) {
       const operationId = await startOperation(deps, name, true, () =>
-        deps.cfn.send(
-          new DeleteStackInstancesCommand({
+        deps.cfn.deleteStackInstances({
             StackSetName: name,
             CallAs: deps.callAs,
             DeploymentTargets: {OrganizationalUnitIds: plan.organizationalUnitIds},
@@ -76,7 +74,6 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
             RetainStacks: false,
             OperationPreferences: OPERATION_PREFERENCES,
           }),
-        ) as Promise<DeleteStackInstancesCommandOutput>,
       )
       deps.progress({type: 'operation', operationId, action: 'DELETE_STACK_INSTANCES', status: 'STARTED'})
       result.operation = await waitForOperation(deps, name, operationId, 'DELETE_STACK_INSTANCES')
@@ -87,7 +84,7 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     }
     deps.progress({type: 'step', message: `Deleting stack set ${name}`})
     try {
-      await deps.cfn.send(new DeleteStackSetCommand({StackSetName: name, CallAs: deps.callAs}))
+      await deps.cfn.deleteStackSet({StackSetName: name, CallAs: deps.callAs})
     } catch (error) {
       const code = awsErrorName(error)
       if (code === 'StackSetNotEmptyException') {

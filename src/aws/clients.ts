@@ -26,10 +26,8 @@ export interface AwsContextOptions {
   ssoRegionFallback?: boolean
 }
 
-/** The smallest client surface services need; SDK clients satisfy it. */
-export interface Sendable {
-  send(command: unknown, options?: unknown): Promise<unknown>
-}
+/** What a port factory needs from the context: its client builder (tests hand in their own). */
+export type ClientSource = Pick<AwsContext, 'client'>
 
 type ClientCtor<C> = new (config: Record<string, unknown>) => C
 
@@ -165,14 +163,6 @@ export class AwsContext {
     return this.client(Ctor, serviceEnvName, {region, credentials: NO_CREDENTIALS})
   }
 }
-
-/** The context's EC2 client, loaded (EC2's SDK is large) on the first call only: for code that may never call EC2. */
-export const lazyEc2 = (ctx: AwsContext): Sendable => ({
-  send: async (command, options) => {
-    const {EC2Client} = await import('./ec2.js')
-    return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
-  },
-})
 
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
   throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])

@@ -1,2 +1,41 @@
-/** The SSM client for `await import('../aws/ssm.js')` (see ec2.ts): a named export, so the bundle keeps only what is used. */
-export {SSMClient} from '@aws-sdk/client-ssm'
+/**
+ * SSM as ssmx uses it: a narrow port typed with the SDK's own input and output types. Built with the context's
+ * settings (clients.ts); loaded statically, since every session command calls SSM.
+ */
+import {
+  DescribeDocumentCommand,
+  DescribeInstanceInformationCommand,
+  type DescribeInstanceInformationCommandInput,
+  ResumeSessionCommand,
+  SSMClient,
+  StartSessionCommand,
+  type StartSessionCommandInput,
+  TerminateSessionCommand,
+} from '@aws-sdk/client-ssm'
+
+import type {ClientSource} from './clients.js'
+
+export type {InstanceInformation, StartSessionCommandInput as StartSessionInput} from '@aws-sdk/client-ssm'
+
+export function ssmPort(client: SSMClient) {
+  return {
+    startSession: (input: StartSessionCommandInput) => client.send(new StartSessionCommand(input)),
+    resumeSession: (sessionId: string) => client.send(new ResumeSessionCommand({SessionId: sessionId})),
+    terminateSession: (sessionId: string) => client.send(new TerminateSessionCommand({SessionId: sessionId})),
+    /** one page; see pages() in paginate.ts */
+    describeInstanceInformation: (input: DescribeInstanceInformationCommandInput) => client.send(new DescribeInstanceInformationCommand(input)),
+    describeDocument: (name: string) => client.send(new DescribeDocumentCommand({Name: name})),
+    /** the endpoint the client sends to: the override, else the regional default (FIPS and dual-stack as configured) */
+    endpoint: async (region: string, override?: string): Promise<string> => {
+      if (override) return override.replace(/\/+$/, '')
+      const useFIPS = await client.config.useFipsEndpoint()
+      const useDualStack = await client.config.useDualstackEndpoint()
+      return client.config.endpointProvider({Region: region, UseFIPS: useFIPS, UseDualStack: useDualStack}).url.toString().replace(/\/+$/, '')
+    },
+  }
+}
+
+export type Ssm = ReturnType<typeof ssmPort>
+
+/** The context's SSM port (one client per context). */
+export const ssm = (ctx: ClientSource): Ssm => ssmPort(ctx.client(SSMClient, 'SSM'))

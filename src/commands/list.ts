@@ -1,8 +1,8 @@
-import {EC2Client} from '@aws-sdk/client-ec2'
-import {SSMClient} from '@aws-sdk/client-ssm'
 import {Flags} from '@oclif/core'
 
 import {mapAwsError} from '../aws/errors.js'
+import {ec2} from '../aws/ports.js'
+import {ssm} from '../aws/ssm.js'
 import {BaseCommand} from '../base-command.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {type InventoryItem, formatInventory, listInstances, staleNote} from '../targets/inventory.js'
@@ -28,7 +28,7 @@ Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An insta
   async run(): Promise<InventoryItem[]> {
     const ctx = await this.awsContext()
     const list = () =>
-      listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, {filter: this.flags.filter}).catch((e) =>
+      listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}, {filter: this.flags.filter}).catch((e) =>
         Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
       )
     const items = await withLoginOffer(list, terminalLoginOffer(ctx, (l) => this.note(l)))

@@ -25,9 +25,9 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
     let aliases
     if (names) {
       // the SDK clients load only when AWS is asked, so the plain block prints at once
-      const [{EC2Client}, {SSMClient}, {listInstances}] = await Promise.all([import('../aws/ec2.js'), import('../aws/ssm.js'), import('../targets/inventory.js')])
+      const [{ec2}, {ssm}, {listInstances}] = await Promise.all([import('../aws/ports.js'), import('../aws/ssm.js'), import('../targets/inventory.js')])
       const ctx = await this.awsContext()
-      aliases = await listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}).catch((e) =>
+      aliases = await listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}).catch((e) =>
         Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
       )
     }

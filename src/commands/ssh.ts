@@ -3,9 +3,8 @@ import {homedir} from 'node:os'
 
 import {Args, Flags} from '@oclif/core'
 
-import type {Sendable} from '../aws/clients.js'
-import {lazyEc2} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import {ec2 as ec2Port, ec2InstanceConnect} from '../aws/ports.js'
 import {BaseCommand} from '../base-command.js'
 import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
@@ -50,7 +49,7 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
     const {user, target} = parseDestination(this.args.destination)
     checkTarget(target)
     const ctx = await this.awsContext()
-    const ec2 = lazyEc2(ctx)
+    const ec2 = ec2Port(ctx)
     const prepare = async () => {
       const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
         Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
@@ -61,11 +60,7 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
         identity = key.identity
         if (this.flags['push-key']) {
           if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
-          const eic: Sendable = {
-            send: async (command, options) =>
-              (ctx.client((await import('@aws-sdk/client-ec2-instance-connect')).EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT') as Sendable).send(command, options),
-          }
-          await pushKey({ec2, eic, profile: ctx.profile.name}, instance.id, user, key.publicKey)
+          await pushKey({ec2, eic: ec2InstanceConnect(ctx), profile: ctx.profile.name}, instance.id, user, key.publicKey)
           this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
         }
       }

@@ -1,6 +1,7 @@
-import {DescribeDocumentCommand, DescribeInstanceInformationCommand, SSMClient} from '@aws-sdk/client-ssm'
 
-import type {AwsContext, Sendable} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
+import {type Ssm, iam} from '../aws/ports.js'
+import {ssm as ssmOf} from '../aws/ssm.js'
 import {mapAwsError} from '../aws/errors.js'
 import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from '../aws/profile.js'
 import {PROXY_NODE_VERSIONS, describeProxy, nodeSupportsProxyEnv} from '../aws/proxy.js'
@@ -104,7 +105,7 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   let ctxError: SsmxError | undefined
   let profileData: AwsProfile | undefined
   let caller: Identity | undefined
-  let ssm: SSMClient | undefined
+  let ssm: Ssm | undefined
 
   await step('node', 'Node.js', [], async () => {
     const version = deps.nodeVersion ?? process.versions.node
@@ -179,10 +180,10 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   })
 
   await step('ssm', 'SSM', ['credentials'], async () => {
-    ssm = ctx!.client(SSMClient, 'SSM')
+    ssm = ssmOf(ctx!)
     const endpoint = await ssmEndpoint(ctx!, ssm)
     try {
-      const out = await ssm.send(new DescribeInstanceInformationCommand({MaxResults: 5}))
+      const out = await ssm.describeInstanceInformation({MaxResults: 5})
       const n = out.InstanceInformationList?.length ?? 0
       return ok(`${endpoint} answers; ${n}${out.NextToken ? '+' : ''} managed node${n === 1 && !out.NextToken ? '' : 's'} visible`)
     } catch (error) {
@@ -200,7 +201,7 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     }
     const runsAs = choice.runAsUser ? `; sessions run as ${choice.runAsUser}` : '; the ssmx configuration does not name its RunAs user'
     try {
-      const out = await ssm!.send(new DescribeDocumentCommand({Name: choice.document}))
+      const out = await ssm!.describeDocument(choice.document)
       const type = out.Document?.DocumentType
       if (type && type !== 'Session') {
         return fail(`${choice.document} exists in ${ctx!.region} but is a ${type} document, not a Session document.`, ['Ask your platform team to redeploy it (ssmx admin enforce).'], 'document')
@@ -278,9 +279,8 @@ async function runAsTag(ctx: AwsContext, caller: Identity, config: SsmxConfig | 
   const permission = user ? 'iam:ListUserTags' : 'iam:ListRoleTags'
   try {
     // loaded only here: the IAM client is large, and most callers are IAM Identity Center roles
-    const {IAMClient, ListRoleTagsCommand, ListUserTagsCommand} = await import('@aws-sdk/client-iam')
-    const iam: Sendable = ctx.client(IAMClient, 'IAM')
-    const {Tags} = (await iam.send(user ? new ListUserTagsCommand({UserName: name}) : new ListRoleTagsCommand({RoleName: roleName}))) as {Tags?: Array<{Key?: string; Value?: string}>}
+    const port = iam(ctx)
+    const {Tags} = user ? await port.listUserTags(name) : await port.listRoleTags(roleName ?? '')
     const tag = Tags?.find((t) => t.Key === RUN_AS_TAG)
     if (tag) return info(`${what} has ${RUN_AS_TAG}=${tag.Value}: Session Manager runs your sessions as ${tag.Value}, whatever the document says.`)
     return ok(`${what} has no ${RUN_AS_TAG} tag: the document's RunAs user applies${principal?.kind === 'assumed-role' ? ' (unless the session was started with session tags)' : ''}`)

@@ -1,8 +1,7 @@
 import {spawn as nodeSpawn} from 'node:child_process'
 
-import {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
-
 import type {AwsContext} from '../aws/clients.js'
+import {ssoOidc} from '../aws/sso-oidc.js'
 import {SsmxError} from '../errors.js'
 import {type Spawn, findExecutable} from '../session/plugin.js'
 import {openBrowser as defaultOpenBrowser} from './browser.js'
@@ -78,7 +77,7 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
     cacheFile = cached.path
     expiresAt = cached.token?.expiresAt
   } else {
-    const oidc = ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)
+    const oidc = ssoOidc(ctx, signIn.region)
     const open = options.browser === false ? async () => false : (deps.openBrowser ?? ((url: string) => defaultOpenBrowser(url, {env, platform})))
     const token = await deviceAuthorization(signIn, {oidc, openBrowser: open, notify: deps.notify, profile, sleep: deps.sleep, now: deps.now})
     method = 'device-authorization'

@@ -1,8 +1,8 @@
-import {SSMClient, StartSessionCommand, type StartSessionCommandInput, TerminateSessionCommand} from '@aws-sdk/client-ssm'
-
-import {type AwsContext, lazyEc2} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {identityByAccessKey} from '../aws/identity-cache.js'
+import {type Ssm, type StartSessionInput, ec2} from '../aws/ports.js'
+import {ssm as ssmOf} from '../aws/ssm.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {documentNameFor} from '../documents/naming.js'
 import {type DocumentChoice, chooseDocument} from '../documents/select.js'
@@ -55,20 +55,13 @@ export interface SessionPlan {
   identity?: Identity
   choice: DocumentChoice
   target: Candidate
-  input: StartSessionCommandInput
+  input: StartSessionInput
   /** undefined: the session runs in the built-in client */
   plugin?: PluginInfo
 }
 
 /** The SSM endpoint the client uses, as the plugin's last argument: the override, else the regional default. */
-export async function ssmEndpoint(ctx: AwsContext, ssm: SSMClient): Promise<string> {
-  const override = ctx.endpointOverride('SSM')
-  if (override) return override.replace(/\/+$/, '')
-  const useFIPS = await ssm.config.useFipsEndpoint()
-  const useDualStack = await ssm.config.useDualstackEndpoint()
-  const endpoint = ssm.config.endpointProvider({Region: ctx.region, UseFIPS: useFIPS, UseDualStack: useDualStack})
-  return endpoint.url.toString().replace(/\/+$/, '')
-}
+export const ssmEndpoint = (ctx: AwsContext, ssm: Pick<Ssm, 'endpoint'>): Promise<string> => ssm.endpoint(ctx.region, ctx.endpointOverride('SSM'))
 
 /** The plugin to run the session with, or undefined for the built-in client (asked for, or no plugin installed). */
 async function choosePlugin(req: SessionRequest, deps: SessionDeps): Promise<PluginInfo | undefined> {
@@ -116,10 +109,10 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
-  const target = await resolveTarget(req.target, {ec2: lazyEc2(ctx), choose: deps.choose}).catch((e) =>
+  const target = await resolveTarget(req.target, {ec2: ec2(ctx), choose: deps.choose}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: req.target})),
   )
-  const input: StartSessionCommandInput = {
+  const input: StartSessionInput = {
     Target: target.id,
     ...(choice.reason === 'default' ? {} : {DocumentName: choice.document}),
     ...(req.parameters ? {Parameters: req.parameters} : {}),
@@ -132,16 +125,16 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
  * StartSession with the chosen document, falling back once to SSM-SessionManagerRunShell (with a
  * warning) when the per-role document does not exist and the configuration is not strict.
  */
-async function startSession(ssm: SSMClient, plan: SessionPlan, deps: SessionDeps) {
+async function startSession(ssm: Ssm, plan: SessionPlan, deps: SessionDeps) {
   const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id, pinned: pinnedDocument(plan, deps)})
   try {
-    return {out: await ssm.send(new StartSessionCommand(plan.input)), input: plan.input}
+    return {out: await ssm.startSession(plan.input), input: plan.input}
   } catch (error) {
     if (awsErrorName(error) === 'InvalidDocument' && plan.choice.fallback) {
       deps.warn(`warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`)
       const {DocumentName: _, ...input} = plan.input
       try {
-        return {out: await ssm.send(new StartSessionCommand(input)), input}
+        return {out: await ssm.startSession(input), input}
       } catch (error2) {
         throw mapAwsError(error2, ctxErr(plan.choice.fallback))
       }
@@ -181,8 +174,8 @@ export function describePlan(plan: SessionPlan, launch?: PluginLaunch): string[]
 export async function runSession(req: SessionRequest, deps: SessionDeps): Promise<number> {
   const plan = await planSession(req, deps)
   const {ctx} = deps
-  const ssm = ctx.client(SSMClient, 'SSM')
-  const launchFor = (input: StartSessionCommandInput, response: PluginLaunch['response']): PluginLaunch => ({
+  const ssm = ssmOf(ctx)
+  const launchFor = (input: StartSessionInput, response: PluginLaunch['response']): PluginLaunch => ({
     plugin: plan.plugin!,
     response,
     region: ctx.region,
@@ -225,7 +218,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
     return result.code
   } finally {
     if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {
-      await ssm.send(new TerminateSessionCommand({SessionId: response.SessionId})).then(
+      await ssm.terminateSession(response.SessionId).then(
         () => deps.warn(`Session ${response.SessionId} terminated.`),
         (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${(e as Error).name}`),
       )

@@ -4,17 +4,16 @@
  * only built when the agent asks for encryption. Loaded with import() where a session needs it, so the plugin
  * path never loads the client, ws or KMS.
  */
-import {KMSClient} from '@aws-sdk/client-kms'
-import {ResumeSessionCommand, type SSMClient} from '@aws-sdk/client-ssm'
-
 import type {AwsContext} from '../aws/clients.js'
+import {kms} from '../aws/kms.js'
+import type {Ssm} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
 import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
 import type {RunResult, StartSessionResponse} from './plugin.js'
 
 export interface NativeRun {
   ctx: AwsContext
-  ssm: Pick<SSMClient, 'send'>
+  ssm: Pick<Ssm, 'resumeSession'>
   response: StartSessionResponse
   target: string
   warn: (line: string) => void
@@ -31,9 +30,9 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
       streamUrl: response.StreamUrl,
       token: response.TokenValue,
       targetId: run.target,
-      kms: () => run.ctx.client(KMSClient, 'KMS'),
+      kms: () => kms(run.ctx),
       resume: async () => {
-        const out = await run.ssm.send(new ResumeSessionCommand({SessionId: response.SessionId}))
+        const out = await run.ssm.resumeSession(response.SessionId)
         return out.TokenValue ? {token: out.TokenValue, streamUrl: out.StreamUrl ?? response.StreamUrl} : undefined
       },
       io: run.io,

@@ -2,8 +2,8 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import type {Ec2, Ec2InstanceConnect} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
 import {type Spawn, runAttached} from './plugin.js'
 
@@ -39,18 +39,18 @@ export async function findPublicKey(home: string, key?: string): Promise<{public
  * EC2 Instance Connect SendSSHPublicKey: the key is accepted for `user` on the instance for 60 seconds.
  * Needs the instance's Availability Zone, from EC2 DescribeInstances.
  */
-export async function pushKey(deps: {ec2: Sendable; eic: Sendable; profile: string}, instanceId: string, user: string, publicKey: string): Promise<void> {
+export async function pushKey(deps: {ec2: Pick<Ec2, 'describeInstances'>; eic: Pick<Ec2InstanceConnect, 'sendSshPublicKey'>; profile: string}, instanceId: string, user: string, publicKey: string): Promise<void> {
   if (!instanceId.startsWith('i-')) {
     throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, ['Install your key on the node instead, and run without --push-key.'])
   }
   const context = (operation: string) => ({profile: deps.profile, operation, target: instanceId})
   // loaded only for --push-key: `ssmx ssh` itself needs neither EC2 Instance Connect nor the inventory
-  const [{SendSSHPublicKeyCommand}, {describeEc2}] = await Promise.all([import('@aws-sdk/client-ec2-instance-connect'), import('../targets/inventory.js')])
+  const {describeEc2} = await import('../targets/inventory.js')
   const instance = (await describeEc2(deps.ec2, [instanceId]).catch((e) => Promise.reject(mapAwsError(e, context('EC2 DescribeInstances'))))).get(instanceId)
   const az = instance?.Placement?.AvailabilityZone
   if (!az) throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, ['Check the region and profile; ssmx list shows the managed instances.'])
   await deps.eic
-    .send(new SendSSHPublicKeyCommand({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az}))
+    .sendSshPublicKey({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az})
     .catch((e) => Promise.reject(mapAwsError(e, context('EC2 Instance Connect SendSSHPublicKey'))))
 }
 

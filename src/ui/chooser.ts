@@ -2,20 +2,20 @@
  * The terminal side of target resolution: whether ssmx may prompt, and Choosers that open the ink picker.
  * The picker (and ink, react) is imported only when a picker actually opens, so other commands start fast.
  */
-import {SSMClient} from '@aws-sdk/client-ssm'
-
 import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import {ec2} from '../aws/ports.js'
+import {ssm} from '../aws/ssm.js'
 import {SsmxError} from '../errors.js'
 import type {Candidate, Chooser} from '../targets/resolve.js'
 
 /** A picker needs a terminal on both ends: keys in, frames out (drawn on stderr). */
 export const canPrompt = (io: {stdin: {isTTY?: boolean}; stderr: {isTTY?: boolean}} = process): boolean => Boolean(io.stdin.isTTY && io.stderr.isTTY)
 
-/** The managed-instance inventory, loaded (with the EC2 client) only when a picker opens. */
+/** The managed-instance inventory, loaded (and the EC2 client with its first call) only when a picker opens. */
 const inventory = async (ctx: AwsContext, options?: Parameters<typeof import('../targets/inventory.js').listInstances>[1]) => {
-  const [{EC2Client}, {listInstances}] = await Promise.all([import('../aws/ec2.js'), import('../targets/inventory.js')])
-  return listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, options)
+  const {listInstances} = await import('../targets/inventory.js')
+  return listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}, options)
 }
 
 /** Loads the picker with React's production build (the development build is several times slower to render). */

@@ -14,6 +14,10 @@ import {
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 
+import {cloudFormationPort} from '../../src/aws/cloudformation.js'
+import {ec2Port} from '../../src/aws/ec2.js'
+import {organizationsPort} from '../../src/aws/organizations.js'
+import {stsPort} from '../../src/aws/sts.js'
 import type {AdminDeps, CallAs} from '../../src/admin/deps.js'
 import {AUTO_DEPLOYMENT, CAPABILITIES, MANAGED_EXECUTION} from '../../src/admin/enforce.js'
 import type {ProgressEvent} from '../../src/admin/progress.js'
@@ -74,7 +78,10 @@ export function mocks(callAs: CallAs = 'SELF') {
   const sleeps: number[] = []
   let now = 0
   const deps: AdminDeps = {
-    ...clients,
+    cfn: cloudFormationPort(clients.cfn),
+    orgs: organizationsPort(clients.orgs),
+    sts: stsPort(clients.sts),
+    ec2: ec2Port(clients.ec2),
     callAs,
     region: 'eu-west-1',
     progress: (e) => events.push(e),

@@ -49,7 +49,7 @@ describe('admin clients: throttling from CloudFormation and Organizations is ret
       throw new AwsFault('AccessDeniedException', 'not allowed')
     })
     const deps = adminDeps(ctx, 'SELF')
-    const error = await deps.orgs.send(new ListRootsCommand({})).catch((e: unknown) => e)
+    const error = await deps.orgs.listRoots({}).catch((e: unknown) => e)
     expect(failedOperation(error)).to.equal('Organizations ListRoots')
   })
 })

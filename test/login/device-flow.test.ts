@@ -1,6 +1,7 @@
 import {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 import {expect} from 'chai'
 
+import {ssoOidcPort} from '../../src/aws/sso-oidc.js'
 import {AwsContext} from '../../src/aws/clients.js'
 import {deviceAuthorization} from '../../src/login/device-flow.js'
 import {ssoSignIn} from '../../src/login/sso-cache.js'
@@ -20,7 +21,7 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
     const ctx = await AwsContext.create({profile, version: 'test', env: box.env})
     const signIn = ssoSignIn(ctx.profileData)!
     return deviceAuthorization(signIn, {
-      oidc: ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region),
+      oidc: ssoOidcPort(ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)),
       openBrowser: async () => false,
       notify: (l) => notes.push(l),
       profile,

@@ -6,6 +6,7 @@ import {KMSClient} from '@aws-sdk/client-kms'
 import {ResumeSessionCommand, SSMClient, StartSessionCommand} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
+import {kmsPort} from '../../src/aws/kms.js'
 import {Flag} from '../../src/native/message.js'
 import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
 import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
@@ -63,7 +64,7 @@ describe('native session client against the fake agent', function () {
       streamUrl: out.StreamUrl!,
       token: out.TokenValue!,
       targetId: INSTANCE,
-      kms: () => kms,
+      kms: () => kmsPort(kms),
       resume: async () => {
         const r = await ssm.send(new ResumeSessionCommand({SessionId: out.SessionId}))
         return r.TokenValue ? {token: r.TokenValue, streamUrl: r.StreamUrl!} : undefined
@@ -245,7 +246,7 @@ describe('native session client against the fake agent', function () {
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
     const port = (sink.address() as AddressInfo).port
     try {
-      const err = await runNativeSession({sessionId: 's-1', streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`, token: 't', targetId: INSTANCE, kms: () => kms, signals: false, openTimeoutMs: 300, warn: () => {}}).then(
+      const err = await runNativeSession({sessionId: 's-1', streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`, token: 't', targetId: INSTANCE, kms: () => kmsPort(kms), signals: false, openTimeoutMs: 300, warn: () => {}}).then(
         () => undefined,
         (e) => e,
       )

@@ -9,6 +9,7 @@ import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ssmPort} from '../../src/aws/ssm.js'
 import {AwsContext} from '../../src/aws/clients.js'
 import {parseConfig} from '../../src/config/load.js'
 import type {ConfigInput} from '../../src/config/schema.js'
@@ -194,16 +195,16 @@ describe('session/connect', () => {
   describe('ssmEndpoint (the plugin\'s last argument)', () => {
     it('the regional default without an override, no trailing slash', async () => {
       const {ctx} = await deps('dev')
-      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('https://ssm.eu-west-1.amazonaws.com')
+      expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('https://ssm.eu-west-1.amazonaws.com')
     })
     it('the override, without its trailing slash', async () => {
       const ctx = await AwsContext.create({version: '1', profile: 'dev', endpointUrl: 'http://127.0.0.1:4566/', env: {HOME: home}, credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'})})
-      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('http://127.0.0.1:4566')
+      expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('http://127.0.0.1:4566')
     })
     it('FIPS when the SDK is configured for it', async () => {
       const {ctx} = await deps('dev')
       const client = new SSMClient({region: 'us-east-1', useFipsEndpoint: true})
-      const fips = await ssmEndpoint({...ctx, region: 'us-east-1', endpointOverride: () => undefined} as unknown as AwsContext, client)
+      const fips = await ssmEndpoint({...ctx, region: 'us-east-1', endpointOverride: () => undefined} as unknown as AwsContext, ssmPort(client))
       expect(fips).to.equal('https://ssm-fips.us-east-1.amazonaws.com')
     })
   })

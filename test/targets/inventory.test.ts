@@ -3,6 +3,8 @@ import {DescribeInstanceInformationCommand, SSMClient} from '@aws-sdk/client-ssm
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ec2Port} from '../../src/aws/ec2.js'
+import {ssmPort} from '../../src/aws/ssm.js'
 import {EC2_ID_BATCH, filterInstances, formatInventory, fuzzyFilter, listInstances, staleNote} from '../../src/targets/inventory.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
@@ -52,7 +54,7 @@ describe('inventory: ssmx list data', () => {
       return {Reservations: [{Instances: values.map(instance)}]}
     })
 
-    const items = await listInstances({ssm: new SSMClient({region: 'eu-west-1'}), ec2: new EC2Client({region: 'eu-west-1'}), now: () => NOW})
+    const items = await listInstances({ssm: ssmPort(new SSMClient({region: 'eu-west-1'})), ec2: ec2Port(new EC2Client({region: 'eu-west-1'})), now: () => NOW})
 
     const ssmInputs = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input)
     expect(ssmInputs).to.deep.equal([{MaxResults: 50, NextToken: undefined}, {MaxResults: 50, NextToken: 'p2'}])
@@ -82,7 +84,7 @@ describe('inventory: ssmx list data', () => {
   it('limits both calls to the given ids, and marks an Online agent silent for too long as stale', async () => {
     ssm.on(DescribeInstanceInformationCommand).resolves({InstanceInformationList: [{InstanceId: id(1), PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(30)}]})
     ec2.on(DescribeInstancesCommand).resolves({Reservations: []})
-    const items = await listInstances({ssm: new SSMClient({region: 'eu-west-1'}), ec2: new EC2Client({region: 'eu-west-1'}), now: () => NOW}, {ids: [id(1), id(2)]})
+    const items = await listInstances({ssm: ssmPort(new SSMClient({region: 'eu-west-1'})), ec2: ec2Port(new EC2Client({region: 'eu-west-1'})), now: () => NOW}, {ids: [id(1), id(2)]})
     expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0].args[0].input).to.deep.equal({MaxResults: 50, NextToken: undefined, Filters: [{Key: 'InstanceIds', Values: [id(1), id(2)]}]})
     expect(items.map((i) => [i.id, i.stale])).to.deep.equal([[id(1), true]])
   })

@@ -2,6 +2,7 @@ import {DescribeInstancesCommand, EC2Client, type Instance} from '@aws-sdk/clien
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ec2Port} from '../../src/aws/ec2.js'
 import {SsmxError} from '../../src/errors.js'
 import {type Candidate, isTargetId, resolveTarget, targetFilter} from '../../src/targets/resolve.js'
 
@@ -20,7 +21,7 @@ describe('targets/resolve', () => {
   before(() => {
     ec2mock = mockClient(EC2Client)
   })
-  const ec2 = new EC2Client({region: 'eu-west-1'})
+  const ec2 = ec2Port(new EC2Client({region: 'eu-west-1'}))
   const inputs = () => ec2mock.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)
 
   beforeEach(() => ec2mock.reset())

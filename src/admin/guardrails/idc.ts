@@ -1,30 +1,7 @@
-import {
-  type AccessControlAttribute,
-  DeleteInlinePolicyFromPermissionSetCommand,
-  DeleteInstanceAccessControlAttributeConfigurationCommand,
-  DescribeInstanceAccessControlAttributeConfigurationCommand,
-  type DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
-  DescribePermissionSetCommand,
-  type DescribePermissionSetCommandOutput,
-  DescribePermissionSetProvisioningStatusCommand,
-  type DescribePermissionSetProvisioningStatusCommandOutput,
-  GetInlinePolicyForPermissionSetCommand,
-  type GetInlinePolicyForPermissionSetCommandOutput,
-  ListAccountsForProvisionedPermissionSetCommand,
-  type ListAccountsForProvisionedPermissionSetCommandOutput,
-  ListInstancesCommand,
-  type ListInstancesCommandOutput,
-  ListPermissionSetsCommand,
-  type ListPermissionSetsCommandOutput,
-  type PermissionSetProvisioningStatus,
-  ProvisionPermissionSetCommand,
-  type ProvisionPermissionSetCommandOutput,
-  PutInlinePolicyToPermissionSetCommand,
-  SSOAdminClient,
-  UpdateInstanceAccessControlAttributeConfigurationCommand,
-} from '@aws-sdk/client-sso-admin'
+import type {AccessControlAttribute, DescribeInstanceAccessControlAttributeConfigurationCommandOutput, PermissionSetProvisioningStatus} from '../../aws/sso-admin.js'
 
-import type {AwsContext, Sendable} from '../../aws/clients.js'
+import type {AwsContext} from '../../aws/clients.js'
+import {type SsoAdmin, ssoAdmin} from '../../aws/ports.js'
 import {mapAwsError} from '../../aws/errors.js'
 import {SsmxError, awsErrorName} from '../../errors.js'
 import {mapLimit, pages, realSleep} from '../deps.js'
@@ -34,7 +11,7 @@ export const RUN_AS_ATTRIBUTE = 'SSMSessionRunAs'
 
 /** What the IAM Identity Center services need from outside; tests hand in a stubbed client, a fake clock and sleep. */
 export interface IdcDeps {
-  sso: Sendable
+  sso: SsoAdmin
   /** the profile, for error messages */
   profile: string
   /** one stderr line per progress step */
@@ -50,9 +27,9 @@ export interface IdcDeps {
   provisionTimeoutMs?: number
 }
 
-async function call<T>(deps: IdcDeps, command: unknown, operation: string): Promise<T> {
+async function call<T>(deps: IdcDeps, request: () => Promise<T>, operation: string): Promise<T> {
   try {
-    return (await deps.sso.send(command)) as T
+    return await request()
   } catch (error) {
     throw mapAwsError(error, {profile: deps.profile, operation: `SSO Admin ${operation}`})
   }
@@ -61,7 +38,7 @@ async function call<T>(deps: IdcDeps, command: unknown, operation: string): Prom
 /** The IAM Identity Center instance: the one there is, or `instanceArn` (checked to exist). */
 export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise<string> {
   const arns: string[] = []
-  for await (const out of pages<ListInstancesCommandOutput>((page) => call(deps, new ListInstancesCommand(page), 'ListInstances'))) {
+  for await (const out of pages((page) => call(deps, () => deps.sso.listInstances(page), 'ListInstances'))) {
     for (const i of out.Instances ?? []) if (i.InstanceArn) arns.push(i.InstanceArn)
   }
   if (instanceArn) {
@@ -86,11 +63,11 @@ export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise
 /** Every permission set of the instance by name (ListPermissionSets paged, DescribePermissionSet with bounded concurrency). */
 export async function permissionSetsByName(deps: IdcDeps, instanceArn: string): Promise<Map<string, string>> {
   const arns: string[] = []
-  for await (const out of pages<ListPermissionSetsCommandOutput>((page) => call(deps, new ListPermissionSetsCommand({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'))) {
+  for await (const out of pages((page) => call(deps, () => deps.sso.listPermissionSets({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'))) {
     arns.push(...(out.PermissionSets ?? []))
   }
   const described = await mapLimit(arns, deps.concurrency ?? 5, (arn) =>
-    call<DescribePermissionSetCommandOutput>(deps, new DescribePermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
+    call(deps, () => deps.sso.describePermissionSet({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
   )
   return new Map(described.flatMap((d, i) => (d.PermissionSet?.Name ? [[d.PermissionSet.Name, arns[i]] as const] : [])))
 }
@@ -117,7 +94,7 @@ export interface RunAsAttributeCheck {
 export async function checkRunAsAttribute(deps: IdcDeps, instanceArn: string): Promise<RunAsAttributeCheck> {
   let out: DescribeInstanceAccessControlAttributeConfigurationCommandOutput
   try {
-    out = (await deps.sso.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}))) as DescribeInstanceAccessControlAttributeConfigurationCommandOutput
+    out = await deps.sso.describeInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn})
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') return {configured: false, attributes: []}
     throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin DescribeInstanceAccessControlAttributeConfiguration'})
@@ -132,24 +109,24 @@ export async function removeRunAsAttribute(deps: IdcDeps, instanceArn: string, c
   if (!check.runAs) return
   const keep = check.attributes.filter((a) => a.Key !== check.runAs!.key)
   if (keep.length === 0) {
-    await call(deps, new DeleteInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}), 'DeleteInstanceAccessControlAttributeConfiguration')
+    await call(deps, () => deps.sso.deleteInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn}), 'DeleteInstanceAccessControlAttributeConfiguration')
     return
   }
-  await call(deps, new UpdateInstanceAccessControlAttributeConfigurationCommand({
+  await call(deps, () => deps.sso.updateInstanceAccessControlAttributeConfiguration({
     InstanceArn: instanceArn,
     InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
   }), 'UpdateInstanceAccessControlAttributeConfiguration')
 }
 
 export async function getInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string | undefined> {
-  const out = await call<GetInlinePolicyForPermissionSetCommandOutput>(deps, new GetInlinePolicyForPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'GetInlinePolicyForPermissionSet')
+  const out = await call(deps, () => deps.sso.getInlinePolicyForPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'GetInlinePolicyForPermissionSet')
   return out.InlinePolicy || undefined
 }
 
 export async function putInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string, policy: string | undefined): Promise<void> {
   await (policy === undefined
-    ? call(deps, new DeleteInlinePolicyFromPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'DeleteInlinePolicyFromPermissionSet')
-    : call(deps, new PutInlinePolicyToPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}), 'PutInlinePolicyToPermissionSet'))
+    ? call(deps, () => deps.sso.deleteInlinePolicyFromPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'DeleteInlinePolicyFromPermissionSet')
+    : call(deps, () => deps.sso.putInlinePolicyToPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}), 'PutInlinePolicyToPermissionSet'))
 }
 
 export interface ProvisioningResult {
@@ -177,7 +154,7 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
   let status: PermissionSetProvisioningStatus | undefined
   for (;;) {
     try {
-      const out = (await deps.sso.send(new ProvisionPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS'}))) as ProvisionPermissionSetCommandOutput
+      const out = await deps.sso.provisionPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS'})
       status = out.PermissionSetProvisioningStatus
       break
     } catch (error) {
@@ -194,7 +171,7 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
       return {status: 'TIMED_OUT', requestId}
     }
     await pause()
-    const out = await call<DescribePermissionSetProvisioningStatusCommandOutput>(deps, new DescribePermissionSetProvisioningStatusCommand({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}), 'DescribePermissionSetProvisioningStatus')
+    const out = await call(deps, () => deps.sso.describePermissionSetProvisioningStatus({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}), 'DescribePermissionSetProvisioningStatus')
     status = out.PermissionSetProvisioningStatus
     deps.progress(`${name}: ${status?.Status ?? 'unknown'} (${Math.round((deps.now() - started) / 1000)} s)`)
   }
@@ -208,17 +185,17 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
 /** Accounts where the permission set's latest version is not provisioned. */
 export async function accountsNotOnLatest(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string[]> {
   const accounts: string[] = []
-  const list = (page: {NextToken?: string}) => call(deps, new ListAccountsForProvisionedPermissionSetCommand({
+  const list = (page: {NextToken?: string}) => call(deps, () => deps.sso.listAccountsForProvisionedPermissionSet({
     InstanceArn: instanceArn,
     PermissionSetArn: permissionSetArn,
     ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
     ...page,
   }), 'ListAccountsForProvisionedPermissionSet')
-  for await (const out of pages<ListAccountsForProvisionedPermissionSetCommandOutput>(list)) accounts.push(...(out.AccountIds ?? []))
+  for await (const out of pages(list)) accounts.push(...(out.AccountIds ?? []))
   return accounts
 }
 
 /** The real dependencies: the sso-admin client from the AwsContext, the wall clock. */
 export function idcDeps(ctx: AwsContext, progress: (line: string) => void): IdcDeps {
-  return {sso: ctx.client(SSOAdminClient, 'SSO_ADMIN'), profile: ctx.profile.name, progress, sleep: realSleep, now: Date.now}
+  return {sso: ssoAdmin(ctx), profile: ctx.profile.name, progress, sleep: realSleep, now: Date.now}
 }

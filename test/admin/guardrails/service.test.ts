@@ -16,6 +16,7 @@ import {
 import {expect} from 'chai'
 import {mockClient} from 'aws-sdk-client-mock'
 
+import {ssoAdminPort} from '../../../src/aws/sso-admin.js'
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
 import {applyGuardrails, checkGuardrails, describePlan, formatGuardrailCheck, formatGuardrailStatus, guardrailProblems, guardrailStatus, planGuardrails, planHasChanges} from '../../../src/admin/guardrails/service.js'
@@ -109,7 +110,7 @@ function testDeps(): IdcDeps & {waits: number[]; lines: string[]} {
   const clock = {at: 0, waits: [] as number[]}
   const lines: string[] = []
   const deps: IdcDeps = {
-    sso: new SSOAdminClient({region: 'eu-west-1', credentials: {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}}),
+    sso: ssoAdminPort(new SSOAdminClient({region: 'eu-west-1', credentials: {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}})),
     profile: 'org-admin',
     progress: (l) => lines.push(l),
     sleep: async (ms) => {
