@@ -6,7 +6,7 @@ import {isAbsolute, join} from 'node:path'
 import {getSSOTokenFilepath} from '@smithy/core/config'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {ssmxCacheDir} from '../fast/cache-dir.js'
+import {ssmxCacheDir} from '../platform/cache-dir.js'
 import type {AwsProfile} from './profile.js'
 
 /**

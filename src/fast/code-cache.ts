@@ -15,7 +15,7 @@ import {createRequire} from 'node:module'
 import {basename, dirname, join} from 'node:path'
 import {Script} from 'node:vm'
 
-import {ssmxCacheDir, trustedDir} from './cache-dir.js'
+import {ssmxCacheDir, trustedDir} from '../platform/cache-dir.js'
 
 export type CacheStatus = 'hit' | 'partial' | 'miss' | 'rejected' | 'off'
 

@@ -9,7 +9,7 @@ import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {type ManifestCommand, type ParsedArgv, parseArgv} from './argv.js'
-import {enableNodeCompileCache} from './cache-dir.js'
+import {enableNodeCompileCache} from '../platform/cache-dir.js'
 import {type PackageJson, oclifAsBuilt, readJson} from './root.js'
 
 /** What a fast entry exports: runs the command, returns its exit code. */

@@ -5,7 +5,7 @@
  */
 import {hash, randomFillSync} from 'node:crypto'
 
-import {compareVersions, parsePluginVersion} from '../session/plugin.js'
+import {compareVersions, parseVersion} from '../platform/version.js'
 
 export const HEADER_LENGTH = 116
 export const PAYLOAD_OFFSET = HEADER_LENGTH + 4
@@ -174,6 +174,6 @@ export const flagPayload = (flag: number): Buffer => {
 
 /** True when the agent's version is strictly newer than `after` (the plugin's feature gates). */
 export function agentNewerThan(agentVersion: string | undefined, after: string): boolean {
-  const v = parsePluginVersion(agentVersion ?? '')
-  return v !== undefined && compareVersions(v, parsePluginVersion(after)!) > 0
+  const v = parseVersion(agentVersion ?? '')
+  return v !== undefined && compareVersions(v, parseVersion(after)!) > 0
 }

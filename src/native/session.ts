@@ -8,7 +8,7 @@ import {type HandshakeRequest, type SessionTypeInfo, answerHandshake} from './ha
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {BasicPortMode, MUX_AFTER, MuxPortMode, type PortProperties, StdioMode} from './port.js'
 import {ShellMode} from './shell.js'
-import {signalExitCode} from '../session/signals.js'
+import {signalExitCode} from '../platform/process.js'
 import type {SessionIo, SessionMode} from './types.js'
 
 export type {Credentials} from './channel.js'

@@ -10,8 +10,9 @@ import {awsErrorName} from '../errors.js'
 import {type Identity, identityFromProfile, identityFromSts} from '../identity/identity.js'
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
 import type {SessionIo} from '../native/session.js'
-import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, checkPlugin, displayCommand, runPlugin} from './plugin.js'
-import {type SignalSource, deferSignals, signalExitCode} from './signals.js'
+import {type RunResult, type Spawn, signalExitCode} from '../platform/process.js'
+import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+import {type SignalSource, deferSignals} from './signals.js'
 
 export interface SessionRequest {
   /** instance id, Name tag, IP, DNS name or tag:Key=Value */

@@ -9,7 +9,8 @@ import {kms} from '../aws/kms.js'
 import type {Ssm} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
 import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
-import type {RunResult, StartSessionResponse} from './plugin.js'
+import type {RunResult} from '../platform/process.js'
+import type {StartSessionResponse} from './plugin.js'
 
 export interface NativeRun {
   ctx: AwsContext

@@ -1,6 +1,6 @@
 /** ~/.ssh/config text for ssh through ssmx: no SDK imports, so `ssmx ssh-config` starts fast. */
 import type {InventoryItem} from '../targets/inventory.js'
-import {shellQuote} from './plugin.js'
+import {shellQuote} from '../platform/process.js'
 
 export interface ProxyOptions {
   /** how to run ssmx: ['ssmx'] in a config file, [node, bin/run.js] for `ssmx ssh` */

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {mapAwsError} from '../aws/errors.js'
 import type {Ec2, Ec2InstanceConnect} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
-import {type Spawn, runAttached} from './plugin.js'
+import {type Spawn, runAttached} from '../platform/process.js'
 
 /** `user@target` → parts; the target alone when there is no `@`. */
 export function parseDestination(destination: string): {user?: string; target: string} {

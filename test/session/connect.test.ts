@@ -15,7 +15,8 @@ import {parseConfig} from '../../src/config/load.js'
 import type {ConfigInput} from '../../src/config/schema.js'
 import {SsmxError} from '../../src/errors.js'
 import {type SessionDeps, planSession, runSession, ssmEndpoint} from '../../src/session/connect.js'
-import type {PluginInfo, Spawn} from '../../src/session/plugin.js'
+import type {Spawn} from '../../src/platform/process.js'
+import type {PluginInfo} from '../../src/session/plugin.js'
 
 const INSTANCE = 'i-0123456789abcdef0'
 const SESSION = {SessionId: 's-1', TokenValue: 'TOKEN-SECRET', StreamUrl: 'wss://x'}

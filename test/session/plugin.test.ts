@@ -6,12 +6,12 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {SsmxError} from '../../src/errors.js'
+import {type Spawn} from '../../src/platform/process.js'
+import {compareVersions} from '../../src/platform/version.js'
 import {
   ENV_HANDOFF_AFTER,
   type PluginLaunch,
-  type Spawn,
   checkPlugin,
-  compareVersions,
   displayCommand,
   findPlugin,
   installSteps,
