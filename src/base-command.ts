@@ -12,8 +12,8 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     profile: Flags.string({description: 'AWS profile (default: AWS_PROFILE, else "default")', helpGroup: 'AWS'}),
-    region: Flags.string({description: 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)', helpGroup: 'AWS'}),
-    'endpoint-url': Flags.string({description: 'override the SSM endpoint, like the AWS CLI\'s --endpoint-url', helpGroup: 'AWS'}),
+    region: Flags.string({description: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)", helpGroup: 'AWS'}),
+    'endpoint-url': Flags.string({description: "override the SSM endpoint, like the AWS CLI's --endpoint-url", helpGroup: 'AWS'}),
     config: Flags.string({description: 'ssmx configuration file (default: searched, see README)', env: 'SSMX_CONFIG', helpGroup: 'GLOBAL'}),
     debug: Flags.boolean({description: 'log every AWS call to stderr (never credentials or tokens)', helpGroup: 'GLOBAL'}),
   }

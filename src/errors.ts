@@ -65,8 +65,6 @@ export const isSsmxError = (e: unknown): e is SsmxError =>
 
 /** The AWS SDK's error name (`ThrottlingException`, `AccessDeniedException`, ...) or undefined. */
 export const awsErrorName = (e: unknown): string | undefined =>
-  e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string'
-    ? (e as {name: string}).name
-    : undefined
+  e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string' ? (e as {name: string}).name : undefined
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))

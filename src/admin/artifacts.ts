@@ -15,7 +15,9 @@ type Plan = ReturnType<typeof documentPlan>
 
 /** The PermissionSets parameter: JSON of permission set → {document, runAsUser}, with per-OU RunAs users applied. */
 function permissionSetsJson(plan: Plan, runAsUsers: Record<string, {runAsUser: string}> = {}, where = 'permissionSets'): string {
-  const value = JSON.stringify(Object.fromEntries(plan.map((p) => [p.permissionSet, {document: p.document, runAsUser: runAsUsers[p.permissionSet]?.runAsUser ?? p.runAsUser}])))
+  const value = JSON.stringify(
+    Object.fromEntries(plan.map((p) => [p.permissionSet, {document: p.document, runAsUser: runAsUsers[p.permissionSet]?.runAsUser ?? p.runAsUser}])),
+  )
   if (Buffer.byteLength(value) > MAX_PARAMETER_BYTES) {
     throw new SsmxError('config', `The ${where} map is ${Buffer.byteLength(value)} bytes as a stack parameter; CloudFormation allows ${MAX_PARAMETER_BYTES}.`, [
       'Configure fewer permission sets, or shorter document names (documentPrefix).',
@@ -77,7 +79,10 @@ export function buildArtifacts(config: SsmxConfig, version: string): AdminArtifa
       const overridden: Parameter[] = []
       if (o.defaultRunAsUser) overridden.push({ParameterKey: PARAMETERS.defaultRunAsUser, ParameterValue: o.defaultRunAsUser})
       if (o.permissionSets) {
-        overridden.push({ParameterKey: PARAMETERS.permissionSets, ParameterValue: permissionSetsJson(plan, o.permissionSets, `admin.overrides.${organizationalUnitId}.permissionSets`)})
+        overridden.push({
+          ParameterKey: PARAMETERS.permissionSets,
+          ParameterValue: permissionSetsJson(plan, o.permissionSets, `admin.overrides.${organizationalUnitId}.permissionSets`),
+        })
       }
       return {organizationalUnitId, parameters: overridden}
     })

@@ -75,15 +75,23 @@ function desiredTargets(config: SsmxConfig): {ous: string[]; regions: string[]; 
 function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[] {
   const reasons: string[] = []
   if (existing.PermissionModel && existing.PermissionModel !== 'SERVICE_MANAGED') {
-    throw new SsmxError('config', `The stack set ${existing.StackSetName} exists with the ${existing.PermissionModel} permission model; ssmx deploys service-managed stack sets.`, [
-      'Pick another admin.stackSetName, or delete the existing stack set (for example one LZA deploys: remove it from customizations-config.yaml).',
-    ])
+    throw new SsmxError(
+      'config',
+      `The stack set ${existing.StackSetName} exists with the ${existing.PermissionModel} permission model; ssmx deploys service-managed stack sets.`,
+      ['Pick another admin.stackSetName, or delete the existing stack set (for example one LZA deploys: remove it from customizations-config.yaml).'],
+    )
   }
   if ((existing.TemplateBody ?? '').trim() !== artifacts.templateBody.trim()) reasons.push('template differs')
-  if (paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !== paramKey(artifacts.parameters)) {
+  if (
+    paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !==
+    paramKey(artifacts.parameters)
+  ) {
     reasons.push('parameters differ')
   }
-  if (existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled || existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval) {
+  if (
+    existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled ||
+    existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval
+  ) {
     reasons.push('auto-deployment settings differ')
   }
   if (existing.ManagedExecution?.Active !== MANAGED_EXECUTION.Active) reasons.push('managed execution is off')
@@ -94,7 +102,12 @@ function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[
 /**
  * Works out what enforce would change, after checking prerequisites, OUs and regions. Reads only.
  */
-export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts: AdminArtifacts, options: {wait: boolean} = {wait: true}): Promise<EnforcePlan> {
+export async function planEnforce(
+  deps: AdminDeps,
+  config: SsmxConfig,
+  artifacts: AdminArtifacts,
+  options: {wait: boolean} = {wait: true},
+): Promise<EnforcePlan> {
   const {ous, regions, scpTargets} = desiredTargets(config)
   const name = config.admin.stackSetName
   const facts = await checkPrerequisites(deps, {scp: config.admin.scp.enabled})
@@ -143,7 +156,8 @@ export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts
       for (const region of regions) {
         const repair = repairs.get(`${ou}|${region}`)
         if (!deployed.has(region)) instances.push({organizationalUnitId: ou, region, change: 'create', overrides: overridesFor(ou)})
-        else if (overridesChanged) instances.push({organizationalUnitId: ou, region, change: 'update', reason: 'parameter overrides change', overrides: overridesFor(ou)})
+        else if (overridesChanged)
+          instances.push({organizationalUnitId: ou, region, change: 'update', reason: 'parameter overrides change', overrides: overridesFor(ou)})
         else if (repair) {
           const what = `${repair.count} instance${repair.count > 1 ? 's' : ''} to repair${repair.reason ? ` (${repair.reason})` : ''}`
           instances.push({organizationalUnitId: ou, region, change: 'repair', reason: what, overrides: overridesFor(ou)})
@@ -152,7 +166,8 @@ export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts
     }
     for (const [ou, deployed] of targets) {
       for (const region of deployed) {
-        if (!ous.includes(ou) || !regions.includes(region)) instances.push({organizationalUnitId: ou, region, change: 'delete', reason: 'no longer configured', overrides: []})
+        if (!ous.includes(ou) || !regions.includes(region))
+          instances.push({organizationalUnitId: ou, region, change: 'delete', reason: 'no longer configured', overrides: []})
       }
     }
   }
@@ -223,30 +238,30 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
   if (plan.stackSet.change === 'create') {
     deps.progress({type: 'step', message: `Creating stack set ${name} (service-managed, auto-deployment on)`})
     await deps.cfn.createStackSet({
-        ...common,
-        Description: description,
-        TemplateBody: artifacts.templateBody,
-        Parameters: artifacts.parameters,
-        Capabilities: [...CAPABILITIES],
-        PermissionModel: 'SERVICE_MANAGED',
-        AutoDeployment: AUTO_DEPLOYMENT,
-        ManagedExecution: MANAGED_EXECUTION,
-        Tags: [{Key: 'managed-by', Value: 'ssmx'}],
-      })
+      ...common,
+      Description: description,
+      TemplateBody: artifacts.templateBody,
+      Parameters: artifacts.parameters,
+      Capabilities: [...CAPABILITIES],
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: AUTO_DEPLOYMENT,
+      ManagedExecution: MANAGED_EXECUTION,
+      Tags: [{Key: 'managed-by', Value: 'ssmx'}],
+    })
   }
   let stackSetUpdated = false
   if (plan.stackSet.change === 'update') {
     const waited = await run('UPDATE_STACK_SET', () =>
       deps.cfn.updateStackSet({
-          ...common,
-          Description: description,
-          TemplateBody: artifacts.templateBody,
-          Parameters: artifacts.parameters,
-          Capabilities: [...CAPABILITIES],
-          AutoDeployment: AUTO_DEPLOYMENT,
-          ManagedExecution: MANAGED_EXECUTION,
-          OperationPreferences: OPERATION_PREFERENCES,
-        }),
+        ...common,
+        Description: description,
+        TemplateBody: artifacts.templateBody,
+        Parameters: artifacts.parameters,
+        Capabilities: [...CAPABILITIES],
+        AutoDeployment: AUTO_DEPLOYMENT,
+        ManagedExecution: MANAGED_EXECUTION,
+        OperationPreferences: OPERATION_PREFERENCES,
+      }),
     )
     stackSetUpdated = true
     if (!waited) {
@@ -266,13 +281,9 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
         deps.cfn.createStackInstances({...common, ...targets, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
       )
     } else if (g.change === 'update') {
-      waited = await run('UPDATE_STACK_INSTANCES', () =>
-        deps.cfn.updateStackInstances({...common, ...targets, ParameterOverrides: g.overrides}),
-      )
+      waited = await run('UPDATE_STACK_INSTANCES', () => deps.cfn.updateStackInstances({...common, ...targets, ParameterOverrides: g.overrides}))
     } else {
-      waited = await run('DELETE_STACK_INSTANCES', () =>
-        deps.cfn.deleteStackInstances({...common, ...targets, RetainStacks: false}),
-      )
+      waited = await run('DELETE_STACK_INSTANCES', () => deps.cfn.deleteStackInstances({...common, ...targets, RetainStacks: false}))
     }
     if (!waited) {
       result.pending = groups.length - index - 1

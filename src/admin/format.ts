@@ -16,7 +16,8 @@ export function formatPlan(plan: EnforcePlan): string[] {
   for (const [ou, items] of byOu) {
     lines.push(`  instances in ${label(ou)}:`)
     for (const i of items) {
-      const overrides = i.overrides.length > 0 && i.change !== 'delete' ? ` [overrides: ${i.overrides.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).join(', ')}]` : ''
+      const overrides =
+        i.overrides.length > 0 && i.change !== 'delete' ? ` [overrides: ${i.overrides.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).join(', ')}]` : ''
       lines.push(`    ${SYMBOL[i.change]} ${i.region}: ${i.change}${i.reason ? ` (${i.reason})` : ''}${overrides}`)
     }
   }
@@ -25,7 +26,12 @@ export function formatPlan(plan: EnforcePlan): string[] {
     lines.push(`SCP ${s.name}:`)
     lines.push(`  ${SYMBOL[s.change]} policy: ${s.change}${s.reasons.length > 0 ? ` (${s.reasons.join(', ')})` : ''}`)
     for (const a of s.attachments) {
-      const what = a.change === 'attach' ? `attach (${a.attachedScps} of 5 SCPs in use)` : a.change === 'detach' ? 'detach (no longer in admin.scp.targets)' : 'already attached'
+      const what =
+        a.change === 'attach'
+          ? `attach (${a.attachedScps} of 5 SCPs in use)`
+          : a.change === 'detach'
+            ? 'detach (no longer in admin.scp.targets)'
+            : 'already attached'
       lines.push(`  ${SYMBOL[a.change]} attached to ${label(a.targetId)}: ${what}`)
     }
   } else {
@@ -60,7 +66,9 @@ export function formatRemovePlan(plan: RemovePlan): string[] {
   if (plan.nothing) return [`Nothing to remove: no stack set ${plan.stackSetName} and no ssmx SCP.`]
   const lines: string[] = []
   if (plan.stackSet) {
-    lines.push(`- ${plan.instanceCount} stack instance${plan.instanceCount === 1 ? '' : 's'} of ${plan.stackSetName} in ${plan.organizationalUnitIds.join(', ') || '-'} × ${plan.regions.join(', ') || '-'} (stacks deleted)`)
+    lines.push(
+      `- ${plan.instanceCount} stack instance${plan.instanceCount === 1 ? '' : 's'} of ${plan.stackSetName} in ${plan.organizationalUnitIds.join(', ') || '-'} × ${plan.regions.join(', ') || '-'} (stacks deleted)`,
+    )
     lines.push(`- stack set ${plan.stackSetName}`)
   }
   if (plan.scp) {
@@ -80,10 +88,14 @@ export function formatStatus(r: StatusReport): string[] {
       : `Stack set ${r.stackSetName}: not deployed`,
   )
   for (const [ou, c] of Object.entries(r.summary)) {
-    lines.push(`  ${ou}: ${c.compliant}/${c.total} current${c.outdated ? `, ${c.outdated} outdated` : ''}${c.failed ? `, ${c.failed} failed` : ''}${c.drifted ? `, ${c.drifted} drifted` : ''}`)
+    lines.push(
+      `  ${ou}: ${c.compliant}/${c.total} current${c.outdated ? `, ${c.outdated} outdated` : ''}${c.failed ? `, ${c.failed} failed` : ''}${c.drifted ? `, ${c.drifted} drifted` : ''}`,
+    )
   }
   for (const i of r.instances.filter((x) => !x.compliant)) {
-    lines.push(`    ✗ ${i.organizationalUnitId} ${i.account} ${i.region}: ${i.status}${i.detailedStatus ? `/${i.detailedStatus}` : ''}, drift ${i.drift}${i.reason ? `: ${i.reason}` : ''}`)
+    lines.push(
+      `    ✗ ${i.organizationalUnitId} ${i.account} ${i.region}: ${i.status}${i.detailedStatus ? `/${i.detailedStatus}` : ''}, drift ${i.drift}${i.reason ? `: ${i.reason}` : ''}`,
+    )
   }
   for (const t of r.missingTargets) lines.push(`    ✗ ${t.organizationalUnitId} ${t.region}: not deployed`)
   if (r.scp) {

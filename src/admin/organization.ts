@@ -164,6 +164,9 @@ export async function validateRegions(deps: Pick<AdminDeps, 'ec2' | 'progress'>,
   }
   const notOptedIn = regions.filter((r) => known.get(r) === 'not-opted-in')
   if (notOptedIn.length > 0) {
-    deps.progress({type: 'step', message: `Warning: ${notOptedIn.join(', ')} ${notOptedIn.length > 1 ? 'are' : 'is'} not enabled in this account; member accounts that have not opted in will fail there.`})
+    deps.progress({
+      type: 'step',
+      message: `Warning: ${notOptedIn.join(', ')} ${notOptedIn.length > 1 ? 'are' : 'is'} not enabled in this account; member accounts that have not opted in will fail there.`,
+    })
   }
 }

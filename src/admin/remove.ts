@@ -1,4 +1,3 @@
-
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError, awsErrorName} from '../errors.js'
 import type {AdminDeps} from './deps.js'
@@ -67,13 +66,13 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     if (plan.organizationalUnitIds.length > 0 && plan.regions.length > 0) {
       const operationId = await startOperation(deps, name, true, () =>
         deps.cfn.deleteStackInstances({
-            StackSetName: name,
-            CallAs: deps.callAs,
-            DeploymentTargets: {OrganizationalUnitIds: plan.organizationalUnitIds},
-            Regions: plan.regions,
-            RetainStacks: false,
-            OperationPreferences: OPERATION_PREFERENCES,
-          }),
+          StackSetName: name,
+          CallAs: deps.callAs,
+          DeploymentTargets: {OrganizationalUnitIds: plan.organizationalUnitIds},
+          Regions: plan.regions,
+          RetainStacks: false,
+          OperationPreferences: OPERATION_PREFERENCES,
+        }),
       )
       deps.progress({type: 'operation', operationId, action: 'DELETE_STACK_INSTANCES', status: 'STARTED'})
       result.operation = await waitForOperation(deps, name, operationId, 'DELETE_STACK_INSTANCES')
@@ -88,10 +87,15 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     } catch (error) {
       const code = awsErrorName(error)
       if (code === 'StackSetNotEmptyException') {
-        throw new SsmxError('compliance', `The stack set ${name} still has stack instances outside ${plan.organizationalUnitIds.join(', ') || 'the OUs it targets'}.`, [
-          `List them: aws cloudformation list-stack-instances --stack-set-name ${name}${deps.callAs === 'DELEGATED_ADMIN' ? ' --call-as DELEGATED_ADMIN' : ''}`,
-          'Then run ssmx admin remove again.',
-        ], {cause: error})
+        throw new SsmxError(
+          'compliance',
+          `The stack set ${name} still has stack instances outside ${plan.organizationalUnitIds.join(', ') || 'the OUs it targets'}.`,
+          [
+            `List them: aws cloudformation list-stack-instances --stack-set-name ${name}${deps.callAs === 'DELEGATED_ADMIN' ? ' --call-as DELEGATED_ADMIN' : ''}`,
+            'Then run ssmx admin remove again.',
+          ],
+          {cause: error},
+        )
       }
       if (code !== 'StackSetNotFoundException') throw error
     }

@@ -43,7 +43,11 @@ export function renderAdmin(config: SsmxConfig, version: string, options: {lza?:
     }
     const guardrails = renderLzaGuardrails(config)
     if (guardrails.files.length > 0) {
-      files.push({path: 'lza/iam-config.yaml', content: guardrails.iamConfigYaml, description: 'LZA identityCenterPermissionSets entries (ssmx admin guardrails)'})
+      files.push({
+        path: 'lza/iam-config.yaml',
+        content: guardrails.iamConfigYaml,
+        description: 'LZA identityCenterPermissionSets entries (ssmx admin guardrails)',
+      })
       for (const f of guardrails.files) files.push({path: `lza/${f.path}`, content: f.content, description: 'guardrail inline policy for a permission set'})
     }
   }
@@ -98,7 +102,7 @@ function readme(config: SsmxConfig, version: string, templateVersion: string, fi
     '## What the template deploys (per account and region)',
     `- \`${LOGICAL_IDS.function}\`: a Lambda function (inline code, nodejs22.x) that sets RunAs in \`SSM-SessionManagerRunShell\``,
     '  (created if missing; every other field kept as it is) and keeps one session document per permission set with',
-    '  that set\'s Linux user and the logging/KMS settings copied from `SSM-SessionManagerRunShell`.',
+    "  that set's Linux user and the logging/KMS settings copied from `SSM-SessionManagerRunShell`.",
     `- \`${LOGICAL_IDS.role}\`: its role \`ssmx-runas-<region>\`, limited to those documents and its log group.`,
     `- \`${LOGICAL_IDS.customResource}\`: the custom resource that runs it on create/update/delete (ServiceTimeout ${SERVICE_TIMEOUT_SECONDS} s).`,
     `- \`${LOGICAL_IDS.schedule}\`: a daily rule that re-applies it, so later rewrites of the settings (e.g. by LZA) are followed.`,

@@ -1,4 +1,3 @@
-
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type AdminDeps, mapLimit, pages} from './deps.js'
 import {MAX_SCP_CHARACTERS} from './scp.js'
@@ -93,25 +92,29 @@ export async function planScp(
     return {targetId, change: here ? ('unchanged' as const) : ('attach' as const), attachedScps: attached.length}
   })
   const full = attachments.filter((a) => a.change === 'attach' && a.attachedScps >= SCP_MAX_PER_TARGET)
-  if (full.length > 0) throw fullTargets(full.map((a) => a.targetId), desired.name)
+  if (full.length > 0)
+    throw fullTargets(
+      full.map((a) => a.targetId),
+      desired.name,
+    )
   const stale = existing ? (await policyTargets(deps, existing.id)).filter((t) => !desired.targets.includes(t)) : []
   const detach = stale.map((targetId) => ({targetId, change: 'detach' as const, attachedScps: 0}))
   return {name: desired.name, change, ...(existing ? {policyId: existing.id} : {}), reasons, attachments: [...attachments, ...detach]}
 }
 
 function fullTargets(targets: string[], name: string): SsmxError {
-  return new SsmxError('prerequisite', `${targets.join(', ')} already ${targets.length > 1 ? 'carry' : 'carries'} ${SCP_MAX_PER_TARGET} service control policies, the most Organizations allows; ${name} cannot be attached.`, [
-    `List them: aws organizations list-policies-for-target --target-id ${targets[0]} --filter SERVICE_CONTROL_POLICY`,
-    'Merge or detach one of them, or attach ssmx\'s SCP higher up (admin.scp.targets: a parent OU or the root).',
-  ])
+  return new SsmxError(
+    'prerequisite',
+    `${targets.join(', ')} already ${targets.length > 1 ? 'carry' : 'carries'} ${SCP_MAX_PER_TARGET} service control policies, the most Organizations allows; ${name} cannot be attached.`,
+    [
+      `List them: aws organizations list-policies-for-target --target-id ${targets[0]} --filter SERVICE_CONTROL_POLICY`,
+      "Merge or detach one of them, or attach ssmx's SCP higher up (admin.scp.targets: a parent OU or the root).",
+    ],
+  )
 }
 
 /** Creates or updates the policy and attaches it where the plan says. */
-export async function applyScp(
-  deps: Pick<AdminDeps, 'orgs' | 'progress'>,
-  plan: ScpPlan,
-  desired: {content: string; description: string},
-): Promise<string> {
+export async function applyScp(deps: Pick<AdminDeps, 'orgs' | 'progress'>, plan: ScpPlan, desired: {content: string; description: string}): Promise<string> {
   let policyId = plan.policyId
   try {
     if (plan.change === 'create') {
@@ -125,14 +128,20 @@ export async function applyScp(
   } catch (error) {
     const reason = (error as {Reason?: string}).Reason
     if (awsErrorName(error) === 'ConstraintViolationException' && reason === 'POLICY_CONTENT_LIMIT_EXCEEDED') {
-      throw new SsmxError('config', `Organizations refused the SCP ${plan.name} as too large (${desired.content.length} characters; the limit is ${MAX_SCP_CHARACTERS}).`, [
-        'Shorten admin.scp.exemptPrincipals (use wildcards), or set admin.scp.enabled: false.',
-      ], {cause: error})
+      throw new SsmxError(
+        'config',
+        `Organizations refused the SCP ${plan.name} as too large (${desired.content.length} characters; the limit is ${MAX_SCP_CHARACTERS}).`,
+        ['Shorten admin.scp.exemptPrincipals (use wildcards), or set admin.scp.enabled: false.'],
+        {cause: error},
+      )
     }
     if (awsErrorName(error) === 'PolicyTypeNotEnabledException') {
-      throw new SsmxError('prerequisite', 'Service control policies are not enabled in this organization.', [
-        'From the management account: aws organizations enable-policy-type --root-id <root id> --policy-type SERVICE_CONTROL_POLICY',
-      ], {cause: error})
+      throw new SsmxError(
+        'prerequisite',
+        'Service control policies are not enabled in this organization.',
+        ['From the management account: aws organizations enable-policy-type --root-id <root id> --policy-type SERVICE_CONTROL_POLICY'],
+        {cause: error},
+      )
     }
     throw error
   }
@@ -144,7 +153,8 @@ export async function applyScp(
     } catch (error) {
       const name = awsErrorName(error)
       if (name === 'DuplicatePolicyAttachmentException') continue
-      if (name === 'ConstraintViolationException' && (error as {Reason?: string}).Reason === 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED') throw fullTargets([a.targetId], plan.name)
+      if (name === 'ConstraintViolationException' && (error as {Reason?: string}).Reason === 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED')
+        throw fullTargets([a.targetId], plan.name)
       throw error
     }
   }

@@ -38,12 +38,7 @@ export const ROLE_CHANGE_ACTIONS = [
 ]
 
 /** Changes to the function itself that would run other code as its role. */
-export const FUNCTION_CHANGE_ACTIONS = [
-  'lambda:CreateFunction',
-  'lambda:DeleteFunction',
-  'lambda:UpdateFunctionCode',
-  'lambda:UpdateFunctionConfiguration',
-]
+export const FUNCTION_CHANGE_ACTIONS = ['lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration']
 
 /** The partition of a region name: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws. */
 export function partitionOf(region: string): string {

@@ -62,7 +62,11 @@ export async function forEachStackInstance(deps: Pick<AdminDeps, 'cfn' | 'callAs
  * Where the stack set is deployed, OU → regions: its auto-deployment targets plus the OU and region of every stack
  * instance, in one page-wise pass over the instances that also hands each one to `each`.
  */
-export async function deployedTargets(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, each: (i: StackInstanceSummary) => void = () => {}): Promise<Map<string, Set<string>>> {
+export async function deployedTargets(
+  deps: Pick<AdminDeps, 'cfn' | 'callAs'>,
+  name: string,
+  each: (i: StackInstanceSummary) => void = () => {},
+): Promise<Map<string, Set<string>>> {
   const targets = await listDeploymentTargets(deps, name)
   await forEachStackInstance(deps, name, (i) => {
     const ou = i.OrganizationalUnitId
@@ -99,7 +103,9 @@ export interface OperationOutcome {
 
 async function listResults(deps: Deps, name: string, operationId: string): Promise<AccountResult[]> {
   const results: AccountResult[] = []
-  for await (const out of pages((page) => deps.cfn.listStackSetOperationResults({StackSetName: name, OperationId: operationId, CallAs: deps.callAs, MaxResults: 100, ...page}))) {
+  for await (const out of pages((page) =>
+    deps.cfn.listStackSetOperationResults({StackSetName: name, OperationId: operationId, CallAs: deps.callAs, MaxResults: 100, ...page}),
+  )) {
     for (const s of out.Summaries ?? []) {
       const reason = s.StatusReason || (s.AccountGateResult?.Status === 'FAILED' ? `account gate: ${s.AccountGateResult.StatusReason ?? 'failed'}` : undefined)
       results.push({account: s.Account ?? '?', region: s.Region ?? '?', status: s.Status ?? 'PENDING', ...(reason ? {reason} : {})})
@@ -137,10 +143,11 @@ export async function waitForOperation(deps: Deps, name: string, operationId: st
       }
     }
     if (deps.now() >= deadline) {
-      throw new SsmxError('compliance', `The stack-set operation ${operationId} (${action}) on ${name} is still ${status} after ${Math.round(timeoutMs / 60_000)} minutes.`, [
-        'It carries on in AWS. Follow it with: ssmx admin status',
-        'Run ssmx admin enforce again once it has finished; it picks up where this run stopped.',
-      ])
+      throw new SsmxError(
+        'compliance',
+        `The stack-set operation ${operationId} (${action}) on ${name} is still ${status} after ${Math.round(timeoutMs / 60_000)} minutes.`,
+        ['It carries on in AWS. Follow it with: ssmx admin status', 'Run ssmx admin enforce again once it has finished; it picks up where this run stopped.'],
+      )
     }
   }
 }
@@ -172,7 +179,13 @@ export async function awaitRunningOperation(deps: Deps, name: string, wait: bool
  * Starts a stack-set operation; if another one is running (OperationInProgressException), waits for it and
  * tries again (at most three times).
  */
-export async function startOperation(deps: Deps, name: string, wait: boolean, start: () => Promise<{OperationId?: string}>, timeoutMs = WAIT_TIMEOUT_MS): Promise<string> {
+export async function startOperation(
+  deps: Deps,
+  name: string,
+  wait: boolean,
+  start: () => Promise<{OperationId?: string}>,
+  timeoutMs = WAIT_TIMEOUT_MS,
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       const out = await start()

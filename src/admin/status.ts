@@ -99,11 +99,19 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
   } else {
     const matchesTemplate = (stackSet.TemplateBody ?? '').trim() === artifacts.templateBody.trim()
     const deployedVersion = matchesTemplate ? artifacts.templateVersion : templateVersionOf(stackSet.TemplateBody)
-    report.stackSet = {exists: true, status: stackSet.Status, ...(deployedVersion ? {deployedVersion} : {}), expectedVersion: artifacts.templateVersion, matchesConfiguration: matchesTemplate}
+    report.stackSet = {
+      exists: true,
+      status: stackSet.Status,
+      ...(deployedVersion ? {deployedVersion} : {}),
+      expectedVersion: artifacts.templateVersion,
+      matchesConfiguration: matchesTemplate,
+    }
     if (deployedVersion !== artifacts.templateVersion) {
-      problems.push(`The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`)
+      problems.push(
+        `The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`,
+      )
     } else if (!matchesTemplate) {
-      problems.push('The stack set\'s template differs from what this configuration renders: run ssmx admin enforce.')
+      problems.push("The stack set's template differs from what this configuration renders: run ssmx admin enforce.")
     }
 
     const targets = await deployedTargets(deps, name, (i) => {
@@ -133,7 +141,10 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
       problems.push(`Not deployed to ${report.missingTargets.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}: run ssmx admin enforce.`)
     }
     const bad = report.instances.filter((i) => !i.compliant).length
-    if (bad > 0) problems.push(`${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`)
+    if (bad > 0)
+      problems.push(
+        `${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`,
+      )
   }
 
   if (config.admin.scp.enabled) {

@@ -60,7 +60,12 @@ function rolePolicy(documents: string[]): object {
     {Sid: 'SessionManagerPreferences', Effect: 'Allow', Action: DOCUMENT_ACTIONS, Resource: documentArn(DEFAULT_SESSION_DOCUMENT)},
   ]
   if (documents.length > 0) {
-    statements.push({Sid: 'PermissionSetDocuments', Effect: 'Allow', Action: [...DOCUMENT_ACTIONS, 'ssm:AddTagsToResource'], Resource: documents.map(documentArn)})
+    statements.push({
+      Sid: 'PermissionSetDocuments',
+      Effect: 'Allow',
+      Action: [...DOCUMENT_ACTIONS, 'ssm:AddTagsToResource'],
+      Resource: documents.map(documentArn),
+    })
   }
   statements.push({
     Sid: 'DeleteOwnDocuments',
@@ -147,11 +152,15 @@ function templateObject(input: TemplateInput, handler: string, templateVersion: 
           Description: 'ssmx: re-applies Session Manager RunAs daily (after anything else rewrote the settings)',
           ScheduleExpression: 'rate(1 day)',
           State: 'ENABLED',
-          Targets: [{
-            Id: FUNCTION_NAME,
-            Arn: getAtt(L.function, 'Arn'),
-            Input: sub(`{"ssmx":"reapply","${defaultRunAsUser}":"\${${defaultRunAsUser}}","${onDelete}":"\${${onDelete}}","${permissionSets}":\${${permissionSets}}}`),
-          }],
+          Targets: [
+            {
+              Id: FUNCTION_NAME,
+              Arn: getAtt(L.function, 'Arn'),
+              Input: sub(
+                `{"ssmx":"reapply","${defaultRunAsUser}":"\${${defaultRunAsUser}}","${onDelete}":"\${${onDelete}}","${permissionSets}":\${${permissionSets}}}`,
+              ),
+            },
+          ],
         },
       },
       [L.schedulePermission]: {
@@ -166,7 +175,7 @@ function templateObject(input: TemplateInput, handler: string, templateVersion: 
     },
     Outputs: {
       TemplateVersion: {Description: 'ssmx template version (handler + template shape + ssmx version)', Value: templateVersion},
-      FunctionRoleArn: {Description: 'the RunAs function\'s role, exempt from the ssmx SCP', Value: getAtt(L.role, 'Arn')},
+      FunctionRoleArn: {Description: "the RunAs function's role, exempt from the ssmx SCP", Value: getAtt(L.role, 'Arn')},
     },
   }
 }
@@ -178,7 +187,10 @@ function templateObject(input: TemplateInput, handler: string, templateVersion: 
 export function renderTemplate(input: TemplateInput, handler = handlerSource()): {body: string; templateVersion: string} {
   const shape = templateObject(input, handler, '') as {Parameters: Record<string, {Default?: unknown}>}
   for (const p of Object.values(shape.Parameters)) delete p.Default
-  const templateVersion = createHash('sha256').update(JSON.stringify({ssmx: input.ssmxVersion, handler, shape})).digest('hex').slice(0, 16)
+  const templateVersion = createHash('sha256')
+    .update(JSON.stringify({ssmx: input.ssmxVersion, handler, shape}))
+    .digest('hex')
+    .slice(0, 16)
   const body = stringify(templateObject(input, handler, templateVersion), {lineWidth: 0, aliasDuplicateObjects: false, version: '1.1'})
   return {body, templateVersion}
 }

@@ -36,8 +36,7 @@ export const MAX_ATTEMPTS = 6
 const MAX_BACKOFF_MS = 5_000
 
 /** Capped exponential backoff with full jitter: 100 ms, 200, 400… never more than 5 s a wait. */
-export const backoff = (attempt: number, random = Math.random): number =>
-  Math.round(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (attempt - 1)) * (0.5 + random() / 2))
+export const backoff = (attempt: number, random = Math.random): number => Math.round(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (attempt - 1)) * (0.5 + random() / 2))
 
 /**
  * The one place that knows profile, region, endpoint and credentials, and builds every SDK client
@@ -56,7 +55,14 @@ export class AwsContext {
   private constructor(
     readonly options: AwsContextOptions,
     readonly files: AwsFiles,
-    init: {profile: {name: string; explicit: boolean}; profileData?: AwsProfile; region: string; regionSource: RegionSource; credentials: AwsCredentialIdentityProvider; requestHandler?: ReturnType<typeof proxyRequestHandler>},
+    init: {
+      profile: {name: string; explicit: boolean}
+      profileData?: AwsProfile
+      region: string
+      regionSource: RegionSource
+      credentials: AwsCredentialIdentityProvider
+      requestHandler?: ReturnType<typeof proxyRequestHandler>
+    },
   ) {
     this.profile = init.profile
     this.profileData = init.profileData
@@ -87,9 +93,7 @@ export class AwsContext {
     let [region, regionSource] = resolveRegion(options.region, env, profileData)
     if (!region && options.ssoRegionFallback && profileData?.ssoRegion) [region, regionSource] = [profileData.ssoRegion, 'sso_region']
     if (!region) {
-      throw new SsmxError('usage', 'No AWS region is set.', [
-        `Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`,
-      ])
+      throw new SsmxError('usage', 'No AWS region is set.', [`Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`])
     }
     const requestHandler = proxyRequestHandler(env)
     if (requestHandler) {
@@ -110,9 +114,8 @@ export class AwsContext {
         }
         return chain(props)
       }
-      credentials = useProfile && isSsoProfile(profileData)
-        ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug})
-        : fromChain
+      credentials =
+        useProfile && isSsoProfile(profileData) ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug}) : fromChain
     }
     return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials, requestHandler})
   }
@@ -165,7 +168,9 @@ export class AwsContext {
 }
 
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
-  throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
+  throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', [
+    'This is a bug in ssmx: please report it with the output of --debug.',
+  ])
 }
 
 let warnedOldNode = false
@@ -174,7 +179,9 @@ let warnedOldNode = false
 function warnOldNode(warn: (line: string) => void): void {
   if (warnedOldNode) return
   warnedOldNode = true
-  warn(`! HTTPS_PROXY/HTTP_PROXY is set, but Node.js ${process.versions.node} cannot send requests through a proxy: ssmx connects directly. Use Node.js ${PROXY_NODE_VERSIONS}.`)
+  warn(
+    `! HTTPS_PROXY/HTTP_PROXY is set, but Node.js ${process.versions.node} cannot send requests through a proxy: ssmx connects directly. Use Node.js ${PROXY_NODE_VERSIONS}.`,
+  )
 }
 
 function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, profile: AwsProfile | undefined): [string | undefined, RegionSource] {
@@ -191,20 +198,21 @@ interface DebuggableClient {
 /** Logs `service.Operation input` before and the outcome after each call; inputs pass through redact(). */
 function addDebugLogging(client: DebuggableClient, service: string, log: (line: string) => void): void {
   client.middlewareStack.add(
-    (next: (args: unknown) => Promise<{response?: {statusCode?: number}}>, context: {commandName?: string}) =>
-      async (args: {input?: unknown}) => {
-        const started = performance.now()
-        const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`
-        log(`→ ${op} ${JSON.stringify(redact(args.input))}`)
-        try {
-          const result = await next(args)
-          log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
-          return result
-        } catch (error) {
-          log(`← ${op} ${(error as Error).name}: ${redactUrlCredentials(String((error as Error).message)).slice(0, 200)} ${Math.round(performance.now() - started)}ms`)
-          throw error
-        }
-      },
+    (next: (args: unknown) => Promise<{response?: {statusCode?: number}}>, context: {commandName?: string}) => async (args: {input?: unknown}) => {
+      const started = performance.now()
+      const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`
+      log(`→ ${op} ${JSON.stringify(redact(args.input))}`)
+      try {
+        const result = await next(args)
+        log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
+        return result
+      } catch (error) {
+        log(
+          `← ${op} ${(error as Error).name}: ${redactUrlCredentials(String((error as Error).message)).slice(0, 200)} ${Math.round(performance.now() - started)}ms`,
+        )
+        throw error
+      }
+    },
     {step: 'initialize', name: 'ssmxDebugLog', priority: 'high'},
   )
 }

@@ -47,7 +47,8 @@ export function cloudFormationPort(client: CloudFormationClient) {
     describeStackSet: (input: DescribeStackSetCommandInput) => client.send(new DescribeStackSetCommand(input)),
     describeStackSetOperation: (input: DescribeStackSetOperationCommandInput) => client.send(new DescribeStackSetOperationCommand(input)),
     listStackInstances: (input: ListStackInstancesCommandInput) => client.send(new ListStackInstancesCommand(input)),
-    listStackSetAutoDeploymentTargets: (input: ListStackSetAutoDeploymentTargetsCommandInput) => client.send(new ListStackSetAutoDeploymentTargetsCommand(input)),
+    listStackSetAutoDeploymentTargets: (input: ListStackSetAutoDeploymentTargetsCommandInput) =>
+      client.send(new ListStackSetAutoDeploymentTargetsCommand(input)),
     listStackSetOperationResults: (input: ListStackSetOperationResultsCommandInput) => client.send(new ListStackSetOperationResultsCommand(input)),
     listStackSetOperations: (input: ListStackSetOperationsCommandInput) => client.send(new ListStackSetOperationsCommand(input)),
     describeOrganizationsAccess: (input: DescribeOrganizationsAccessCommandInput) => client.send(new DescribeOrganizationsAccessCommand(input)),

@@ -11,4 +11,5 @@ export function ec2InstanceConnectPort(client: EC2InstanceConnectClient) {
 
 export type Ec2InstanceConnect = ReturnType<typeof ec2InstanceConnectPort>
 
-export const ec2InstanceConnect = (ctx: ClientSource): Ec2InstanceConnect => ec2InstanceConnectPort(ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'))
+export const ec2InstanceConnect = (ctx: ClientSource): Ec2InstanceConnect =>
+  ec2InstanceConnectPort(ctx.client(EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT'))

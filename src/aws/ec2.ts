@@ -2,7 +2,13 @@
  * EC2 as ssmx uses it. EC2's client is large (its schemas alone are over a megabyte): load it through ports.ts's
  * ec2(ctx), which imports this module on the first call; the named imports let the bundler keep only what is used.
  */
-import {DescribeInstancesCommand, type DescribeInstancesCommandInput, DescribeRegionsCommand, type DescribeRegionsCommandInput, EC2Client} from '@aws-sdk/client-ec2'
+import {
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  DescribeRegionsCommand,
+  type DescribeRegionsCommandInput,
+  EC2Client,
+} from '@aws-sdk/client-ec2'
 
 import type {ClientSource} from './clients.js'
 

@@ -51,7 +51,8 @@ export function organizationsPort(client: OrganizationsClient) {
     describeAccount: (input: DescribeAccountCommandInput) => client.send(new DescribeAccountCommand(input)),
     describeOrganization: (input: DescribeOrganizationCommandInput) => client.send(new DescribeOrganizationCommand(input)),
     describeOrganizationalUnit: (input: DescribeOrganizationalUnitCommandInput) => client.send(new DescribeOrganizationalUnitCommand(input)),
-    listAWSServiceAccessForOrganization: (input: ListAWSServiceAccessForOrganizationCommandInput) => client.send(new ListAWSServiceAccessForOrganizationCommand(input)),
+    listAWSServiceAccessForOrganization: (input: ListAWSServiceAccessForOrganizationCommandInput) =>
+      client.send(new ListAWSServiceAccessForOrganizationCommand(input)),
     listDelegatedAdministrators: (input: ListDelegatedAdministratorsCommandInput) => client.send(new ListDelegatedAdministratorsCommand(input)),
     listRoots: (input: ListRootsCommandInput) => client.send(new ListRootsCommand(input)),
   }

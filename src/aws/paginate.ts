@@ -13,7 +13,10 @@ export async function* pages<P extends {NextToken?: string}>(fetch: (page: {Next
 }
 
 /** Every item of every page: `items` picks a page's list (absent lists count as empty). */
-export async function allPages<P extends {NextToken?: string}, T>(fetch: (page: {NextToken?: string}) => Promise<P>, items: (page: P) => readonly T[] | undefined): Promise<T[]> {
+export async function allPages<P extends {NextToken?: string}, T>(
+  fetch: (page: {NextToken?: string}) => Promise<P>,
+  items: (page: P) => readonly T[] | undefined,
+): Promise<T[]> {
   const all: T[] = []
   for await (const page of pages(fetch)) all.push(...(items(page) ?? []))
   return all

@@ -22,12 +22,14 @@ export type {SsoOidc} from './sso-oidc.js'
 /** A port whose every method is async; `load` runs once, on the first call of any method. */
 export function lazyPort<T extends object>(load: () => Promise<T>): T {
   let loaded: Promise<T> | undefined
-  const method = (name: string) => async (...args: unknown[]): Promise<unknown> => {
-    const port = await (loaded ??= load())
-    const call: unknown = Reflect.get(port, name)
-    if (typeof call !== 'function') throw new TypeError(`no AWS operation ${name} on this port`)
-    return Reflect.apply(call, port, args)
-  }
+  const method =
+    (name: string) =>
+    async (...args: unknown[]): Promise<unknown> => {
+      const port = await (loaded ??= load())
+      const call: unknown = Reflect.get(port, name)
+      if (typeof call !== 'function') throw new TypeError(`no AWS operation ${name} on this port`)
+      return Reflect.apply(call, port, args)
+    }
   // `then` stays undefined, so awaiting a port never mistakes it for a promise
   return new Proxy<T>(Object.create(null), {get: (_target, name) => (typeof name === 'string' && name !== 'then' ? method(name) : undefined)})
 }
@@ -52,7 +54,8 @@ export function namedPort<T extends object>(port: T, service: string): T {
 }
 
 export const ec2 = (ctx: ClientSource): Ec2 => lazyPort(async () => (await import('./ec2.js')).ec2(ctx))
-export const ec2InstanceConnect = (ctx: ClientSource): Ec2InstanceConnect => lazyPort(async () => (await import('./ec2-instance-connect.js')).ec2InstanceConnect(ctx))
+export const ec2InstanceConnect = (ctx: ClientSource): Ec2InstanceConnect =>
+  lazyPort(async () => (await import('./ec2-instance-connect.js')).ec2InstanceConnect(ctx))
 export const sts = (ctx: ClientSource): Sts => lazyPort(async () => (await import('./sts.js')).sts(ctx))
 export const iam = (ctx: ClientSource): Iam => lazyPort(async () => (await import('./iam.js')).iam(ctx))
 export const cloudFormation = (ctx: ClientSource): CloudFormation => lazyPort(async () => (await import('./cloudformation.js')).cloudFormation(ctx))

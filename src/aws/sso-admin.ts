@@ -29,22 +29,32 @@ import {
 
 import type {ClientSource} from './clients.js'
 
-export type {AccessControlAttribute, DescribeInstanceAccessControlAttributeConfigurationCommandOutput, PermissionSetProvisioningStatus} from '@aws-sdk/client-sso-admin'
+export type {
+  AccessControlAttribute,
+  DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
+  PermissionSetProvisioningStatus,
+} from '@aws-sdk/client-sso-admin'
 
 export function ssoAdminPort(client: SSOAdminClient) {
   return {
-    deleteInlinePolicyFromPermissionSet: (input: DeleteInlinePolicyFromPermissionSetCommandInput) => client.send(new DeleteInlinePolicyFromPermissionSetCommand(input)),
-    deleteInstanceAccessControlAttributeConfiguration: (input: DeleteInstanceAccessControlAttributeConfigurationCommandInput) => client.send(new DeleteInstanceAccessControlAttributeConfigurationCommand(input)),
-    describeInstanceAccessControlAttributeConfiguration: (input: DescribeInstanceAccessControlAttributeConfigurationCommandInput) => client.send(new DescribeInstanceAccessControlAttributeConfigurationCommand(input)),
+    deleteInlinePolicyFromPermissionSet: (input: DeleteInlinePolicyFromPermissionSetCommandInput) =>
+      client.send(new DeleteInlinePolicyFromPermissionSetCommand(input)),
+    deleteInstanceAccessControlAttributeConfiguration: (input: DeleteInstanceAccessControlAttributeConfigurationCommandInput) =>
+      client.send(new DeleteInstanceAccessControlAttributeConfigurationCommand(input)),
+    describeInstanceAccessControlAttributeConfiguration: (input: DescribeInstanceAccessControlAttributeConfigurationCommandInput) =>
+      client.send(new DescribeInstanceAccessControlAttributeConfigurationCommand(input)),
     describePermissionSet: (input: DescribePermissionSetCommandInput) => client.send(new DescribePermissionSetCommand(input)),
-    describePermissionSetProvisioningStatus: (input: DescribePermissionSetProvisioningStatusCommandInput) => client.send(new DescribePermissionSetProvisioningStatusCommand(input)),
+    describePermissionSetProvisioningStatus: (input: DescribePermissionSetProvisioningStatusCommandInput) =>
+      client.send(new DescribePermissionSetProvisioningStatusCommand(input)),
     getInlinePolicyForPermissionSet: (input: GetInlinePolicyForPermissionSetCommandInput) => client.send(new GetInlinePolicyForPermissionSetCommand(input)),
-    listAccountsForProvisionedPermissionSet: (input: ListAccountsForProvisionedPermissionSetCommandInput) => client.send(new ListAccountsForProvisionedPermissionSetCommand(input)),
+    listAccountsForProvisionedPermissionSet: (input: ListAccountsForProvisionedPermissionSetCommandInput) =>
+      client.send(new ListAccountsForProvisionedPermissionSetCommand(input)),
     listInstances: (input: ListInstancesCommandInput) => client.send(new ListInstancesCommand(input)),
     listPermissionSets: (input: ListPermissionSetsCommandInput) => client.send(new ListPermissionSetsCommand(input)),
     provisionPermissionSet: (input: ProvisionPermissionSetCommandInput) => client.send(new ProvisionPermissionSetCommand(input)),
     putInlinePolicyToPermissionSet: (input: PutInlinePolicyToPermissionSetCommandInput) => client.send(new PutInlinePolicyToPermissionSetCommand(input)),
-    updateInstanceAccessControlAttributeConfiguration: (input: UpdateInstanceAccessControlAttributeConfigurationCommandInput) => client.send(new UpdateInstanceAccessControlAttributeConfigurationCommand(input)),
+    updateInstanceAccessControlAttributeConfiguration: (input: UpdateInstanceAccessControlAttributeConfigurationCommandInput) =>
+      client.send(new UpdateInstanceAccessControlAttributeConfigurationCommand(input)),
   }
 }
 

@@ -22,4 +22,5 @@ export function ssoOidcPort(client: SSOOIDCClient) {
 export type SsoOidc = ReturnType<typeof ssoOidcPort>
 
 /** An anonymous client in the IAM Identity Center region (AwsContext.anonymousClient). */
-export const ssoOidc = (ctx: Pick<AwsContext, 'anonymousClient'>, region: string): SsoOidc => ssoOidcPort(ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', region))
+export const ssoOidc = (ctx: Pick<AwsContext, 'anonymousClient'>, region: string): SsoOidc =>
+  ssoOidcPort(ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', region))

@@ -5,7 +5,7 @@ import {sessionFlags} from '../cli/session-flags.js'
 import {connectCommand} from '../session/commands.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
-  static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
+  static override summary = "Open a shell on an instance as your permission set's Linux user."
   static override description = `Like "aws ssm start-session", but picks the session document of the IAM Identity Center permission set you signed in with, so the shell runs as that permission set's RunAs user. The session is handed to AWS's session-manager-plugin exactly as the AWS CLI does (the token travels in the environment, never on the command line).
 
 Without session-manager-plugin installed (or with --native, or "native: true" in the configuration) ssmx runs the session with its built-in client instead.
@@ -23,7 +23,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
     target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value (none: pick one)'}),
   }
   static override flags = {
-    document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
+    document: Flags.string({description: "use this session document instead of the permission set's"}),
     reason: sessionFlags.reason(),
     native: sessionFlags.native(),
     'dry-run': Flags.boolean({description: 'show identity, target, document, the StartSession request and the plugin command, and start nothing'}),

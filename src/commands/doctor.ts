@@ -13,7 +13,10 @@ Read-only: it never changes anything and never prints a token. It needs sts:GetC
     {description: 'Check the default profile (AWS_PROFILE, else "default")', command: '<%= config.bin %> doctor'},
     {description: 'Check a named profile before connecting with it', command: '<%= config.bin %> doctor --profile dev'},
     {description: 'The same as data, for a script or a bug report', command: '<%= config.bin %> doctor --profile dev --json'},
-    {description: 'Only the checks that need attention', command: '<%= config.bin %> doctor --json | jq \'.checks[] | select(.status == "warn" or .status == "fail")\''},
+    {
+      description: 'Only the checks that need attention',
+      command: '<%= config.bin %> doctor --json | jq \'.checks[] | select(.status == "warn" or .status == "fail")\'',
+    },
   ]
   static override enableJsonFlag = true
 

@@ -17,8 +17,16 @@ With the AWS CLI on PATH it runs "aws sso login --profile P" in your terminal. W
   ]
   static override enableJsonFlag = true
   static override flags = {
-    'aws-cli': Flags.boolean({description: 'use "aws sso login" when the AWS CLI is installed (--no-aws-cli: always the built-in sign-in)', default: true, allowNo: true}),
-    browser: Flags.boolean({description: 'try to open the sign-in page in a browser ($BROWSER, open, xdg-open, start); --no-browser only prints it', default: true, allowNo: true}),
+    'aws-cli': Flags.boolean({
+      description: 'use "aws sso login" when the AWS CLI is installed (--no-aws-cli: always the built-in sign-in)',
+      default: true,
+      allowNo: true,
+    }),
+    browser: Flags.boolean({
+      description: 'try to open the sign-in page in a browser ($BROWSER, open, xdg-open, start); --no-browser only prints it',
+      default: true,
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<LoginResult> {

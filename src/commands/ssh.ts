@@ -66,9 +66,18 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
       }
       return {instance, identity}
     }
-    const {instance, identity} = await withLoginOffer(prepare, terminalLoginOffer(ctx, (l) => this.note(l)))
+    const {instance, identity} = await withLoginOffer(
+      prepare,
+      terminalLoginOffer(ctx, (l) => this.note(l)),
+    )
     const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
-    const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: this.flags.region, endpointUrl: this.flags['endpoint-url'], native: this.flags.native})
+    const proxy = proxyCommand({
+      command: self,
+      profile: ctx.profile.explicit ? ctx.profile.name : undefined,
+      region: this.flags.region,
+      endpointUrl: this.flags['endpoint-url'],
+      native: this.flags.native,
+    })
     const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
     if (code !== 0) this.exit(code)
   }

@@ -8,7 +8,7 @@ export default class Whoami extends BaseCommand<typeof Whoami> {
 Without a permission set (plain IAM users and roles) sessions use SSM-SessionManagerRunShell and the account's default RunAs user. Changes nothing; needs only sts:GetCallerIdentity. If something looks wrong, ssmx doctor checks each piece and says how to fix it.`
   static override examples = [
     {description: 'Who you are with the default profile', command: '<%= config.bin %> whoami'},
-    {description: 'Which Linux user a profile\'s sessions run as', command: '<%= config.bin %> whoami --profile prod-admin'},
+    {description: "Which Linux user a profile's sessions run as", command: '<%= config.bin %> whoami --profile prod-admin'},
     {description: 'As data, e.g. just the RunAs user', command: '<%= config.bin %> whoami --profile prod-admin --json | jq -r .runAsUser'},
   ]
   static override enableJsonFlag = true

@@ -14,8 +14,7 @@ export interface LoadConfigOptions {
 }
 
 /** The user-level configuration directory on every OS: $XDG_CONFIG_HOME/ssmx, default ~/.config/ssmx. */
-export const userConfigDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'ssmx')
+export const userConfigDir = (env: NodeJS.ProcessEnv = process.env): string => join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'ssmx')
 
 /**
  * The configuration file, read but not validated (no zod here): an explicit file, else cosmiconfig's search for
@@ -34,8 +33,6 @@ export async function findConfig(options: LoadConfigOptions = {}): Promise<{conf
       : ((await explorer.search(options.cwd ?? process.cwd())) ?? (await userLevel.search(userConfigDir(options.env))))
   } catch (error) {
     const where = options.file ?? (error as {filepath?: string}).filepath ?? 'the configuration file'
-    throw new SsmxError('config', `Cannot read ssmx configuration ${where}: ${errorMessage(error)}`, [
-      'Check the file is valid YAML or JSON.',
-    ])
+    throw new SsmxError('config', `Cannot read ssmx configuration ${where}: ${errorMessage(error)}`, ['Check the file is valid YAML or JSON.'])
   }
 }

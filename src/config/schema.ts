@@ -1,9 +1,7 @@
 import {z} from 'zod'
 
 /** A Linux user name as Session Manager's RunAs accepts it. */
-const linuxUser = z
-  .string()
-  .regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
+const linuxUser = z.string().regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
 
 const documentName = z
   .string()
@@ -31,7 +29,10 @@ const ouOverride = z.strictObject({
 
 export const adminSchema = z.strictObject({
   /** the stack set's name */
-  stackSetName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/).default('ssmx-runas'),
+  stackSetName: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/)
+    .default('ssmx-runas'),
   /** regions the stack set deploys to (Session Manager settings are regional) */
   regions: z.array(regionName).min(1).optional(),
   /** OUs or the root the stack set deploys to */
@@ -67,9 +68,7 @@ export const adminSchema = z.strictObject({
   guardrails: z
     .strictObject({
       /** extra documents every permission set may start sessions with (port forwarding, ssh) */
-      allowDocuments: z
-        .array(z.string())
-        .default(['AWS-StartPortForwardingSession', 'AWS-StartPortForwardingSessionToRemoteHost', 'AWS-StartSSHSession']),
+      allowDocuments: z.array(z.string()).default(['AWS-StartPortForwardingSession', 'AWS-StartPortForwardingSessionToRemoteHost', 'AWS-StartSSHSession']),
     })
     .prefault({}),
 })

@@ -1,4 +1,3 @@
-
 import type {AwsContext} from '../aws/clients.js'
 import {type Ssm, iam} from '../aws/ports.js'
 import {ssm as ssmOf} from '../aws/ssm.js'
@@ -111,7 +110,11 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     const version = deps.nodeVersion ?? process.versions.node
     return Number(version.split('.')[0]) >= MIN_NODE_MAJOR
       ? ok(version)
-      : fail(`${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`, [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`], 'prerequisite')
+      : fail(
+          `${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`,
+          [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`],
+          'prerequisite',
+        )
   })
 
   await step('config', 'ssmx configuration', [], async () => {
@@ -125,7 +128,9 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   await step('awsConfig', 'AWS config', [], async () => {
     files = await loadAwsFiles(env)
     const count = Object.keys(files.profiles).length
-    return count > 0 ? ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`) : warn(`${files.configPath}: no profiles`, ['Set up an IAM Identity Center profile: aws configure sso'])
+    return count > 0
+      ? ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`)
+      : warn(`${files.configPath}: no profiles`, ['Set up an IAM Identity Center profile: aws configure sso'])
   })
 
   await step('profile', 'profile', ['awsConfig'], async () => {
@@ -136,7 +141,8 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
       ctxError = error
     }
     profileData = ctx?.profileData ?? resolveProfile(files!, profile.name)
-    if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
+    if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+      return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
     if (profileData) return ok(describeProfile(profileData))
     return warn(`no "${profile.name}" profile and no access keys in the environment; the SDK will look for container or instance credentials`, [
       'Pass --profile, set AWS_PROFILE, or run: aws configure sso',
@@ -150,7 +156,9 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   if (proxy) {
     await step('proxy', 'proxy', [], async () => {
       const version = deps.nodeVersion ?? process.versions.node
-      return nodeSupportsProxyEnv(version) ? info(proxy) : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
+      return nodeSupportsProxyEnv(version)
+        ? info(proxy)
+        : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
     })
   }
 
@@ -163,13 +171,22 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     if (!token?.accessToken || !token.expiresAt) return fail(`no SSO token cached for ${what} (${path}).`, [login], 'ssoExpired')
     const left = Date.parse(token.expiresAt) - now()
     if (left <= 0) {
-      const refreshable = signIn.form === 'sso-session' && token.refreshToken && token.clientId && token.clientSecret &&
+      const refreshable =
+        signIn.form === 'sso-session' &&
+        token.refreshToken &&
+        token.clientId &&
+        token.clientSecret &&
         !(token.registrationExpiresAt && Date.parse(token.registrationExpiresAt) <= now())
       return refreshable
-        ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [`If "credentials" fails: ssmx login --profile ${profile.name}`])
+        ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [
+            `If "credentials" fails: ssmx login --profile ${profile.name}`,
+          ])
         : fail(`${what}: expired ${formatDuration(left)} ago (at ${token.expiresAt}).`, [login], 'ssoExpired')
     }
-    if (left < EXPIRY_WARNING_MS) return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [`Sign in again before a long session: ssmx login --profile ${profile.name}`])
+    if (left < EXPIRY_WARNING_MS)
+      return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [
+        `Sign in again before a long session: ssmx login --profile ${profile.name}`,
+      ])
     return ok(`${what}: valid for ${formatDuration(left)} (until ${token.expiresAt})`)
   })
 
@@ -188,7 +205,8 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
       return ok(`${endpoint} answers; ${n}${out.NextToken ? '+' : ''} managed node${n === 1 && !out.NextToken ? '' : 's'} visible`)
     } catch (error) {
       const e = mapAwsError(error, {profile: profile.name, operation: 'SSM DescribeInstanceInformation'})
-      if (e.code === 'accessDenied') return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
+      if (e.code === 'accessDenied')
+        return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
       return fail(`${endpoint}: ${e.message}`, e.suggestions, e.code as ExitCodeName)
     }
   })
@@ -197,22 +215,32 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
     const identity = identityFromProfile(ctx!) ?? caller
     const choice = chooseDocument({permissionSet: identity?.permissionSet, config: config!})
     if (choice.reason === 'default') {
-      return info(`no permission set in ${caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`)
+      return info(
+        `no permission set in ${caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`,
+      )
     }
     const runsAs = choice.runAsUser ? `; sessions run as ${choice.runAsUser}` : '; the ssmx configuration does not name its RunAs user'
     try {
       const out = await ssm!.describeDocument(choice.document)
       const type = out.Document?.DocumentType
       if (type && type !== 'Session') {
-        return fail(`${choice.document} exists in ${ctx!.region} but is a ${type} document, not a Session document.`, ['Ask your platform team to redeploy it (ssmx admin enforce).'], 'document')
+        return fail(
+          `${choice.document} exists in ${ctx!.region} but is a ${type} document, not a Session document.`,
+          ['Ask your platform team to redeploy it (ssmx admin enforce).'],
+          'document',
+        )
       }
       return ok(`${choice.document} (permission set ${identity!.permissionSet}) exists in ${ctx!.region}${runsAs}`)
     } catch (error) {
       const e = mapAwsError(error, {profile: profile.name, operation: 'SSM DescribeDocument', document: choice.document})
       if (awsErrorName(error) === 'InvalidDocument' && choice.fallback) {
-        return warn(`${choice.document} does not exist in ${ctx!.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`, e.suggestions)
+        return warn(
+          `${choice.document} does not exist in ${ctx!.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`,
+          e.suggestions,
+        )
       }
-      if (awsErrorName(error) === 'InvalidDocument') return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
+      if (awsErrorName(error) === 'InvalidDocument')
+        return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
       if (e.code === 'accessDenied') return warn(`cannot check ${choice.document}: ssm:DescribeDocument is denied.`, ['connect will tell at StartSession.'])
       throw e
     }
@@ -244,9 +272,10 @@ async function pluginCheck(deps: DoctorDeps, o: {config?: SsmxConfig; env: NodeJ
   }
   if (o.config?.native) return info(`${plugin.version} (${plugin.path}), ${unused}.`)
   if (plugin.envHandoff) return ok(`${plugin.version} (${plugin.path})`)
-  return warn(`${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`, [
-    ...installSteps(o.platform, arch).map((s) => `Update it. ${s}`),
-  ])
+  return warn(
+    `${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`,
+    [...installSteps(o.platform, arch).map((s) => `Update it. ${s}`)],
+  )
 }
 
 function describeProfile(p: AwsProfile): string {
@@ -254,7 +283,13 @@ function describeProfile(p: AwsProfile): string {
     const signIn = p.ssoSession ? `sso-session ${p.ssoSession}` : 'legacy sso_start_url'
     return `${p.name}: IAM Identity Center, permission set ${p.ssoRoleName ?? '?'} in account ${p.ssoAccountId ?? '?'} (${signIn})`
   }
-  const how = p.raw.role_arn ? `assumes ${p.raw.role_arn}` : p.raw.aws_access_key_id ? 'access keys' : p.raw.credential_process ? 'credential_process' : 'no credential settings'
+  const how = p.raw.role_arn
+    ? `assumes ${p.raw.role_arn}`
+    : p.raw.aws_access_key_id
+      ? 'access keys'
+      : p.raw.credential_process
+        ? 'credential_process'
+        : 'no credential settings'
   return `${p.name}: ${how}`
 }
 
@@ -283,7 +318,9 @@ async function runAsTag(ctx: AwsContext, caller: Identity, config: SsmxConfig | 
     const {Tags} = user ? await port.listUserTags(name) : await port.listRoleTags(roleName ?? '')
     const tag = Tags?.find((t) => t.Key === RUN_AS_TAG)
     if (tag) return info(`${what} has ${RUN_AS_TAG}=${tag.Value}: Session Manager runs your sessions as ${tag.Value}, whatever the document says.`)
-    return ok(`${what} has no ${RUN_AS_TAG} tag: the document's RunAs user applies${principal?.kind === 'assumed-role' ? ' (unless the session was started with session tags)' : ''}`)
+    return ok(
+      `${what} has no ${RUN_AS_TAG} tag: the document's RunAs user applies${principal?.kind === 'assumed-role' ? ' (unless the session was started with session tags)' : ''}`,
+    )
   } catch (error) {
     const e = mapAwsError(error, {profile: ctx.profile.name, operation: `IAM ${permission}`})
     if (e.code === 'accessDenied') return info(`cannot read the tags of ${what} (${permission} is denied).`)

@@ -57,7 +57,12 @@ export function formatWhoami(r: WhoamiResult): string[] {
     row('region', `${r.region} (from ${r.regionSource})`),
     row('account', r.account ?? '-'),
     row('principal', r.principalArn ?? '-'),
-    row('permission set', r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
+    row(
+      'permission set',
+      r.permissionSet
+        ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})`
+        : 'none (not an IAM Identity Center role)',
+    ),
     row('document', `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
     row('runs as', r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)'),
     row('config', r.configFile ?? 'none (built-in defaults)'),

@@ -24,7 +24,6 @@ export interface DeviceFlowDeps {
   now?: () => number
 }
 
-
 /** The registration's client name, as the AWS CLI's `botocore-client-<session>`. */
 export const clientName = (s: SsoSignIn): string => (s.form === 'sso-session' ? `ssmx-${s.key}` : 'ssmx')
 
@@ -71,10 +70,14 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
         continue
       }
       if (name === 'ExpiredTokenException') {
-        throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${deps.profile}`], {cause: error})
+        throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${deps.profile}`], {
+          cause: error,
+        })
       }
       if (name === 'AccessDeniedException') {
-        throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${deps.profile}`], {cause: error})
+        throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${deps.profile}`], {
+          cause: error,
+        })
       }
       throw mapAwsError(error, {profile: deps.profile, operation: 'SSO OIDC CreateToken'})
     }

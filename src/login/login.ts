@@ -95,7 +95,9 @@ export function formatLogin(r: LoginResult, now = Date.now()): string {
 function runInherited(spawn: Spawn, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {stdio: 'inherit', env})
-    child.once('error', (error) => reject(new SsmxError('internal', `Cannot run ${command}: ${error.message}`, ['Try the built-in sign-in: ssmx login --no-aws-cli'])))
+    child.once('error', (error) =>
+      reject(new SsmxError('internal', `Cannot run ${command}: ${error.message}`, ['Try the built-in sign-in: ssmx login --no-aws-cli'])),
+    )
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))
   })
 }

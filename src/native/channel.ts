@@ -184,7 +184,11 @@ export class DataChannel extends EventEmitter {
   private connect(): Promise<void> {
     const timeout = this.options.openTimeoutMs ?? 30_000
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.creds.streamUrl, {handshakeTimeout: timeout, perMessageDeflate: false, ...websocketAgent(this.creds.streamUrl, this.options.proxyEnv)})
+      const ws = new WebSocket(this.creds.streamUrl, {
+        handshakeTimeout: timeout,
+        perMessageDeflate: false,
+        ...websocketAgent(this.creds.streamUrl, this.options.proxyEnv),
+      })
       this.ws = ws
       let settled = false
       const timer = setTimeout(() => fail(new ChannelError(`the data channel did not open within ${Math.round(timeout / 1000)} s`)), timeout)
@@ -265,7 +269,8 @@ export class DataChannel extends EventEmitter {
           delay = Math.min(delay * 2, TIMING.reconnectMaxDelay)
         }
       }
-      if (!this.ended) this.emit('error', new ChannelError(`the data channel dropped and could not be resumed: ${(lastError as Error)?.message ?? 'unknown error'}`))
+      if (!this.ended)
+        this.emit('error', new ChannelError(`the data channel dropped and could not be resumed: ${(lastError as Error)?.message ?? 'unknown error'}`))
     } finally {
       this.reconnecting = false
     }
@@ -388,7 +393,10 @@ export class DataChannel extends EventEmitter {
     try {
       while (this.ready.length > 0 && !this.ended) {
         const message = this.ready.shift()!
-        if (this.cipher && (message.payloadType === PayloadType.output || message.payloadType === PayloadType.stdErr || message.payloadType === PayloadType.exitCode)) {
+        if (
+          this.cipher &&
+          (message.payloadType === PayloadType.output || message.payloadType === PayloadType.stdErr || message.payloadType === PayloadType.exitCode)
+        ) {
           try {
             message.payload = this.cipher.decrypt(message.payload)
           } catch {

@@ -62,7 +62,6 @@ function parseHandshakeComplete(payload: Buffer, cipher?: {decrypt(b: Buffer): B
   }
 }
 
-
 export function runNativeSession(options: NativeSessionOptions): Promise<NativeResult> {
   const io: SessionIo = options.io ?? {stdin: process.stdin, stdout: process.stdout, stderr: process.stderr}
   const handleSignals = options.signals ?? true
@@ -193,7 +192,10 @@ export function runNativeSession(options: NativeSessionOptions): Promise<NativeR
     channel.open().then(
       () => {
         if (finished || heard) return
-        firstWord = setTimeout(() => finish(new NativeSessionError(`the agent did not start session ${options.sessionId} within ${Math.round(timeout / 1000)} s`)), timeout)
+        firstWord = setTimeout(
+          () => finish(new NativeSessionError(`the agent did not start session ${options.sessionId} within ${Math.round(timeout / 1000)} s`)),
+          timeout,
+        )
       },
       (error: Error) => finish(new NativeSessionError(error.message)),
     )

@@ -42,7 +42,11 @@ export class FrameReader {
       const length = all.readUInt16LE(offset + 2)
       if (all.length - offset < SMUX_HEADER + length) break
       if (all[offset] !== SMUX_VERSION) throw new Error(`smux frame of version ${all[offset]}, expected ${SMUX_VERSION}`)
-      frames.push({cmd: all[offset + 1], sid: all.readUInt32LE(offset + 4), data: Buffer.from(all.subarray(offset + SMUX_HEADER, offset + SMUX_HEADER + length))})
+      frames.push({
+        cmd: all[offset + 1],
+        sid: all.readUInt32LE(offset + 4),
+        data: Buffer.from(all.subarray(offset + SMUX_HEADER, offset + SMUX_HEADER + length)),
+      })
       offset += SMUX_HEADER + length
     }
     all = all.subarray(offset)

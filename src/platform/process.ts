@@ -8,7 +8,7 @@ import {access} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 
 const signalNumber = (s: NodeJS.Signals): number | undefined =>
-  ({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15} as Partial<Record<NodeJS.Signals, number>>)[s]
+  (({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15}) as Partial<Record<NodeJS.Signals, number>>)[s]
 
 /** The exit code of a process a signal ended, as shells report it: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
 export const signalExitCode = (s: NodeJS.Signals): number => 128 + (signalNumber(s) ?? 1)
@@ -21,7 +21,10 @@ export const isExecutable = (p: string): Promise<boolean> =>
 
 /** The first executable among `names` in the PATH directories, then among `extra` full paths; undefined when none. */
 export async function findExecutable(names: string[], env: NodeJS.ProcessEnv = process.env, extra: string[] = []): Promise<string | undefined> {
-  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => names.map((name) => join(dir, name)))
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .flatMap((dir) => names.map((name) => join(dir, name)))
   for (const candidate of [...onPath, ...extra]) {
     if (await isExecutable(candidate)) return candidate
   }
@@ -92,4 +95,3 @@ export function runAttached(command: string, args: string[], options: AttachedOp
     })
   })
 }
-

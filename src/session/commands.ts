@@ -40,7 +40,12 @@ export async function forwardCommand({args, flags}: ForwardArgv, {start, note, l
   checkTarget(args.target)
   const {ctx, config} = await start()
   const forward = () =>
-    forwardPort(args.target, spec, {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)}, {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native})
+    forwardPort(
+      args.target,
+      spec,
+      {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)},
+      {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native},
+    )
   return withLoginOffer(forward, terminalLoginOffer(ctx, note))
 }
 

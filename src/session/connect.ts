@@ -88,7 +88,9 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
   })
   const plugin = await pluginCheck
   if (plugin && !plugin.envHandoff) {
-    deps.warn(`warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`)
+    deps.warn(
+      `warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`,
+    )
   }
   return {...plan, plugin}
 }
@@ -127,12 +129,20 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
  * warning) when the per-role document does not exist and the configuration is not strict.
  */
 async function startSession(ssm: Ssm, plan: SessionPlan, deps: SessionDeps) {
-  const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id, pinned: pinnedDocument(plan, deps)})
+  const ctxErr = (document?: string) => ({
+    profile: deps.ctx.profile.name,
+    operation: 'SSM StartSession',
+    document,
+    target: plan.target.id,
+    pinned: pinnedDocument(plan, deps),
+  })
   try {
     return {out: await ssm.startSession(plan.input), input: plan.input}
   } catch (error) {
     if (awsErrorName(error) === 'InvalidDocument' && plan.choice.fallback) {
-      deps.warn(`warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`)
+      deps.warn(
+        `warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`,
+      )
       const {DocumentName: _, ...input} = plan.input
       try {
         return {out: await ssm.startSession(input), input}

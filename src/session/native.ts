@@ -46,7 +46,7 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
   } catch (error) {
     if (!(error instanceof NativeSessionError)) throw error
     throw new SsmxError('session', `Session ${response.SessionId} failed: ${error.message}.`, [
-      'Check that the instance\'s SSM Agent is online (ssm DescribeInstanceInformation) and that nothing blocks websockets to ssmmessages.',
+      "Check that the instance's SSM Agent is online (ssm DescribeInstanceInformation) and that nothing blocks websockets to ssmmessages.",
       'Retry; or install session-manager-plugin and run without --native.',
     ])
   }

@@ -37,7 +37,10 @@ export function installSteps(platform: NodeJS.Platform, arch: string): string[] 
   const base = 'https://s3.amazonaws.com/session-manager-downloads/plugin/latest'
   switch (platform) {
     case 'darwin':
-      return ['Install it with Homebrew: brew install --cask session-manager-plugin', `or the signed installer: ${base}/mac${arch === 'arm64' ? '_arm64' : ''}/session-manager-plugin.pkg`]
+      return [
+        'Install it with Homebrew: brew install --cask session-manager-plugin',
+        `or the signed installer: ${base}/mac${arch === 'arm64' ? '_arm64' : ''}/session-manager-plugin.pkg`,
+      ]
     case 'win32':
       return [`Install it from ${base}/windows/SessionManagerPluginSetup.exe`, 'or with winget: winget install Amazon.SessionManagerPlugin']
     default: {
@@ -77,11 +80,15 @@ export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   const explicit = env.SSMX_PLUGIN_PATH || lookup.explicit
   if (explicit) {
     if (await isExecutable(explicit)) return explicit
-    const missing = await access(explicit).then(() => false, () => true)
-    throw new SsmxError('plugin', `session-manager-plugin ${missing ? 'does not exist' : 'is not executable'} at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : 'the configuration\'s pluginPath'}).`, [
-      ...(missing ? installSteps(platform, lookup.arch ?? process.arch) : []),
-      'Fix the path, or unset it to search PATH. No session was started.',
-    ])
+    const missing = await access(explicit).then(
+      () => false,
+      () => true,
+    )
+    throw new SsmxError(
+      'plugin',
+      `session-manager-plugin ${missing ? 'does not exist' : 'is not executable'} at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : "the configuration's pluginPath"}).`,
+      [...(missing ? installSteps(platform, lookup.arch ?? process.arch) : []), 'Fix the path, or unset it to search PATH. No session was started.'],
+    )
   }
   const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, lookup.locations ?? standardPluginLocations(platform))
   if (found) return found
@@ -159,4 +166,3 @@ export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): 
     Promise.reject(new SsmxError('plugin', `Cannot start ${launch.plugin.path}: ${error.message}`, ['Reinstall session-manager-plugin.'])),
   )
 }
-

@@ -14,7 +14,12 @@ export interface ProxyOptions {
 
 /** A `ProxyCommand` value: shell-quoted, with ssh's `%` escaped except in `%h %p`. */
 export function proxyCommand(o: ProxyOptions): string {
-  const extra = [...(o.profile ? ['--profile', o.profile] : []), ...(o.region ? ['--region', o.region] : []), ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []), ...(o.native ? ['--native'] : [])]
+  const extra = [
+    ...(o.profile ? ['--profile', o.profile] : []),
+    ...(o.region ? ['--region', o.region] : []),
+    ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []),
+    ...(o.native ? ['--native'] : []),
+  ]
   const word = (a: string) => shellQuote(a).replace(/%/g, '%%')
   return [...o.command.map(word), 'ssh-proxy', '%h', '%p', ...extra.map(word)].join(' ')
 }
@@ -45,7 +50,8 @@ export function sshConfig(o: ProxyOptions & {user?: string; aliases?: InventoryI
       byAlias.set(alias, [...(byAlias.get(alias) ?? []), item])
     }
     const shared = [...byAlias].filter(([, items]) => items.length > 1)
-    if (shared.length > 0) lines.push(`# left out, the name is on several instances: ${shared.map(([a, items]) => `${a} (${items.map((i) => i.id).join(', ')})`).join('; ')}`)
+    if (shared.length > 0)
+      lines.push(`# left out, the name is on several instances: ${shared.map(([a, items]) => `${a} (${items.map((i) => i.id).join(', ')})`).join('; ')}`)
     for (const [alias, items] of [...byAlias].filter(([, i]) => i.length === 1)) {
       lines.push('', `Host ${alias}`, `  HostName ${items[0].id}`, ...user, `  ProxyCommand ${proxy}`)
     }
@@ -53,4 +59,3 @@ export function sshConfig(o: ProxyOptions & {user?: string; aliases?: InventoryI
   lines.push('', 'Host i-* mi-*', ...user, `  ProxyCommand ${proxy}`)
   return `${lines.join('\n')}\n`
 }
-

@@ -29,7 +29,9 @@ export async function findPublicKey(home: string, key?: string): Promise<{public
   }
   const publicKey = (await readFile(publicPath, 'utf8')).trim()
   if (!/^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+/.test(publicKey)) {
-    throw new SsmxError('usage', `${publicPath} is not an OpenSSH ed25519 or RSA public key.`, ['EC2 Instance Connect accepts ed25519 and RSA keys: ssh-keygen -t ed25519'])
+    throw new SsmxError('usage', `${publicPath} is not an OpenSSH ed25519 or RSA public key.`, [
+      'EC2 Instance Connect accepts ed25519 and RSA keys: ssh-keygen -t ed25519',
+    ])
   }
   const privatePath = publicPath.slice(0, -'.pub'.length)
   return {publicKey, publicPath, identity: key && existsSync(privatePath) ? privatePath : undefined}
@@ -39,16 +41,26 @@ export async function findPublicKey(home: string, key?: string): Promise<{public
  * EC2 Instance Connect SendSSHPublicKey: the key is accepted for `user` on the instance for 60 seconds.
  * Needs the instance's Availability Zone, from EC2 DescribeInstances.
  */
-export async function pushKey(deps: {ec2: Pick<Ec2, 'describeInstances'>; eic: Pick<Ec2InstanceConnect, 'sendSshPublicKey'>; profile: string}, instanceId: string, user: string, publicKey: string): Promise<void> {
+export async function pushKey(
+  deps: {ec2: Pick<Ec2, 'describeInstances'>; eic: Pick<Ec2InstanceConnect, 'sendSshPublicKey'>; profile: string},
+  instanceId: string,
+  user: string,
+  publicKey: string,
+): Promise<void> {
   if (!instanceId.startsWith('i-')) {
-    throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, ['Install your key on the node instead, and run without --push-key.'])
+    throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, [
+      'Install your key on the node instead, and run without --push-key.',
+    ])
   }
   const context = (operation: string) => ({profile: deps.profile, operation, target: instanceId})
   // loaded only for --push-key: `ssmx ssh` itself needs neither EC2 Instance Connect nor the inventory
   const {describeEc2} = await import('../targets/inventory.js')
   const instance = (await describeEc2(deps.ec2, [instanceId]).catch((e) => Promise.reject(mapAwsError(e, context('EC2 DescribeInstances'))))).get(instanceId)
   const az = instance?.Placement?.AvailabilityZone
-  if (!az) throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, ['Check the region and profile; ssmx list shows the managed instances.'])
+  if (!az)
+    throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, [
+      'Check the region and profile; ssmx list shows the managed instances.',
+    ])
   await deps.eic
     .sendSshPublicKey({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az})
     .catch((e) => Promise.reject(mapAwsError(e, context('EC2 Instance Connect SendSSHPublicKey'))))

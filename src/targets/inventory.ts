@@ -38,7 +38,10 @@ export async function describeEc2(ec2: InventoryDeps['ec2'], ids: string[]): Pro
   const ec2Ids = ids.filter((id) => id.startsWith('i-'))
   for (let start = 0; start < ec2Ids.length; start += EC2_ID_BATCH) {
     const Values = ec2Ids.slice(start, start + EC2_ID_BATCH)
-    const reservations = await allPages((page) => ec2.describeInstances({Filters: [{Name: 'instance-id', Values}], MaxResults: 1000, NextToken: page.NextToken}), (out) => out.Reservations)
+    const reservations = await allPages(
+      (page) => ec2.describeInstances({Filters: [{Name: 'instance-id', Values}], MaxResults: 1000, NextToken: page.NextToken}),
+      (out) => out.Reservations,
+    )
     for (const r of reservations) for (const i of r.Instances ?? []) if (i.InstanceId) found.set(i.InstanceId, i)
   }
   return found
@@ -71,7 +74,10 @@ export function joinInstance(info: InstanceInformation, instance: Instance | und
  */
 export async function listInstances(deps: InventoryDeps, options: {ids?: string[]; filter?: string} = {}): Promise<InventoryItem[]> {
   const managed = await describeManaged(deps.ssm, options.ids)
-  const ec2 = await describeEc2(deps.ec2, managed.map((m) => m.InstanceId ?? ''))
+  const ec2 = await describeEc2(
+    deps.ec2,
+    managed.map((m) => m.InstanceId ?? ''),
+  )
   const now = (deps.now ?? (() => new Date()))()
   const items = managed.map((m) => joinInstance(m, ec2.get(m.InstanceId ?? ''), now))
   items.sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.id.localeCompare(b.id))
@@ -135,7 +141,12 @@ export const filterInstances = <T extends Candidate>(items: readonly T[], query:
 
 const pad = (rows: string[][]): string[] => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** Aligned columns for a terminal; stale agents are marked with `!` (see staleNote). */

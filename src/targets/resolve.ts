@@ -69,7 +69,10 @@ export async function resolveTarget(query: string, deps: {ec2: Pick<Ec2, 'descri
   const {filter, describe} = targetFilter(q)
   // a lazy port (ports.ts): connecting by instance id never pays for the EC2 client's start-up
   const states = {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}
-  const reservations = await allPages((page) => deps.ec2.describeInstances({Filters: [filter, states], NextToken: page.NextToken}), (out) => out.Reservations)
+  const reservations = await allPages(
+    (page) => deps.ec2.describeInstances({Filters: [filter, states], NextToken: page.NextToken}),
+    (out) => out.Reservations,
+  )
   const all = reservations.flatMap((r) => (r.Instances ?? []).map(candidateFromInstance))
   const running = all.filter((c) => c.state === 'running')
   if (running.length === 1) return running[0]

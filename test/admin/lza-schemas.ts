@@ -24,6 +24,6 @@ export function lzaValidator(file: SchemaFile) {
     validate = new Ajv({allErrors: true, strict: false}).compile(JSON.parse(readFileSync(join(lzaSchemaDir(), `${file}.json`), 'utf8')))
     compiled.set(file, validate)
   }
-  return (document: unknown): string[] => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`))
+  return (document: unknown): string[] =>
+    validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)
 }
-

@@ -14,9 +14,21 @@ describe('aws/errors mapAwsError', () => {
   const MISSING = /^No valid SSO token is cached for it \(not signed in, or signed out\)\. Run: aws sso login --profile dev/
   const ssoCases: Array<[string, string, RegExp]> = [
     ['CredentialsProviderError', "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.", EXPIRED],
-    ['CredentialsProviderError', 'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.', EXPIRED],
-    ['CredentialsProviderError', "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.", MISSING],
-    ['CredentialsProviderError', 'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.', MISSING],
+    [
+      'CredentialsProviderError',
+      'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
+      EXPIRED,
+    ],
+    [
+      'CredentialsProviderError',
+      "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+      MISSING,
+    ],
+    [
+      'CredentialsProviderError',
+      'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
+      MISSING,
+    ],
     ['TokenProviderError', 'SSO Token not found', MISSING],
   ]
   for (const [name, message, next] of ssoCases) {
@@ -35,14 +47,14 @@ describe('aws/errors mapAwsError', () => {
     expect(e.suggestions).to.have.length.greaterThan(0)
   })
 
-  it('an SSO permission set the user is not assigned (the portal\'s ForbiddenException)', () => {
+  it("an SSO permission set the user is not assigned (the portal's ForbiddenException)", () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'ForbiddenException: No access'), context)
     expect(e.exitCode).to.equal(ExitCode.credentials)
     expect(e.message).to.equal('IAM Identity Center refused role credentials for profile "dev": ForbiddenException: No access')
     expect(e.suggestions[0]).to.match(/sso_role_name.*sso_account_id/)
   })
 
-  it('a revoked SSO token (the portal\'s UnauthorizedException)', () => {
+  it("a revoked SSO token (the portal's UnauthorizedException)", () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'UnauthorizedException: Session token not found or invalid'), context)
     expect(e.exitCode).to.equal(ExitCode.ssoExpired)
   })
@@ -96,9 +108,12 @@ describe('aws/errors mapAwsError', () => {
 
 describe('aws/redact', () => {
   it('replaces secret-looking values at any depth and leaves the rest', () => {
-    expect(
-      redact({Target: 'i-1', TokenValue: 't', nested: [{SecretAccessKey: 's', sessionToken: 'x', ok: 1}], accessKeyId: 'AKIA'}),
-    ).to.deep.equal({Target: 'i-1', TokenValue: '<redacted>', nested: [{SecretAccessKey: '<redacted>', sessionToken: '<redacted>', ok: 1}], accessKeyId: '<redacted>'})
+    expect(redact({Target: 'i-1', TokenValue: 't', nested: [{SecretAccessKey: 's', sessionToken: 'x', ok: 1}], accessKeyId: 'AKIA'})).to.deep.equal({
+      Target: 'i-1',
+      TokenValue: '<redacted>',
+      nested: [{SecretAccessKey: '<redacted>', sessionToken: '<redacted>', ok: 1}],
+      accessKeyId: '<redacted>',
+    })
     expect(redact('plain')).to.equal('plain')
   })
 })

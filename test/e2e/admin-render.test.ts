@@ -41,7 +41,7 @@ describe('ssmx admin render (built CLI)', () => {
   })
   afterEach(() => box.cleanup())
 
-  it('--lza --out writes the same bytes twice; the entries pass LZA\'s schemas; the template holds the built handler', async () => {
+  it("--lza --out writes the same bytes twice; the entries pass LZA's schemas; the template holds the built handler", async () => {
     const first = await box.run(['admin', 'render', '--lza', '--out', 'out1'])
     expect(first.code, first.stderr).to.equal(0)
     const second = await box.run(['admin', 'render', '--lza', '--out', join(box.home, 'out2')])
@@ -60,7 +60,9 @@ describe('ssmx admin render (built CLI)', () => {
       'ssmx-runas.template.yaml',
     ])
     expect(tree(join(box.home, 'out2'))).to.deep.equal(a)
-    expect(first.stdout).to.include('Wrote 10 files:').and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
+    expect(first.stdout)
+      .to.include('Wrote 10 files:')
+      .and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
     expect(lzaValidator('customizations-config')(parse(a['lza/customizations-config.yaml']!))).to.deep.equal([])
     expect(first.stderr).to.include('LZA owns the inline policy of every permission set it manages')
     expect(zipFileOf(a['ssmx-runas.template.yaml']!)).to.equal(readFileSync(join(ROOT, 'dist', 'src', 'admin', 'handler', 'index.cjs'), 'utf8'))

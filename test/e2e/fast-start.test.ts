@@ -30,7 +30,10 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
       const r = await s.box.run(args, {env})
       // what differs between any two runs: the sandbox, the fake's port, a free local port (forward 0:…)
       const output = (text: string) =>
-        text.replaceAll(s.box.home, '<home>').replaceAll(s.fake.url, '<aws>').replace(/"localPortNumber":\["\d+"\]/g, '"localPortNumber":["<free>"]')
+        text
+          .replaceAll(s.box.home, '<home>')
+          .replaceAll(s.fake.url, '<aws>')
+          .replace(/"localPortNumber":\["\d+"\]/g, '"localPortNumber":["<free>"]')
       return {
         code: r.code,
         stdout: output(r.stdout),
@@ -63,7 +66,9 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   })
 
   it('a Name tag (EC2, loaded lazily from the ESM bundle on the fast start)', async () => {
-    const r = await both(['connect', 'web-1', '--profile', 'dev'], (fake) => fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, name: 'web-1'}])))
+    const r = await both(['connect', 'web-1', '--profile', 'dev'], (fake) =>
+      fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, name: 'web-1'}])),
+    )
     expect(r.code).to.equal(0)
     expect(r.calls.filter((c) => c.startsWith('ec2.DescribeInstances'))).to.have.length(1)
   })
@@ -94,7 +99,9 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   it('ssh-proxy: the SSH document and port 22 by default, and a bad port', async () => {
     const r = await both(['ssh-proxy', INSTANCE, '--profile', 'dev'])
     expect(r.code).to.equal(0)
-    expect(r.calls.find((c) => c.startsWith('ssm.StartSession'))).to.include('AWS-StartSSHSession').and.include('"portNumber":["22"]')
+    expect(r.calls.find((c) => c.startsWith('ssm.StartSession')))
+      .to.include('AWS-StartSSHSession')
+      .and.include('"portNumber":["22"]')
     expect((await both(['ssh-proxy', INSTANCE, 'http'])).code).to.equal(ExitCode.usage)
   })
 
@@ -121,7 +128,7 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
     expect(readdirSync(node)).to.not.deep.equal([])
   })
 
-  it('leaves what it does not parse to oclif: an unknown flag gets oclif\'s own error', async () => {
+  it("leaves what it does not parse to oclif: an unknown flag gets oclif's own error", async () => {
     const s = await sessionSandbox()
     opened.push(s)
     const r = await s.box.run(['connect', INSTANCE, '--nope', '--debug'])

@@ -38,11 +38,20 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(r.code, r.stderr).to.equal(0)
 
     expect(fake.calls('sso-oauth', 'RegisterClient')[0].input).to.deep.equal({clientName: 'ssmx-corp', clientType: 'public', scopes: ['sso:account:access']})
-    expect(fake.calls('sso-oauth', 'StartDeviceAuthorization')[0].input).to.deep.equal({clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, startUrl: SSO_START_URL})
+    expect(fake.calls('sso-oauth', 'StartDeviceAuthorization')[0].input).to.deep.equal({
+      clientId: DEVICE.clientId,
+      clientSecret: DEVICE.clientSecret,
+      startUrl: SSO_START_URL,
+    })
     const polls = fake.calls('sso-oauth', 'CreateToken')
     expect(polls).to.have.length(2)
     for (const p of polls) {
-      expect(p.input).to.deep.equal({clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, grantType: 'urn:ietf:params:oauth:grant-type:device_code', deviceCode: DEVICE.deviceCode})
+      expect(p.input).to.deep.equal({
+        clientId: DEVICE.clientId,
+        clientSecret: DEVICE.clientSecret,
+        grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+        deviceCode: DEVICE.deviceCode,
+      })
     }
 
     expect(readFileSync(browser.log, 'utf8')).to.equal(`${DEVICE.verificationUriComplete}\n`)
@@ -55,7 +64,15 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(statSync(dirname(path)).mode & 0o777).to.equal(0o700)
     const cached = JSON.parse(readFileSync(path, 'utf8'))
     expect(cached).to.have.keys(['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'])
-    expect(cached).to.include({startUrl: SSO_START_URL, region: 'us-east-1', accessToken: DEVICE.accessToken, clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, refreshToken: DEVICE.refreshToken, registrationExpiresAt: '2030-01-01T00:00:00Z'})
+    expect(cached).to.include({
+      startUrl: SSO_START_URL,
+      region: 'us-east-1',
+      accessToken: DEVICE.accessToken,
+      clientId: DEVICE.clientId,
+      clientSecret: DEVICE.clientSecret,
+      refreshToken: DEVICE.refreshToken,
+      registrationExpiresAt: '2030-01-01T00:00:00Z',
+    })
     expect(Date.parse(cached.expiresAt) - Date.now()).to.be.within(7 * 3600_000, 8 * 3600_000)
     expect(cached.expiresAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
 

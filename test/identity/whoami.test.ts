@@ -73,10 +73,18 @@ describe('identity/whoami', () => {
   })
 
   it('says when sessions use the built-in client: no plugin installed, or native: true', async () => {
-    const missing = await whoami({ctx: ctx(), config: parseConfig({}), plugin: async () => Promise.reject(new PluginMissingError('plugin', 'session-manager-plugin is not installed.'))})
+    const missing = await whoami({
+      ctx: ctx(),
+      config: parseConfig({}),
+      plugin: async () => Promise.reject(new PluginMissingError('plugin', 'session-manager-plugin is not installed.')),
+    })
     expect(missing.plugin).to.deep.equal({error: 'session-manager-plugin is not installed.', builtIn: true})
     expect(formatWhoami(missing)).to.include('plugin         not found: session-manager-plugin is not installed. (sessions use the built-in client)')
-    const native = await whoami({ctx: ctx(), config: parseConfig({native: true}), plugin: async () => ({path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true})})
+    const native = await whoami({
+      ctx: ctx(),
+      config: parseConfig({native: true}),
+      plugin: async () => ({path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true}),
+    })
     expect(native.plugin.builtIn).to.equal(true)
     expect(formatWhoami(native)).to.include('plugin         /bin/session-manager-plugin 1.2.707.0 (not used: native: true, sessions use the built-in client)')
   })
@@ -90,7 +98,12 @@ describe('identity/whoami', () => {
 
   it('an old plugin is flagged', () => {
     const lines = formatWhoami({
-      profile: 'p', region: 'r', regionSource: 'AWS_REGION', permissionSetSource: 'none', document: 'SSM-SessionManagerRunShell', documentReason: 'default',
+      profile: 'p',
+      region: 'r',
+      regionSource: 'AWS_REGION',
+      permissionSetSource: 'none',
+      document: 'SSM-SessionManagerRunShell',
+      documentReason: 'default',
       plugin: {path: '/p', version: '1.2.0.0', envHandoff: false},
     })
     expect(lines).to.include('plugin         /p 1.2.0.0 (old: token on the command line)')

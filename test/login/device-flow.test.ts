@@ -65,7 +65,10 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
 
   it('gives up when the code expires (expiresIn) and says to run it again', async () => {
     deviceFlow(fake, {interval: 5, expiresIn: 20, pending: Array.from({length: 100}, () => 'AuthorizationPendingException')})
-    const error = await run().then(() => undefined, (e) => e)
+    const error = await run().then(
+      () => undefined,
+      (e) => e,
+    )
     expect(error).to.be.instanceOf(SsmxError)
     expect(error.code).to.equal('ssoExpired')
     expect(error.message).to.include('not approved before the code expired')
@@ -75,7 +78,10 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
 
   it('a denied sign-in is an access-denied error, not a retry', async () => {
     deviceFlow(fake, {interval: 0, pending: ['AccessDeniedException']})
-    const error = await run().then(() => undefined, (e) => e)
+    const error = await run().then(
+      () => undefined,
+      (e) => e,
+    )
     expect(error.code).to.equal('accessDenied')
     expect(error.message).to.equal('The sign-in was denied in the browser.')
     expect(fake.calls('sso-oauth', 'CreateToken')).to.have.length(1)

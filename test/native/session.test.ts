@@ -132,9 +132,15 @@ describe('native session client against the fake agent', function () {
     spec.encryptHandshakeComplete = true
     await stdioRoundTrip(200_000)
     const [call] = fake.calls('kms', 'GenerateDataKey')
-    expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.soleSession.id, 'aws:ssm:TargetId': INSTANCE}})
+    expect(call.input).to.deep.equal({
+      KeyId: 'alias/session-key',
+      NumberOfBytes: 64,
+      EncryptionContext: {'aws:ssm:SessionId': agent.soleSession.id, 'aws:ssm:TargetId': INSTANCE},
+    })
     expect(agent.soleSession.challengePassed).to.equal(true)
-    const kmsAction = (agent.soleSession.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find((a) => a.ActionType === 'KMSEncryption')
+    const kmsAction = (agent.soleSession.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find(
+      (a) => a.ActionType === 'KMSEncryption',
+    )
     expect(kmsAction).to.include({ActionStatus: 1})
   })
 
@@ -214,8 +220,11 @@ describe('native session client against the fake agent', function () {
     expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
   })
 
-  it('exits with the command\'s exit code when the agent sends one (non-interactive commands)', async () => {
-    spec = {backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('EXIT_CODE: 3'), 12), s.closeChannel(''))}, handshake: true}
+  it("exits with the command's exit code when the agent sends one (non-interactive commands)", async () => {
+    spec = {
+      backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('EXIT_CODE: 3'), 12), s.closeChannel(''))},
+      handshake: true,
+    }
     const s = await start()
     s.stdin.write('false\r')
     expect(await s.result).to.deep.equal({code: 3})
@@ -246,7 +255,16 @@ describe('native session client against the fake agent', function () {
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
     const port = (sink.address() as AddressInfo).port
     try {
-      const err = await runNativeSession({sessionId: 's-1', streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`, token: 't', targetId: INSTANCE, kms: () => kmsPort(kms), signals: false, openTimeoutMs: 300, warn: () => {}}).then(
+      const err = await runNativeSession({
+        sessionId: 's-1',
+        streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`,
+        token: 't',
+        targetId: INSTANCE,
+        kms: () => kmsPort(kms),
+        signals: false,
+        openTimeoutMs: 300,
+        warn: () => {},
+      }).then(
         () => undefined,
         (e) => e,
       )
@@ -260,7 +278,10 @@ describe('native session client against the fake agent', function () {
   it('fails with a clear error when the agent never speaks', async () => {
     spec.silent = true
     const s = await start(undefined, {openTimeoutMs: 400})
-    const err = await s.result.then(() => undefined, (e) => e)
+    const err = await s.result.then(
+      () => undefined,
+      (e) => e,
+    )
     expect(err).to.be.instanceOf(NativeSessionError)
     expect(err.message).to.match(/did not start session/)
   })

@@ -74,7 +74,12 @@ describe('session/connect', () => {
   }) as unknown as Spawn
 
   async function deps(profile: string, config: ConfigInput = {}, extra: Partial<SessionDeps> = {}): Promise<SessionDeps> {
-    const ctx = await AwsContext.create({version: '1.0.0', profile, env: {HOME: home}, credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'})})
+    const ctx = await AwsContext.create({
+      version: '1.0.0',
+      profile,
+      env: {HOME: home},
+      credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'}),
+    })
     return {ctx, config: parseConfig(config), warn: (l) => warnings.push(l), out: (l) => out.push(l), spawn, plugin: async () => NEW_PLUGIN, ...extra}
   }
   const starts = () => ssm.commandCalls(StartSessionCommand).map((c) => c.args[0].input)
@@ -87,8 +92,12 @@ describe('session/connect', () => {
     expect(sts.calls()).to.have.length(0)
     expect(ec2.calls()).to.have.length(0)
     expect(spawned[0].args).to.deep.equal([
-      'AWS_SSM_START_SESSION_RESPONSE', 'eu-west-1', 'StartSession', 'dev',
-      JSON.stringify({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}), 'https://ssm.eu-west-1.amazonaws.com',
+      'AWS_SSM_START_SESSION_RESPONSE',
+      'eu-west-1',
+      'StartSession',
+      'dev',
+      JSON.stringify({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}),
+      'https://ssm.eu-west-1.amazonaws.com',
     ])
     expect(JSON.parse(spawned[0].env.AWS_SSM_START_SESSION_RESPONSE!)).to.deep.equal(SESSION)
     expect(terminations()).to.deep.equal([])
@@ -193,13 +202,19 @@ describe('session/connect', () => {
     expect(error.suggestions[0]).to.include('--profile plain')
   })
 
-  describe('ssmEndpoint (the plugin\'s last argument)', () => {
+  describe("ssmEndpoint (the plugin's last argument)", () => {
     it('the regional default without an override, no trailing slash', async () => {
       const {ctx} = await deps('dev')
       expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('https://ssm.eu-west-1.amazonaws.com')
     })
     it('the override, without its trailing slash', async () => {
-      const ctx = await AwsContext.create({version: '1', profile: 'dev', endpointUrl: 'http://127.0.0.1:4566/', env: {HOME: home}, credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'})})
+      const ctx = await AwsContext.create({
+        version: '1',
+        profile: 'dev',
+        endpointUrl: 'http://127.0.0.1:4566/',
+        env: {HOME: home},
+        credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'}),
+      })
       expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('http://127.0.0.1:4566')
     })
     it('FIPS when the SDK is configured for it', async () => {
@@ -231,7 +246,11 @@ describe('session/connect', () => {
       gateStart(() => SESSION)
     })
 
-    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+      ['SIGHUP', 129],
+    ] as const) {
       it(`${signal} while StartSession is in flight: the plugin never runs, TerminateSession ends the started session, exit ${code}`, async () => {
         const running = runSession({target: INSTANCE}, await deps('dev', {}, {signals: source}))
         await startSent
@@ -259,7 +278,10 @@ describe('session/connect', () => {
     })
 
     it('port forwarding: no "Forwarding" line, the session terminated', async () => {
-      const running = runSession({target: INSTANCE, fixedDocument: 'AWS-StartPortForwardingSession', terminate: 'always', interrupt: 'stop'}, await deps('dev', {}, {signals: source, onStarted: () => warnings.push('Forwarding')}))
+      const running = runSession(
+        {target: INSTANCE, fixedDocument: 'AWS-StartPortForwardingSession', terminate: 'always', interrupt: 'stop'},
+        await deps('dev', {}, {signals: source, onStarted: () => warnings.push('Forwarding')}),
+      )
       await startSent
       source.emit('SIGINT')
       releaseStart()
@@ -268,7 +290,7 @@ describe('session/connect', () => {
       expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
     })
 
-    it('a second signal while TerminateSession is in flight: still deferred, TerminateSession finishes, the first signal\'s code', async () => {
+    it("a second signal while TerminateSession is in flight: still deferred, TerminateSession finishes, the first signal's code", async () => {
       let terminateSent!: () => void
       const terminating = new Promise<void>((r) => (terminateSent = r))
       let releaseTerminate!: () => void
@@ -305,15 +327,22 @@ describe('session/connect', () => {
       expect(listeners()).to.deep.equal([0, 0, 0])
     })
 
-    it('no signal: the plugin runs and the deferral is gone once it has been spawned; a later signal is the plugin\'s business', async () => {
-      const running = runSession({target: INSTANCE}, await deps('dev', {}, {
-        signals: source,
-        spawn: ((...a: Parameters<Spawn>) => {
-          const child = spawn(...a)
-          setImmediate(() => source.emit('SIGTERM'))
-          return child
-        }) as Spawn,
-      }))
+    it("no signal: the plugin runs and the deferral is gone once it has been spawned; a later signal is the plugin's business", async () => {
+      const running = runSession(
+        {target: INSTANCE},
+        await deps(
+          'dev',
+          {},
+          {
+            signals: source,
+            spawn: ((...a: Parameters<Spawn>) => {
+              const child = spawn(...a)
+              setImmediate(() => source.emit('SIGTERM'))
+              return child
+            }) as Spawn,
+          },
+        ),
+      )
       await startSent
       releaseStart()
       expect(await running).to.equal(0)

@@ -88,12 +88,22 @@ describe('targets/resolve', () => {
     })
     const error = (await resolveTarget('api', {ec2}).catch((e: unknown) => e)) as SsmxError
     expect(error.code).to.equal('target')
-    expect(error.message).to.equal('2 running instances match Name tag "api":\n  i-0aaaaaaaaaaaaaaa1  api  10.0.0.1  running\n  i-0aaaaaaaaaaaaaaa2  api  10.0.0.2  running')
+    expect(error.message).to.equal(
+      '2 running instances match Name tag "api":\n  i-0aaaaaaaaaaaaaaa1  api  10.0.0.1  running\n  i-0aaaaaaaaaaaaaaa2  api  10.0.0.2  running',
+    )
   })
 
   it('several running matches go to the chooser (the picker seam) when there is one', async () => {
     ec2mock.on(DescribeInstancesCommand).resolves({
-      Reservations: [{Instances: [instance('i-0aaaaaaaaaaaaaaa1', 'api'), instance('i-0aaaaaaaaaaaaaaa2', 'api'), instance('i-0aaaaaaaaaaaaaaa3', 'api', undefined, 'stopped')]}],
+      Reservations: [
+        {
+          Instances: [
+            instance('i-0aaaaaaaaaaaaaaa1', 'api'),
+            instance('i-0aaaaaaaaaaaaaaa2', 'api'),
+            instance('i-0aaaaaaaaaaaaaaa3', 'api', undefined, 'stopped'),
+          ],
+        },
+      ],
     })
     let offered: Candidate[] = []
     const chosen = await resolveTarget('api', {ec2, choose: async (list, query) => ((offered = list), expect(query).to.equal('api'), list[1])})

@@ -1,4 +1,8 @@
-import type {AccessControlAttribute, DescribeInstanceAccessControlAttributeConfigurationCommandOutput, PermissionSetProvisioningStatus} from '../../aws/sso-admin.js'
+import type {
+  AccessControlAttribute,
+  DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
+  PermissionSetProvisioningStatus,
+} from '../../aws/sso-admin.js'
 
 import type {AwsContext} from '../../aws/clients.js'
 import {type SsoAdmin, ssoAdmin} from '../../aws/ports.js'
@@ -44,18 +48,24 @@ export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise
   if (instanceArn) {
     if (!arns.includes(instanceArn)) {
       throw new SsmxError('usage', `The IAM Identity Center instance ${instanceArn} is not visible with this profile and region.`, [
-        arns.length > 0 ? `Instances found: ${arns.join(', ')}` : 'No instance was found: run from the IAM Identity Center administration account and its region (--region).',
+        arns.length > 0
+          ? `Instances found: ${arns.join(', ')}`
+          : 'No instance was found: run from the IAM Identity Center administration account and its region (--region).',
       ])
     }
     return instanceArn
   }
   if (arns.length === 0) {
     throw new SsmxError('prerequisite', 'No IAM Identity Center instance found with this profile and region.', [
-      'Run from the management account or the IAM Identity Center delegated administrator account, with --region set to the instance\'s region.',
+      "Run from the management account or the IAM Identity Center delegated administrator account, with --region set to the instance's region.",
     ])
   }
   if (arns.length > 1) {
-    throw new SsmxError('usage', `${arns.length} IAM Identity Center instances are visible; choose one.`, arns.map((a) => `--instance-arn ${a}`))
+    throw new SsmxError(
+      'usage',
+      `${arns.length} IAM Identity Center instances are visible; choose one.`,
+      arns.map((a) => `--instance-arn ${a}`),
+    )
   }
   return arns[0]
 }
@@ -63,7 +73,9 @@ export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise
 /** Every permission set of the instance by name (ListPermissionSets paged, DescribePermissionSet with bounded concurrency). */
 export async function permissionSetsByName(deps: IdcDeps, instanceArn: string): Promise<Map<string, string>> {
   const arns: string[] = []
-  for await (const out of pages((page) => call(deps, () => deps.sso.listPermissionSets({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'))) {
+  for await (const out of pages((page) =>
+    call(deps, () => deps.sso.listPermissionSets({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'),
+  )) {
     arns.push(...(out.PermissionSets ?? []))
   }
   const described = await mapLimit(arns, deps.concurrency ?? 5, (arn) =>
@@ -77,10 +89,14 @@ export function requirePermissionSets(names: readonly string[], byName: Map<stri
   const missing = names.filter((n) => !byName.has(n))
   if (missing.length === 0) return
   const real = [...byName.keys()].sort()
-  throw new SsmxError('config', `${missing.length === 1 ? 'Permission set' : 'Permission sets'} ${missing.map((m) => `"${m}"`).join(', ')} from the ssmx configuration ${missing.length === 1 ? 'does' : 'do'} not exist in IAM Identity Center.`, [
-    real.length > 0 ? `Permission sets there: ${real.join(', ')}` : 'The instance has no permission sets.',
-    'Names are case-sensitive; fix permissionSets in the ssmx configuration.',
-  ])
+  throw new SsmxError(
+    'config',
+    `${missing.length === 1 ? 'Permission set' : 'Permission sets'} ${missing.map((m) => `"${m}"`).join(', ')} from the ssmx configuration ${missing.length === 1 ? 'does' : 'do'} not exist in IAM Identity Center.`,
+    [
+      real.length > 0 ? `Permission sets there: ${real.join(', ')}` : 'The instance has no permission sets.',
+      'Names are case-sensitive; fix permissionSets in the ssmx configuration.',
+    ],
+  )
 }
 
 export interface RunAsAttributeCheck {
@@ -109,24 +125,45 @@ export async function removeRunAsAttribute(deps: IdcDeps, instanceArn: string, c
   if (!check.runAs) return
   const keep = check.attributes.filter((a) => a.Key !== check.runAs!.key)
   if (keep.length === 0) {
-    await call(deps, () => deps.sso.deleteInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn}), 'DeleteInstanceAccessControlAttributeConfiguration')
+    await call(
+      deps,
+      () => deps.sso.deleteInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn}),
+      'DeleteInstanceAccessControlAttributeConfiguration',
+    )
     return
   }
-  await call(deps, () => deps.sso.updateInstanceAccessControlAttributeConfiguration({
-    InstanceArn: instanceArn,
-    InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
-  }), 'UpdateInstanceAccessControlAttributeConfiguration')
+  await call(
+    deps,
+    () =>
+      deps.sso.updateInstanceAccessControlAttributeConfiguration({
+        InstanceArn: instanceArn,
+        InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
+      }),
+    'UpdateInstanceAccessControlAttributeConfiguration',
+  )
 }
 
 export async function getInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string | undefined> {
-  const out = await call(deps, () => deps.sso.getInlinePolicyForPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'GetInlinePolicyForPermissionSet')
+  const out = await call(
+    deps,
+    () => deps.sso.getInlinePolicyForPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}),
+    'GetInlinePolicyForPermissionSet',
+  )
   return out.InlinePolicy || undefined
 }
 
 export async function putInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string, policy: string | undefined): Promise<void> {
   await (policy === undefined
-    ? call(deps, () => deps.sso.deleteInlinePolicyFromPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'DeleteInlinePolicyFromPermissionSet')
-    : call(deps, () => deps.sso.putInlinePolicyToPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}), 'PutInlinePolicyToPermissionSet'))
+    ? call(
+        deps,
+        () => deps.sso.deleteInlinePolicyFromPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}),
+        'DeleteInlinePolicyFromPermissionSet',
+      )
+    : call(
+        deps,
+        () => deps.sso.putInlinePolicyToPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}),
+        'PutInlinePolicyToPermissionSet',
+      ))
 }
 
 export interface ProvisioningResult {
@@ -158,7 +195,8 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
       status = out.PermissionSetProvisioningStatus
       break
     } catch (error) {
-      if (awsErrorName(error) !== 'ConflictException' || deps.now() >= deadline) throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin ProvisionPermissionSet'})
+      if (awsErrorName(error) !== 'ConflictException' || deps.now() >= deadline)
+        throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin ProvisionPermissionSet'})
       deps.progress(`${name}: another provisioning is in progress; waiting to start`)
       await pause()
     }
@@ -171,13 +209,22 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
       return {status: 'TIMED_OUT', requestId}
     }
     await pause()
-    const out = await call(deps, () => deps.sso.describePermissionSetProvisioningStatus({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}), 'DescribePermissionSetProvisioningStatus')
+    const out = await call(
+      deps,
+      () => deps.sso.describePermissionSetProvisioningStatus({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}),
+      'DescribePermissionSetProvisioningStatus',
+    )
     status = out.PermissionSetProvisioningStatus
     deps.progress(`${name}: ${status?.Status ?? 'unknown'} (${Math.round((deps.now() - started) / 1000)} s)`)
   }
   if (status?.Status === 'FAILED') {
     const failedAccounts = await accountsNotOnLatest(deps, instanceArn, permissionSetArn).catch(() => (status?.AccountId ? [status.AccountId] : []))
-    return {status: 'FAILED', requestId, failureReason: status.FailureReason ?? 'no reason given', failedAccounts: failedAccounts.length > 0 ? failedAccounts : status.AccountId ? [status.AccountId] : []}
+    return {
+      status: 'FAILED',
+      requestId,
+      failureReason: status.FailureReason ?? 'no reason given',
+      failedAccounts: failedAccounts.length > 0 ? failedAccounts : status.AccountId ? [status.AccountId] : [],
+    }
   }
   return {status: 'SUCCEEDED', requestId}
 }
@@ -185,12 +232,18 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
 /** Accounts where the permission set's latest version is not provisioned. */
 export async function accountsNotOnLatest(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string[]> {
   const accounts: string[] = []
-  const list = (page: {NextToken?: string}) => call(deps, () => deps.sso.listAccountsForProvisionedPermissionSet({
-    InstanceArn: instanceArn,
-    PermissionSetArn: permissionSetArn,
-    ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
-    ...page,
-  }), 'ListAccountsForProvisionedPermissionSet')
+  const list = (page: {NextToken?: string}) =>
+    call(
+      deps,
+      () =>
+        deps.sso.listAccountsForProvisionedPermissionSet({
+          InstanceArn: instanceArn,
+          PermissionSetArn: permissionSetArn,
+          ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+          ...page,
+        }),
+      'ListAccountsForProvisionedPermissionSet',
+    )
   for await (const out of pages(list)) accounts.push(...(out.AccountIds ?? []))
   return accounts
 }

@@ -36,7 +36,10 @@ const fileFor = (permissionSet: string) => `${LZA_POLICY_DIR}/${conventionalDocu
 export function renderLzaGuardrails(config: SsmxConfig, options: {partition?: string} = {}): LzaGuardrails {
   const plan = documentPlan(config)
   const files = plan.map(({permissionSet, document}) => {
-    const policy = {Version: '2012-10-17', Statement: guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition: options.partition})}
+    const policy = {
+      Version: '2012-10-17',
+      Statement: guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition: options.partition}),
+    }
     serializePolicy(policy, permissionSet)
     return {path: fileFor(permissionSet), content: prettyPolicy(policy)}
   })
@@ -46,9 +49,8 @@ export function renderLzaGuardrails(config: SsmxConfig, options: {partition?: st
     'LZA has one inline policy per permission set: if an entry already has policies.inlinePolicy, copy the ssmx statements (Sid SsmxGuardrail…) into that file instead of pointing at the ssmx file.',
     'Merge policies.inlinePolicy into your existing identityCenterPermissionSets entries; keep their other keys (awsManaged, customerManaged, sessionDuration, …).',
   ]
-  const iamConfigYaml = yamlFile(
-    [' ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.', ...notes.map((n) => ` ${n}`)].join('\n'),
-    {identityCenter: {identityCenterPermissionSets: entries}},
-  )
+  const iamConfigYaml = yamlFile([' ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.', ...notes.map((n) => ` ${n}`)].join('\n'), {
+    identityCenter: {identityCenterPermissionSets: entries},
+  })
   return {files, entries, iamConfigYaml, notes}
 }

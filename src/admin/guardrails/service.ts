@@ -68,8 +68,7 @@ export interface GuardrailPlan {
   permissionSets: PermissionSetChange[]
 }
 
-export const planHasChanges = (plan: GuardrailPlan): boolean =>
-  plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
+export const planHasChanges = (plan: GuardrailPlan): boolean => plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
 
 /**
  * Reads everything and decides what to write, without changing anything: the instance, every
@@ -80,7 +79,10 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
   const sets = documentPlan(config)
   const instanceArn = await findInstance(deps, options.instanceArn)
   const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
-  requirePermissionSets(sets.map((s) => s.permissionSet), byName)
+  requirePermissionSets(
+    sets.map((s) => s.permissionSet),
+    byName,
+  )
   const partition = partitionOf(instanceArn)
   const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}) => {
     const arn = byName.get(permissionSet)!
@@ -90,7 +92,12 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
     const base = {name: permissionSet, arn, document, state, before: prettyPolicy(current)}
     if (options.remove ? state === 'missing' : state === 'current') {
       const pendingAccounts = await accountsNotOnLatest(deps, instanceArn, arn)
-      return {...base, change: pendingAccounts.length > 0 ? ('provision' as const) : ('none' as const), after: base.before, ...(pendingAccounts.length > 0 ? {pendingAccounts} : {})}
+      return {
+        ...base,
+        change: pendingAccounts.length > 0 ? ('provision' as const) : ('none' as const),
+        after: base.before,
+        ...(pendingAccounts.length > 0 ? {pendingAccounts} : {}),
+      }
     }
     const next = mergeGuardrail(current, options.remove ? [] : wanted)
     if (!next) return {...base, change: 'delete' as const, after: ''}
@@ -109,7 +116,15 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
 export function policyDiff(change: PermissionSetChange): string {
   if (change.before === change.after) return ''
   const label = `${change.name} inline policy`
-  return createTwoFilesPatch(label, label, change.before, change.after, change.before ? 'current' : '(none)', change.after ? 'with ssmx changes' : '(deleted)', {context: 3})
+  return createTwoFilesPatch(
+    label,
+    label,
+    change.before,
+    change.after,
+    change.before ? 'current' : '(none)',
+    change.after ? 'with ssmx changes' : '(deleted)',
+    {context: 3},
+  )
     .split('\n')
     .filter((l) => !/^={10,}$/.test(l) && !l.startsWith('Index: ') && l !== '\\ No newline at end of file')
     .join('\n')
@@ -128,16 +143,24 @@ export function describePlan(plan: GuardrailPlan): string[] {
   if (warning) lines.push('', `! ${warning}`)
   if (plan.removeRunAsAttribute) {
     const kept = plan.runAsAttribute.attributes.filter((a) => a.Key !== plan.runAsAttribute.runAs?.key).map((a) => a.Key)
-    lines.push(`  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`)
+    lines.push(
+      `  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`,
+    )
   }
   for (const ps of plan.permissionSets) {
     const settled = plan.remove ? 'no ssmx statements' : `guardrail current (pinned to ${ps.document})`
-    const what = ps.change === 'none'
-      ? `${settled}; nothing to change`
-      : ps.change === 'provision' ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
-      : ps.change === 'delete' ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
-      : plan.remove ? 'remove the ssmx statements'
-      : ps.state === 'missing' ? `add the guardrail (pinned to ${ps.document})` : `update the guardrail (pinned to ${ps.document})`
+    const what =
+      ps.change === 'none'
+        ? `${settled}; nothing to change`
+        : ps.change === 'provision'
+          ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
+          : ps.change === 'delete'
+            ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
+            : plan.remove
+              ? 'remove the ssmx statements'
+              : ps.state === 'missing'
+                ? `add the guardrail (pinned to ${ps.document})`
+                : `update the guardrail (pinned to ${ps.document})`
     lines.push('', `${ps.name}: ${what}`)
     const diff = policyDiff(ps)
     if (diff) lines.push(diff)
@@ -201,8 +224,15 @@ export function resultOf(plan: GuardrailPlan, dryRun: boolean, permissionSets?: 
   }
 }
 
-const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome =>
-  ({name: ps.name, arn: ps.arn, document: ps.document, state: ps.state, change: ps.change, ...(ps.pendingAccounts ? {pendingAccounts: ps.pendingAccounts} : {}), diff: policyDiff(ps)})
+const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome => ({
+  name: ps.name,
+  arn: ps.arn,
+  document: ps.document,
+  state: ps.state,
+  change: ps.change,
+  ...(ps.pendingAccounts ? {pendingAccounts: ps.pendingAccounts} : {}),
+  diff: policyDiff(ps),
+})
 
 export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcome[] =>
   result.permissionSets.filter((p) => p.provisioning && p.provisioning.status !== 'SUCCEEDED')
@@ -211,7 +241,14 @@ export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcom
 export function describeResult(result: GuardrailResult): string[] {
   const lines = result.permissionSets.map((p) => {
     if (p.change === 'none') return `${p.name}: unchanged`
-    const did = p.change === 'delete' ? 'inline policy deleted' : p.change === 'provision' ? 'unchanged' : result.remove ? 'ssmx statements removed' : `pinned to ${p.document}`
+    const did =
+      p.change === 'delete'
+        ? 'inline policy deleted'
+        : p.change === 'provision'
+          ? 'unchanged'
+          : result.remove
+            ? 'ssmx statements removed'
+            : `pinned to ${p.document}`
     const prov = p.provisioning
     if (!prov || prov.status === 'SUCCEEDED') return `${p.name}: ${did}, provisioned to its accounts`
     if (prov.status === 'TIMED_OUT') return `${p.name}: ${did}; provisioning still in progress (request ${prov.requestId}); run again later to check`
@@ -263,10 +300,18 @@ export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options
 }
 
 export function formatGuardrailStatus(status: GuardrailStatus): string[] {
-  const text = {current: 'present and current', outdated: 'present but outdated (run ssmx admin guardrails)', missing: 'missing (run ssmx admin guardrails)', 'not-found': 'permission set not found in IAM Identity Center'}
+  const text = {
+    current: 'present and current',
+    outdated: 'present but outdated (run ssmx admin guardrails)',
+    missing: 'missing (run ssmx admin guardrails)',
+    'not-found': 'permission set not found in IAM Identity Center',
+  }
   return [
     `guardrails (IAM Identity Center ${status.instanceArn})`,
-    ...status.permissionSets.map((p) => `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`),
+    ...status.permissionSets.map(
+      (p) =>
+        `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`,
+    ),
     status.runAsAttributeInTheWay
       ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
       : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,
@@ -297,12 +342,14 @@ export async function checkGuardrails(config: SsmxConfig, deps: IdcDeps, options
 export function guardrailProblems(check: GuardrailCheck | undefined): string[] {
   if (!check?.checked) return []
   const problems: string[] = []
-  if (check.runAsAttributeInTheWay) problems.push(`the IAM Identity Center attribute ${RUN_AS_ATTRIBUTE} overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)`)
+  if (check.runAsAttributeInTheWay)
+    problems.push(`the IAM Identity Center attribute ${RUN_AS_ATTRIBUTE} overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)`)
   if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) return problems
   for (const p of check.permissionSets) {
     if (p.state === 'not-found') problems.push(`permission set ${p.permissionSet} is not in IAM Identity Center`)
     else if (!p.current) problems.push(`the guardrail of ${p.permissionSet} is ${p.state} (ssmx admin guardrails)`)
-    else if (p.notProvisionedAccounts.length > 0) problems.push(`${p.permissionSet} is not provisioned with its guardrail to ${p.notProvisionedAccounts.join(', ')} (ssmx admin guardrails)`)
+    else if (p.notProvisionedAccounts.length > 0)
+      problems.push(`${p.permissionSet} is not provisioned with its guardrail to ${p.notProvisionedAccounts.join(', ')} (ssmx admin guardrails)`)
   }
   return problems
 }
@@ -310,6 +357,7 @@ export function guardrailProblems(check: GuardrailCheck | undefined): string[] {
 export function formatGuardrailCheck(check: GuardrailCheck): string[] {
   if (!check.checked) return [`guardrails: not checked (${check.reason})`]
   const lines = formatGuardrailStatus(check)
-  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
+  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated'))
+    lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
   return lines
 }

@@ -29,7 +29,12 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
   async run(): Promise<void> {
     const {config, ctx} = await this.configAndAws()
     const artifacts = buildArtifacts(config, this.config.version)
-    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {yes: this.flags.yes, question: 'Apply this plan?', action: 'apply the plan above', format: formatPlan})
+    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {
+      yes: this.flags.yes,
+      question: 'Apply this plan?',
+      action: 'apply the plan above',
+      format: formatPlan,
+    })
     const result = await enforce(io.deps, config, artifacts, {dryRun: this.flags['dry-run'], wait: !this.flags['no-wait'], show: io.show, confirm: io.confirm})
       .catch((error) => this.failed(error, ctx))
       .finally(() => io.close())

@@ -8,10 +8,7 @@ export default class AdminRemove extends AdminCommand<typeof AdminRemove> {
   static override description = `In this order: deletes the stack instances (their stacks are deleted, so each account's custom resource removes the ssmx session documents; SSM-SessionManagerRunShell is left as admin.onDelete says), deletes the stack set, detaches the SCP from every target and deletes it. Whatever is already gone is skipped, so running it again finishes a removal that stopped half-way.
 
 Exit codes: 0 removed (or nothing to remove), 12 an account or region failed to delete (reasons listed; the stack set and SCP are kept until it succeeds), 2 confirmation needed without a terminal.`
-  static override examples = [
-    '<%= config.bin %> admin remove',
-    {description: 'Without a terminal (pipeline)', command: '<%= config.bin %> admin remove --yes'},
-  ]
+  static override examples = ['<%= config.bin %> admin remove', {description: 'Without a terminal (pipeline)', command: '<%= config.bin %> admin remove --yes'}]
   static override flags = {
     yes: yesFlag('remove'),
     'call-as': callAsFlag(),
@@ -19,7 +16,12 @@ Exit codes: 0 removed (or nothing to remove), 12 an account or region failed to 
 
   async run(): Promise<void> {
     const {config, ctx} = await this.configAndAws()
-    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {yes: this.flags.yes, question: 'Remove all of the above?', action: 'remove the above', format: formatRemovePlan})
+    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {
+      yes: this.flags.yes,
+      question: 'Remove all of the above?',
+      action: 'remove the above',
+      format: formatRemovePlan,
+    })
     const result = await remove(io.deps, config, {show: io.show, confirm: io.confirm})
       .catch((error) => this.failed(error, ctx))
       .finally(() => io.close())

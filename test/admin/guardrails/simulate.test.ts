@@ -22,20 +22,23 @@ const inlineA = mergeGuardrail(
 )
 
 async function decide(resource: string, options: {administrator?: boolean; action?: string; context?: Record<string, string>} = {}): Promise<string> {
-  const result = await runSimulation({
-    request: {
-      principal: PRINCIPAL,
-      action: options.action ?? 'ssm:StartSession',
-      resource: {resource, accountId: ACCOUNT},
-      contextVariables: options.context ?? {'ssm:SessionDocumentAccessCheck': 'true'},
+  const result = await runSimulation(
+    {
+      request: {
+        principal: PRINCIPAL,
+        action: options.action ?? 'ssm:StartSession',
+        resource: {resource, accountId: ACCOUNT},
+        contextVariables: options.context ?? {'ssm:SessionDocumentAccessCheck': 'true'},
+      },
+      identityPolicies: [
+        {name: 'AwsSSOInlinePolicy', policy: inlineA},
+        ...(options.administrator ? [{name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}] : []),
+      ],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
     },
-    identityPolicies: [
-      {name: 'AwsSSOInlinePolicy', policy: inlineA},
-      ...(options.administrator ? [{name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}] : []),
-    ],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  }, {})
+    {},
+  )
   if (result.resultType === 'error') throw new Error(`simulation error: ${JSON.stringify(result.errors)}`)
   if (result.resultType !== 'single') throw new Error(`unexpected simulation result ${result.resultType}`)
   return result.result.analysis.result
