@@ -2,6 +2,16 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
+// Before anything that needs a newer Node (dist/ imports module.enableCompileCache, Node >= 22.1): on an older Node
+// say so instead of a SyntaxError from the module linker. Only node:fs and node:url are imported above (any Node).
+{
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  if (major < 22 || (major === 22 && minor < 1)) {
+    process.stderr.write(`✗ ssmx needs Node.js ${major < 22 ? '22' : '22.1'} or newer (you have ${process.versions.node}).\n  → Install Node.js 22 LTS or newer (https://nodejs.org/, or a version manager such as nvm or fnm), then run ssmx again.\n`)
+    process.exit(13)
+  }
+}
+
 const argv = process.argv.slice(2)
 const root = new URL('..', import.meta.url)
 

@@ -26,6 +26,8 @@ export const ExitCode = {
   document: 10,
   /** throttled beyond retries, or the service is unavailable */
   throttled: 11,
+  /** AWS cannot be reached (offline, DNS, VPN, proxy): the same exit code as an unavailable service */
+  unreachable: 11,
   /** an admin deployment or check found something out of compliance or failed */
   compliance: 12,
   /** prerequisite missing for an admin operation */

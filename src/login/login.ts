@@ -60,7 +60,15 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
   const platform = deps.platform ?? process.platform
   const signIn = signInFor(ctx)
   const profile = ctx.profile.name
-  const aws = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe'] : ['aws'], env)
+  const found = options.useAwsCli === false ? undefined : await findExecutable(platform === 'win32' ? ['aws.exe'] : ['aws'], env)
+  // AWS CLI v1 (still what many distributions' "awscli" package installs) has no `aws sso login`: it prints its
+  // usage and fails. Only an `aws` that says it is v2 or newer is used; anything else gets the built-in sign-in.
+  let aws: string | undefined
+  if (found) {
+    const version = await awsCliVersion(deps.spawn ?? nodeSpawn, found, env)
+    if (version.major !== undefined && version.major >= 2) aws = found
+    else deps.notify(`${found} is ${version.major === undefined ? `not an AWS CLI ssmx recognizes (aws --version: ${version.text || 'no output'})` : `AWS CLI ${version.text}`}, which has no "aws sso login" (AWS CLI v2 has): signing in with ssmx's built-in sign-in.`)
+  }
   let method: LoginResult['method']
   let cacheFile: string
   let expiresAt: string | undefined
@@ -90,6 +98,32 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
 export function formatLogin(r: LoginResult, now = Date.now()): string {
   const until = r.expiresAt ? `, valid for ${formatDuration(Date.parse(r.expiresAt) - now)} (until ${r.expiresAt})` : ''
   return `✓ Logged in: ${r.session} for profile ${r.profile}${until}.`
+}
+
+/** `aws --version`: "aws-cli/2.15.0 Python/3.11.6 …" (v1 writes it to stderr on old Pythons). */
+export function awsCliVersion(spawn: Spawn, command: string, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<{major?: number; text: string}> {
+  return new Promise((resolve) => {
+    let out = ''
+    let child: ReturnType<Spawn>
+    try {
+      child = spawn(command, ['--version'], {stdio: ['ignore', 'pipe', 'pipe'], env})
+    } catch {
+      resolve({text: ''})
+      return
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.stdout?.on('data', (d) => (out += d))
+    child.stderr?.on('data', (d) => (out += d))
+    child.once('error', () => {
+      clearTimeout(timer)
+      resolve({text: ''})
+    })
+    child.once('close', () => {
+      clearTimeout(timer)
+      const match = /\baws-cli\/((\d+)\.[\w.]+)/.exec(out)
+      resolve(match ? {major: Number(match[2]), text: match[1]} : {text: out.trim().split('\n')[0]?.slice(0, 80) ?? ''})
+    })
+  })
 }
 
 function runInherited(spawn: Spawn, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -39,7 +39,8 @@ describe('mapAwsError: network failures', () => {
   it('maps a refused connection to "cannot reach AWS" with the network fix', () => {
     const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'})
     const mapped = mapAwsError(error, {profile: 'dev', operation: 'SSM DescribeInstanceInformation'})
-    expect(mapped.code).to.equal('throttled')
+    expect(mapped.code).to.equal('unreachable')
+    expect(mapped.exitCode).to.equal(11)
     expect(mapped.message).to.equal('Cannot reach AWS for SSM DescribeInstanceInformation: connect ECONNREFUSED 127.0.0.1:1')
     expect(mapped.suggestions[0]).to.include('Check your network')
   })

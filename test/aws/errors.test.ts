@@ -40,6 +40,34 @@ describe('aws/errors mapAwsError', () => {
     })
   }
 
+  // What the SDK's SSO provider throws when the portal cannot be reached: CredentialsProviderError(String(error)).
+  // The host name holds ".sso.", which once read as an SSO token problem (exit 5, "log in again").
+  for (const code of ['ENOTFOUND', 'EAI_AGAIN']) {
+    it(`the SSO portal's name does not resolve (${code}): IAM Identity Center unreachable, exit 11, not an expired sign-in`, () => {
+      const e = mapAwsError(sdkError('CredentialsProviderError', `Error: getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`), context)
+      expect(e.code).to.equal('unreachable')
+      expect(e.exitCode).to.equal(ExitCode.unreachable).and.to.equal(11)
+      expect(e.message).to.equal(`Cannot reach IAM Identity Center (portal.sso.eu-west-1.amazonaws.com) for profile "dev": getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`)
+      expect(e.suggestions.join(' ')).to.include('Check your network, VPN and proxy').and.not.include('aws sso login')
+    })
+  }
+
+  it('IAM Identity Center\'s OIDC host (token refresh) and a refused connection are unreachable too', () => {
+    const oidc = mapAwsError(sdkError('TokenProviderError', 'getaddrinfo ENOTFOUND oidc.us-east-1.amazonaws.com'), context)
+    expect(oidc.message).to.match(/^Cannot reach IAM Identity Center \(oidc\.us-east-1\.amazonaws\.com\)/)
+    const refused = mapAwsError(sdkError('CredentialsProviderError', 'Error: connect ECONNREFUSED 10.0.0.1:443'), context)
+    expect(refused.code).to.equal('unreachable')
+    expect(refused.message).to.equal('Cannot reach AWS for SSM StartSession: Error: connect ECONNREFUSED 10.0.0.1:443')
+    // an SSO token message that merely contains letters of a code is still an SSO token problem
+    expect(mapAwsError(sdkError('CredentialsProviderError', 'The SSO session token was not found (XENOTFOUNDX)'), context).code).to.equal('ssoExpired')
+  })
+
+  it('a network error with a code (SDK client call): unreachable, exit 11', () => {
+    const e = mapAwsError(Object.assign(new Error('getaddrinfo EAI_AGAIN ssm.eu-west-1.amazonaws.com'), {code: 'EAI_AGAIN'}), context)
+    expect(e.code).to.equal('unreachable')
+    expect(e.message).to.equal('Cannot reach AWS for SSM StartSession: getaddrinfo EAI_AGAIN ssm.eu-west-1.amazonaws.com')
+  })
+
   it('no credentials', () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'), context)
     expect(e.exitCode).to.equal(ExitCode.credentials)

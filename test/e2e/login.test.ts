@@ -116,7 +116,7 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
 
   it('runs `aws sso login --profile P` with the terminal when the AWS CLI is on PATH', async () => {
     const argsLog = join(box.home, 'aws-args')
-    writeFileSync(join(box.bin, 'aws'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${argsLog}"\nexit \${FAKE_AWS_EXIT:-0}\n`)
+    writeFileSync(join(box.bin, 'aws'), `#!/bin/sh\nif [ "$1" = --version ]; then echo 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.ubuntu.24'; exit 0; fi\nprintf '%s\\n' "$@" > "${argsLog}"\nexit \${FAKE_AWS_EXIT:-0}\n`)
     chmodSync(join(box.bin, 'aws'), 0o755)
     box.ssoToken('corp')
     const r = await box.run(['login', '--profile', 'dev'], {env})
@@ -130,6 +130,40 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(failed.code).to.equal(5)
     expect(failed.stderr).to.include('aws sso login --profile dev failed (exit code 3).').and.to.include('ssmx login --profile dev --no-aws-cli')
   })
+
+  /** An `aws` on PATH that logs every call; `version` is what it prints for --version (on stderr, as v1 on Python 2/3.4 did). */
+  const fakeAwsCli = (version: string) => {
+    const calls = join(box.home, 'aws-calls')
+    // AWS CLI v1's answer to `aws sso login`: its usage dump, exit 252
+    writeFileSync(join(box.bin, 'aws'), `#!/bin/sh
+echo "$*" >> "${calls}"
+if [ "$1" = --version ]; then echo '${version}' >&2; exit 0; fi
+echo 'usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]' >&2
+echo 'aws: error: argument operation: Invalid choice, valid choices are:' >&2
+exit 252
+`)
+    chmodSync(join(box.bin, 'aws'), 0o755)
+    return () => readFileSync(calls, 'utf8').trim().split('\n')
+  }
+
+  for (const [what, version, said] of [
+    ['AWS CLI v1', 'aws-cli/1.22.34 Python/3.10.12 Linux/5.15.0 botocore/1.23.34', 'is AWS CLI 1.22.34, which has no "aws sso login"'],
+    ['an `aws` that is not the AWS CLI', 'aws: some other tool 0.1', 'is not an AWS CLI ssmx recognizes (aws --version: aws: some other tool 0.1)'],
+  ] as const) {
+    it(`with ${what} on PATH: the built-in sign-in, never v1's missing "aws sso login"`, async () => {
+      const calls = fakeAwsCli(version)
+      box.ssoToken('corp', {expiresAt: new Date(Date.now() - 3600_000), accessToken: 'OLD-TOKEN'})
+      deviceFlow(fake, {interval: 0})
+      const r = await box.run(['login', '--profile', 'dev'], {env})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(calls()).to.deep.equal(['--version'])
+      expect(r.stderr).to.include(`${join(box.bin, 'aws')} ${said}`).and.include("signing in with ssmx's built-in sign-in")
+      expect(r.stderr).not.to.include('usage: aws')
+      expect(fake.calls('sso-oauth', 'CreateToken')).to.have.length(1)
+      expect(r.stdout).to.match(/✓ Logged in: sso-session corp for profile dev, valid for/)
+      expect(JSON.parse(readFileSync(cacheFile(box, 'corp'), 'utf8')).accessToken).to.equal(DEVICE.accessToken)
+    })
+  }
 
   it('refuses a profile that is not an IAM Identity Center profile', async () => {
     const r = await box.run(['login', '--profile', 'static', '--no-aws-cli'], {env})
