@@ -67,7 +67,10 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
   if (found) {
     const version = await awsCliVersion(deps.spawn ?? nodeSpawn, found, env)
     if (version.major !== undefined && version.major >= 2) aws = found
-    else deps.notify(`${found} is ${version.major === undefined ? `not an AWS CLI ssmx recognizes (aws --version: ${version.text || 'no output'})` : `AWS CLI ${version.text}`}, which has no "aws sso login" (AWS CLI v2 has): signing in with ssmx's built-in sign-in.`)
+    else
+      deps.notify(
+        `${found} is ${version.major === undefined ? `not an AWS CLI ssmx recognizes (aws --version: ${version.text || 'no output'})` : `AWS CLI ${version.text}`}, which has no "aws sso login" (AWS CLI v2 has): signing in with ssmx's built-in sign-in.`,
+      )
   }
   let method: LoginResult['method']
   let cacheFile: string

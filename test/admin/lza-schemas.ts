@@ -53,7 +53,12 @@ export const customizationsConfigSchema = {
               regions: strings,
               parameters: {
                 type: 'array',
-                items: {type: 'object', additionalProperties: false, required: ['name', 'value'], properties: {name: {type: 'string'}, value: {type: 'string'}}},
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name', 'value'],
+                  properties: {name: {type: 'string'}, value: {type: 'string'}},
+                },
               },
               dependsOn: strings,
               administrationRoleArn: {type: 'string'},

@@ -47,12 +47,14 @@ describe('aws/errors mapAwsError', () => {
       const e = mapAwsError(sdkError('CredentialsProviderError', `Error: getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`), context)
       expect(e.code).to.equal('unreachable')
       expect(e.exitCode).to.equal(ExitCode.unreachable).and.to.equal(11)
-      expect(e.message).to.equal(`Cannot reach IAM Identity Center (portal.sso.eu-west-1.amazonaws.com) for profile "dev": getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`)
+      expect(e.message).to.equal(
+        `Cannot reach IAM Identity Center (portal.sso.eu-west-1.amazonaws.com) for profile "dev": getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`,
+      )
       expect(e.suggestions.join(' ')).to.include('Check your network, VPN and proxy').and.not.include('aws sso login')
     })
   }
 
-  it('IAM Identity Center\'s OIDC host (token refresh) and a refused connection are unreachable too', () => {
+  it("IAM Identity Center's OIDC host (token refresh) and a refused connection are unreachable too", () => {
     const oidc = mapAwsError(sdkError('TokenProviderError', 'getaddrinfo ENOTFOUND oidc.us-east-1.amazonaws.com'), context)
     expect(oidc.message).to.match(/^Cannot reach IAM Identity Center \(oidc\.us-east-1\.amazonaws\.com\)/)
     const refused = mapAwsError(sdkError('CredentialsProviderError', 'Error: connect ECONNREFUSED 10.0.0.1:443'), context)

@@ -65,7 +65,9 @@ describe('ssmx admin render (built CLI)', () => {
       .and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
     expect(lzaValidator('customizations-config')(parse(a['lza/customizations-config.yaml']!))).to.deep.equal([])
     const organization = parse(a['lza/organization-config.yaml']!)
-    expect(lzaValidator('organization-config')({enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: [], ...organization})).to.deep.equal([])
+    expect(
+      lzaValidator('organization-config')({enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: [], ...organization}),
+    ).to.deep.equal([])
     const iam = parse(a['lza/iam-config.yaml']!)
     expect(lzaValidator('iam-config')({homeRegion: 'eu-west-1', identityCenter: {name: 'identity-center', ...iam.identityCenter}})).to.deep.equal([])
     expect(first.stderr).to.include('LZA owns the inline policy of every permission set it manages')

@@ -51,13 +51,23 @@ describe('the npm package: npm pack, installed with its production dependencies 
     const paths = pkg.files.map((f) => f.path)
     expect(paths.filter((p) => p.endsWith('.map'))).to.deep.equal([])
     expect(paths.filter((p) => p.startsWith('dist/src/'))).to.have.members(['dist/src/admin/handler/index.cjs', 'dist/src/config/defaults.json'])
-    expect(paths.filter((p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$)/.test(p))).to.deep.equal([])
-    expect(paths).to.include.members(['bin/run.js', 'dist/bundle/main.js', 'dist/fast/start.js', 'dist/fast/connect.cjs', 'dist/bundle/root-help.json', 'oclif.manifest.json'])
+    expect(
+      paths.filter((p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$)/.test(p)),
+    ).to.deep.equal([])
+    expect(paths).to.include.members([
+      'bin/run.js',
+      'dist/bundle/main.js',
+      'dist/fast/start.js',
+      'dist/fast/connect.cjs',
+      'dist/bundle/root-help.json',
+      'oclif.manifest.json',
+    ])
   })
 
   it('the bundle and the fast entries import only Node built-ins, the declared dependencies and optional add-ons', () => {
     const optional = new Set(['bufferutil', 'utf-8-validate', 'react-devtools-core', 'typescript', '@aws-sdk/signature-v4-crt'])
-    const allowed = (name: string) => builtinModules.includes(name.replace(/^node:/, '')) || name.startsWith('node:') || optional.has(name) || name in pjson.dependencies
+    const allowed = (name: string) =>
+      builtinModules.includes(name.replace(/^node:/, '')) || name.startsWith('node:') || optional.has(name) || name in pjson.dependencies
     const bare = new Set<string>()
     // (not the Lambda handler: it runs in Lambda's Node.js runtime, with the AWS SDK the runtime provides)
     for (const f of pkg.files.filter((p) => /\.(c?js)$/.test(p.path) && !p.path.startsWith('dist/src/admin/handler/'))) {
