@@ -1,14 +1,16 @@
 /** KMS as the built-in session client uses it: the data key for session encryption. */
-import {GenerateDataKeyCommand, type GenerateDataKeyCommandInput, KMSClient} from '@aws-sdk/client-kms'
+import * as sdk from '@aws-sdk/client-kms'
 
 import type {ClientSource} from './clients.js'
+import {operation} from './port.js'
 
-export function kmsPort(client: KMSClient) {
+export function kmsPort(client: sdk.KMSClient) {
+  const call = operation(client)
   return {
-    generateDataKey: (input: GenerateDataKeyCommandInput) => client.send(new GenerateDataKeyCommand(input)),
+    generateDataKey: call(sdk.GenerateDataKeyCommand),
   }
 }
 
 export type Kms = ReturnType<typeof kmsPort>
 
-export const kms = (ctx: ClientSource): Kms => kmsPort(ctx.client(KMSClient, 'KMS'))
+export const kms = (ctx: ClientSource): Kms => kmsPort(ctx.client(sdk.KMSClient, 'KMS'))

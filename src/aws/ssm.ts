@@ -2,29 +2,22 @@
  * SSM as ssmx uses it: a narrow port typed with the SDK's own input and output types. Built with the context's
  * settings (clients.ts); loaded statically, since every session command calls SSM.
  */
-import {
-  DescribeDocumentCommand,
-  DescribeInstanceInformationCommand,
-  type DescribeInstanceInformationCommandInput,
-  ResumeSessionCommand,
-  SSMClient,
-  StartSessionCommand,
-  type StartSessionCommandInput,
-  TerminateSessionCommand,
-} from '@aws-sdk/client-ssm'
+import * as sdk from '@aws-sdk/client-ssm'
 
 import type {ClientSource} from './clients.js'
+import {operation} from './port.js'
 
 export type {InstanceInformation, StartSessionCommandInput as StartSessionInput} from '@aws-sdk/client-ssm'
 
-export function ssmPort(client: SSMClient) {
+export function ssmPort(client: sdk.SSMClient) {
+  const call = operation(client)
   return {
-    startSession: (input: StartSessionCommandInput) => client.send(new StartSessionCommand(input)),
-    resumeSession: (sessionId: string) => client.send(new ResumeSessionCommand({SessionId: sessionId})),
-    terminateSession: (sessionId: string) => client.send(new TerminateSessionCommand({SessionId: sessionId})),
+    startSession: call(sdk.StartSessionCommand),
+    resumeSession: (sessionId: string) => client.send(new sdk.ResumeSessionCommand({SessionId: sessionId})),
+    terminateSession: (sessionId: string) => client.send(new sdk.TerminateSessionCommand({SessionId: sessionId})),
     /** one page; see pages() in paginate.ts */
-    describeInstanceInformation: (input: DescribeInstanceInformationCommandInput) => client.send(new DescribeInstanceInformationCommand(input)),
-    describeDocument: (name: string) => client.send(new DescribeDocumentCommand({Name: name})),
+    describeInstanceInformation: call(sdk.DescribeInstanceInformationCommand),
+    describeDocument: (name: string) => client.send(new sdk.DescribeDocumentCommand({Name: name})),
     /** the endpoint the client sends to: the override, else the regional default (FIPS and dual-stack as configured) */
     endpoint: async (region: string, override?: string): Promise<string> => {
       if (override) return override.replace(/\/+$/, '')
@@ -38,4 +31,4 @@ export function ssmPort(client: SSMClient) {
 export type Ssm = ReturnType<typeof ssmPort>
 
 /** The context's SSM port (one client per context). */
-export const ssm = (ctx: ClientSource): Ssm => ssmPort(ctx.client(SSMClient, 'SSM'))
+export const ssm = (ctx: ClientSource): Ssm => ssmPort(ctx.client(sdk.SSMClient, 'SSM'))

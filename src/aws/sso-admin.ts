@@ -1,33 +1,8 @@
 /** IAM Identity Center's admin API as ssmx admin guardrails uses it; loaded on first use through ports.ts. List calls return one page: see pages(). */
-import {
-  DeleteInlinePolicyFromPermissionSetCommand,
-  type DeleteInlinePolicyFromPermissionSetCommandInput,
-  DeleteInstanceAccessControlAttributeConfigurationCommand,
-  type DeleteInstanceAccessControlAttributeConfigurationCommandInput,
-  DescribeInstanceAccessControlAttributeConfigurationCommand,
-  type DescribeInstanceAccessControlAttributeConfigurationCommandInput,
-  DescribePermissionSetCommand,
-  type DescribePermissionSetCommandInput,
-  DescribePermissionSetProvisioningStatusCommand,
-  type DescribePermissionSetProvisioningStatusCommandInput,
-  GetInlinePolicyForPermissionSetCommand,
-  type GetInlinePolicyForPermissionSetCommandInput,
-  ListAccountsForProvisionedPermissionSetCommand,
-  type ListAccountsForProvisionedPermissionSetCommandInput,
-  ListInstancesCommand,
-  type ListInstancesCommandInput,
-  ListPermissionSetsCommand,
-  type ListPermissionSetsCommandInput,
-  ProvisionPermissionSetCommand,
-  type ProvisionPermissionSetCommandInput,
-  PutInlinePolicyToPermissionSetCommand,
-  type PutInlinePolicyToPermissionSetCommandInput,
-  SSOAdminClient,
-  UpdateInstanceAccessControlAttributeConfigurationCommand,
-  type UpdateInstanceAccessControlAttributeConfigurationCommandInput,
-} from '@aws-sdk/client-sso-admin'
+import * as sdk from '@aws-sdk/client-sso-admin'
 
 import type {ClientSource} from './clients.js'
+import {operation} from './port.js'
 
 export type {
   AccessControlAttribute,
@@ -35,29 +10,24 @@ export type {
   PermissionSetProvisioningStatus,
 } from '@aws-sdk/client-sso-admin'
 
-export function ssoAdminPort(client: SSOAdminClient) {
+export function ssoAdminPort(client: sdk.SSOAdminClient) {
+  const call = operation(client)
   return {
-    deleteInlinePolicyFromPermissionSet: (input: DeleteInlinePolicyFromPermissionSetCommandInput) =>
-      client.send(new DeleteInlinePolicyFromPermissionSetCommand(input)),
-    deleteInstanceAccessControlAttributeConfiguration: (input: DeleteInstanceAccessControlAttributeConfigurationCommandInput) =>
-      client.send(new DeleteInstanceAccessControlAttributeConfigurationCommand(input)),
-    describeInstanceAccessControlAttributeConfiguration: (input: DescribeInstanceAccessControlAttributeConfigurationCommandInput) =>
-      client.send(new DescribeInstanceAccessControlAttributeConfigurationCommand(input)),
-    describePermissionSet: (input: DescribePermissionSetCommandInput) => client.send(new DescribePermissionSetCommand(input)),
-    describePermissionSetProvisioningStatus: (input: DescribePermissionSetProvisioningStatusCommandInput) =>
-      client.send(new DescribePermissionSetProvisioningStatusCommand(input)),
-    getInlinePolicyForPermissionSet: (input: GetInlinePolicyForPermissionSetCommandInput) => client.send(new GetInlinePolicyForPermissionSetCommand(input)),
-    listAccountsForProvisionedPermissionSet: (input: ListAccountsForProvisionedPermissionSetCommandInput) =>
-      client.send(new ListAccountsForProvisionedPermissionSetCommand(input)),
-    listInstances: (input: ListInstancesCommandInput) => client.send(new ListInstancesCommand(input)),
-    listPermissionSets: (input: ListPermissionSetsCommandInput) => client.send(new ListPermissionSetsCommand(input)),
-    provisionPermissionSet: (input: ProvisionPermissionSetCommandInput) => client.send(new ProvisionPermissionSetCommand(input)),
-    putInlinePolicyToPermissionSet: (input: PutInlinePolicyToPermissionSetCommandInput) => client.send(new PutInlinePolicyToPermissionSetCommand(input)),
-    updateInstanceAccessControlAttributeConfiguration: (input: UpdateInstanceAccessControlAttributeConfigurationCommandInput) =>
-      client.send(new UpdateInstanceAccessControlAttributeConfigurationCommand(input)),
+    deleteInlinePolicyFromPermissionSet: call(sdk.DeleteInlinePolicyFromPermissionSetCommand),
+    deleteInstanceAccessControlAttributeConfiguration: call(sdk.DeleteInstanceAccessControlAttributeConfigurationCommand),
+    describeInstanceAccessControlAttributeConfiguration: call(sdk.DescribeInstanceAccessControlAttributeConfigurationCommand),
+    describePermissionSet: call(sdk.DescribePermissionSetCommand),
+    describePermissionSetProvisioningStatus: call(sdk.DescribePermissionSetProvisioningStatusCommand),
+    getInlinePolicyForPermissionSet: call(sdk.GetInlinePolicyForPermissionSetCommand),
+    listAccountsForProvisionedPermissionSet: call(sdk.ListAccountsForProvisionedPermissionSetCommand),
+    listInstances: call(sdk.ListInstancesCommand),
+    listPermissionSets: call(sdk.ListPermissionSetsCommand),
+    provisionPermissionSet: call(sdk.ProvisionPermissionSetCommand),
+    putInlinePolicyToPermissionSet: call(sdk.PutInlinePolicyToPermissionSetCommand),
+    updateInstanceAccessControlAttributeConfiguration: call(sdk.UpdateInstanceAccessControlAttributeConfigurationCommand),
   }
 }
 
 export type SsoAdmin = ReturnType<typeof ssoAdminPort>
 
-export const ssoAdmin = (ctx: ClientSource): SsoAdmin => ssoAdminPort(ctx.client(SSOAdminClient, 'SSO_ADMIN'))
+export const ssoAdmin = (ctx: ClientSource): SsoAdmin => ssoAdminPort(ctx.client(sdk.SSOAdminClient, 'SSO_ADMIN'))

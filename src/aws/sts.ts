@@ -1,14 +1,14 @@
 /** STS as ssmx uses it; loaded on first use through ports.ts's sts(ctx). */
-import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+import * as sdk from '@aws-sdk/client-sts'
 
 import type {ClientSource} from './clients.js'
 
-export function stsPort(client: STSClient) {
+export function stsPort(client: sdk.STSClient) {
   return {
-    getCallerIdentity: () => client.send(new GetCallerIdentityCommand({})),
+    getCallerIdentity: () => client.send(new sdk.GetCallerIdentityCommand({})),
   }
 }
 
 export type Sts = ReturnType<typeof stsPort>
 
-export const sts = (ctx: ClientSource): Sts => stsPort(ctx.client(STSClient, 'STS'))
+export const sts = (ctx: ClientSource): Sts => stsPort(ctx.client(sdk.STSClient, 'STS'))
