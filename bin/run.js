@@ -44,6 +44,7 @@ if (!fast?.fastHelp(argv, root) && !(await fast?.launchFast(argv, root))) {
     const {execute} = await import('@oclif/core')
     const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     pjson.oclif.commands = './dist/src/commands'
+    pjson.oclif.hooks = Object.fromEntries(Object.entries(pjson.oclif.hooks ?? {}).map(([event, path]) => [event, path.replace('./dist/bundle/', './dist/src/')]))
     await execute({dir: import.meta.url, loadOptions: {root: fileURLToPath(root), pjson, ignoreManifest: true}})
   }
 }

@@ -165,6 +165,8 @@ for (const {out} of fastEntries) {
 const entryPoints = [
   {in: join(ROOT, 'scripts', 'bundle-main.js'), out: 'main'},
   ...jsFiles(join(SRC, 'commands')).map((file) => ({in: file, out: relative(SRC, file).replace(/\.js$/, '')})),
+  // oclif's hooks (package.json "oclif.hooks"): loaded only when oclif runs one (an unknown command)
+  ...jsFiles(join(SRC, 'hooks')).map((file) => ({in: file, out: relative(SRC, file).replace(/\.js$/, '')})),
   // what the fast entries load lazily
   ...[...lazy].sort().map((target) => ({in: join(SRC, `${target}.js`), out: `lazy/${target}`})),
 ]

@@ -1,22 +1,37 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsContext, AwsContextOptions} from './aws/clients.js'
-import {type CommandIo, type CommandStart, awsContextFor, commandStart, note, reportError} from './cli/runtime.js'
+import {type CommandIo, type CommandStart, type EndpointService, awsContextFor, checkGlobalFlags, commandStart, endpointUrlHelp, note, reportError} from './cli/runtime.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
+import {SsmxError} from './errors.js'
 import {batched, prettyJsonPieces} from './pretty-json.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
-/** Flags every AWS-facing command shares, and the one place errors become messages and exit codes. */
-export abstract class BaseCommand<T extends typeof Command> extends Command {
-  static override baseFlags = {
+/** Each --endpoint-url flag globalFlags made → the service it overrides. */
+const endpointServices = new WeakMap<object, EndpointService>()
+
+/**
+ * The global flags of a command whose --endpoint-url overrides `service` (see EndpointService): the command's own
+ * AWS service, as with the AWS CLI. A command whose service is not SSM sets `static override baseFlags =
+ * globalFlags('…')`: its help then names that service, and its AWS context applies --endpoint-url to it.
+ */
+export function globalFlags(service: EndpointService) {
+  const endpointUrl = Flags.string({description: endpointUrlHelp(service), helpGroup: 'AWS'})
+  endpointServices.set(endpointUrl, service)
+  return {
     profile: Flags.string({description: 'AWS profile (default: AWS_PROFILE, else "default")', helpGroup: 'AWS'}),
-    region: Flags.string({description: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)", helpGroup: 'AWS'}),
-    'endpoint-url': Flags.string({description: "override the SSM endpoint, like the AWS CLI's --endpoint-url", helpGroup: 'AWS'}),
+    region: Flags.string({description: 'AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)', helpGroup: 'AWS'}),
+    'endpoint-url': endpointUrl,
     config: Flags.string({description: 'ssmx configuration file (default: searched, see README)', env: 'SSMX_CONFIG', helpGroup: 'GLOBAL'}),
     debug: Flags.boolean({description: 'log every AWS call to stderr (never credentials or tokens)', helpGroup: 'GLOBAL'}),
   }
+}
+
+/** Flags every AWS-facing command shares, and the one place errors become messages and exit codes. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = globalFlags('SSM')
 
   protected flags!: BaseFlags<T>
   protected args!: Interfaces.InferredArgs<T['args']>
@@ -35,6 +50,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
     this.positionals = argv as string[]
+    checkGlobalFlags(this.flags, {id: this.id ?? this.ctor.id, endpointService: this.endpointService})
+  }
+
+  /** the service this command's --endpoint-url overrides */
+  private get endpointService(): EndpointService {
+    const flag = (this.ctor as unknown as typeof BaseCommand).baseFlags['endpoint-url']
+    return endpointServices.has(flag) ? endpointServices.get(flag)! : 'SSM'
   }
 
   /** stderr line: progress, warnings, info. stdout is for results only. */
@@ -70,12 +92,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async awsContext(extra: Partial<AwsContextOptions> = {}): Promise<AwsContext> {
-    return awsContextFor(this.flags, this.config.version, extra)
+    return awsContextFor(this.flags, this.config.version, {endpointService: this.endpointService ?? undefined, ...extra})
   }
 
   /** The configuration and the AWS context, read in parallel: what most commands start with. */
   protected async configAndAws(): Promise<CommandStart> {
-    return commandStart(this.flags, this.config.version)
+    return commandStart(this.flags, this.config.version, {endpointService: this.endpointService ?? undefined})
   }
 
   /** For command bodies shared with the fast entries (src/fast/): start, note, log. */
@@ -90,8 +112,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    // oclif's own errors (parse errors, this.exit) keep oclif's handling
-    if (error.name === 'ExitError' || (error as {oclif?: unknown}).oclif) throw error
+    // this.exit (oclif's ExitError, code EEXIT): the command has said everything already
+    if (error.name === 'ExitError' || (error as {code?: unknown}).code === 'EEXIT') throw error
+    if ((error as {oclif?: unknown}).oclif) {
+      // oclif's own errors (a flag or an argument it refused) keep oclif's text, but --json promises JSON on every path
+      if (!this.jsonEnabled()) throw error
+      this.exit(reportError(usageError(error, this.id ?? this.ctor.id ?? ''), {json: true}))
+    }
     this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug}))
   }
+}
+
+/** An error oclif's parser raised (unknown flag, missing argument, bad option value…) as ssmx's usage error. */
+export function usageError(error: Error, id: string): SsmxError {
+  const [message, ...rest] = error.message.split('\n').filter((l) => l.trim() !== '' && !/^See more help with --help$/.test(l.trim()))
+  return new SsmxError('usage', message ?? 'Invalid command line.', [...rest.map((l) => l.trim()), ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' ')])
 }

@@ -62,6 +62,19 @@ export class SsmxError extends Error {
   }
 }
 
+/** An SsmxError as `--json` shows it: `{"error": ErrorJson}` on stdout. */
+export interface ErrorJson {
+  code: string
+  message: string
+  suggestions: string[]
+  exitCode: number
+}
+
+export const errorJson = (e: SsmxError): ErrorJson => ({code: e.code, message: e.message, suggestions: e.suggestions, exitCode: e.exitCode})
+
+/** An error as users read it on stderr: ✗ the message, → each thing to try. */
+export const errorText = (e: ErrorJson): string => `✗ ${e.message}\n${e.suggestions.map((s) => `  → ${s}\n`).join('')}`
+
 export const isSsmxError = (e: unknown): e is SsmxError =>
   e instanceof SsmxError || (typeof e === 'object' && e !== null && (e as {[BRAND]?: unknown})[BRAND] === true)
 

@@ -99,6 +99,8 @@ export interface OperationOutcome {
   reason?: string
   failures: AccountResult[]
   succeeded: number
+  /** every account × region the operation touched, with its final status (the --json result's detail) */
+  results: AccountResult[]
 }
 
 async function listResults(deps: Deps, name: string, operationId: string): Promise<AccountResult[]> {
@@ -140,6 +142,7 @@ export async function waitForOperation(deps: Deps, name: string, operationId: st
         ...(op?.StatusReason ? {reason: op.StatusReason} : {}),
         failures: results.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED'),
         succeeded: results.filter((r) => r.status === 'SUCCEEDED').length,
+        results,
       }
     }
     if (deps.now() >= deadline) {

@@ -12,8 +12,10 @@ export type RegionSource = '--region' | 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'p
 export interface AwsContextOptions {
   profile?: string
   region?: string
-  /** --endpoint-url: like the AWS CLI's, it applies to the command's primary service (SSM) */
+  /** --endpoint-url: like the AWS CLI's, it applies to the command's own service, endpointService */
   endpointUrl?: string
+  /** the AWS_ENDPOINT_URL_<SERVICE> suffix of the service endpointUrl overrides (default SSM) */
+  endpointService?: string
   /** receives one line per AWS call when --debug is on */
   debug?: (line: string) => void
   /** receives warnings (stderr): a proxy variable this Node.js cannot honour */
@@ -123,7 +125,7 @@ export class AwsContext {
   /** The endpoint override for a service, in the AWS SDK's order, or undefined for the default endpoint. */
   endpointOverride(serviceEnvName: string): string | undefined {
     const env = this.options.env ?? process.env
-    if (serviceEnvName === 'SSM' && this.options.endpointUrl) return this.options.endpointUrl
+    if (serviceEnvName === (this.options.endpointService ?? 'SSM') && this.options.endpointUrl) return this.options.endpointUrl
     if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return undefined
     const configServiceKey = serviceEnvName.toLowerCase()
     return (

@@ -6,7 +6,8 @@
 import {AwsContext, type AwsContextOptions} from '../aws/clients.js'
 import {loadConfigLazily} from '../config/lazy.js'
 import type {LoadedConfig} from '../config/load.js'
-import {SsmxError, errorMessage, isSsmxError} from '../errors.js'
+import {REGION_RULE, isRegionName} from '../config/region.js'
+import {SsmxError, errorJson, errorMessage, errorText, isSsmxError} from '../errors.js'
 
 /** BaseCommand.baseFlags, parsed. */
 export interface GlobalFlags {
@@ -18,6 +19,59 @@ export interface GlobalFlags {
 }
 
 export type CommandStart = LoadedConfig & {ctx: AwsContext}
+
+/**
+ * The AWS service a command's --endpoint-url overrides, by its AWS_ENDPOINT_URL_<SERVICE> suffix: as with the AWS
+ * CLI, the command's own service (the one it is about); the others keep their endpoints (AWS_ENDPOINT_URL_<SERVICE>
+ * moves them). null: the command has no such service and refuses --endpoint-url.
+ */
+export type EndpointService = 'SSM' | 'STS' | 'CLOUDFORMATION' | 'SSO_ADMIN' | null
+
+/** How help names each service --endpoint-url can override. */
+export const ENDPOINT_SERVICE_NAMES: Record<Exclude<EndpointService, null>, string> = {
+  SSM: 'SSM',
+  STS: 'STS',
+  CLOUDFORMATION: 'CloudFormation',
+  SSO_ADMIN: 'IAM Identity Center (SSO Admin)',
+}
+
+/** --endpoint-url's help text on a command whose --endpoint-url overrides `service`. */
+export const endpointUrlHelp = (service: EndpointService): string =>
+  service
+    ? `override the ${ENDPOINT_SERVICE_NAMES[service]} endpoint, like the AWS CLI's --endpoint-url (other services: AWS_ENDPOINT_URL_<SERVICE>, or AWS_ENDPOINT_URL for all)`
+    : 'not taken by this command: set AWS_ENDPOINT_URL_<SERVICE> (or AWS_ENDPOINT_URL for all services) instead'
+
+/**
+ * What both start-ups (BaseCommand, the fast entries) check in the global flags before anything else: --region is an
+ * AWS region name (the configuration's rule, config/region.ts), --endpoint-url is an http(s) URL and the command
+ * has a service for it. A usage error otherwise, never a flag accepted and ignored.
+ */
+export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpointService: EndpointService}): void {
+  if (flags.region !== undefined && !isRegionName(flags.region)) {
+    throw new SsmxError('usage', `--region ${JSON.stringify(flags.region)} is not an AWS region: it ${REGION_RULE}.`, [
+      'List the regions: aws ec2 describe-regions --query "Regions[].RegionName", or see https://docs.aws.amazon.com/general/latest/gr/rande.html',
+    ])
+  }
+  const url = flags['endpoint-url']
+  if (url === undefined) return
+  const name = `ssmx ${command.id.replaceAll(':', ' ')}`
+  if (!command.endpointService) {
+    throw new SsmxError('usage', `${name} does not take --endpoint-url: it has no AWS service of its own for the flag to override.`, [
+      'Point a service elsewhere with AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_SSO_OIDC=https://…), or every service with AWS_ENDPOINT_URL.',
+    ])
+  }
+  let scheme: string | undefined
+  try {
+    scheme = new URL(url).protocol
+  } catch {
+    scheme = undefined
+  }
+  if (scheme !== 'https:' && scheme !== 'http:') {
+    throw new SsmxError('usage', `--endpoint-url ${JSON.stringify(url)} is not an http(s) URL.`, [
+      `Give the full URL, for example https://${command.endpointService.toLowerCase().replaceAll('_', '-')}.eu-west-1.amazonaws.com`,
+    ])
+  }
+}
 
 /** What a command body gets from whoever started it (BaseCommand, or a fast entry): its start, and its two outputs. */
 export interface CommandIo {
@@ -43,6 +97,7 @@ export function awsContextFor(flags: GlobalFlags, version: string, extra: Partia
     profile: flags.profile,
     region: flags.region,
     endpointUrl: flags['endpoint-url'],
+    endpointService: extra.endpointService ?? 'SSM',
     version,
     debug: flags.debug ? (line) => note(`[debug] ${line}`) : undefined,
     warn: note,
@@ -50,8 +105,8 @@ export function awsContextFor(flags: GlobalFlags, version: string, extra: Partia
 }
 
 /** The configuration and the AWS context, read in parallel: what most commands start with. */
-export async function commandStart(flags: GlobalFlags, version: string): Promise<CommandStart> {
-  const [loaded, ctx] = await Promise.all([loadConfigLazily({file: flags.config}), awsContextFor(flags, version)])
+export async function commandStart(flags: GlobalFlags, version: string, extra: Partial<AwsContextOptions> = {}): Promise<CommandStart> {
+  const [loaded, ctx] = await Promise.all([loadConfigLazily({file: flags.config}), awsContextFor(flags, version, extra)])
   return {...loaded, ctx}
 }
 
@@ -64,9 +119,9 @@ export function reportError(error: unknown, options: {json?: boolean; debug?: bo
     ? error
     : new SsmxError('internal', `Unexpected error: ${errorMessage(error)}`, ['This is a bug in ssmx: please report it with the output of --debug.'])
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({error: {code: e.code, message: e.message, suggestions: e.suggestions, exitCode: e.exitCode}}, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify({error: errorJson(e)}, null, 2)}\n`)
   } else {
-    process.stderr.write(`✗ ${e.message}\n${e.suggestions.map((s) => `  → ${s}\n`).join('')}`)
+    process.stderr.write(errorText(e))
   }
   if (options.debug && e.cause) process.stderr.write(`[debug] cause: ${errorMessage(e.cause)}\n`)
   return e.exitCode

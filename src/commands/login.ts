@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, globalFlags} from '../base-command.js'
 import {type LoginResult, formatLogin, login} from '../login/login.js'
 
 export default class Login extends BaseCommand<typeof Login> {
@@ -16,6 +16,8 @@ With AWS CLI v2 on PATH it runs "aws sso login --profile P" in your terminal. Wi
     '<%= config.bin %> login --no-aws-cli --no-browser   # on a machine without a browser: open the printed URL elsewhere',
   ]
   static override enableJsonFlag = true
+  /** "aws sso login" would not get it: the sign-in's endpoint moves with AWS_ENDPOINT_URL_SSO_OIDC, for both ways */
+  static override baseFlags = globalFlags(null)
   static override flags = {
     'aws-cli': Flags.boolean({
       description: 'use "aws sso login" when AWS CLI v2 is installed (--no-aws-cli: always the built-in sign-in)',

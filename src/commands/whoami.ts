@@ -1,4 +1,5 @@
-import {BaseCommand} from '../base-command.js'
+import {BaseCommand, globalFlags} from '../base-command.js'
+import {errorText} from '../errors.js'
 import {type WhoamiResult, formatWhoami, whoami} from '../identity/whoami.js'
 
 export default class Whoami extends BaseCommand<typeof Whoami> {
@@ -12,11 +13,18 @@ Without a permission set (plain IAM users and roles) sessions use SSM-SessionMan
     {description: 'As data, e.g. just the RunAs user', command: '<%= config.bin %> whoami --profile prod-admin --json | jq -r .runAsUser'},
   ]
   static override enableJsonFlag = true
+  static override baseFlags = globalFlags('STS')
 
   async run(): Promise<WhoamiResult> {
     const {config, filepath, ctx} = await this.configAndAws()
     const result = await whoami({ctx, config, configFile: filepath})
     if (!this.jsonEnabled()) for (const line of formatWhoami(result)) this.log(line)
+    if (result.error) {
+      // what is known without AWS, then why the rest is not: the exit code stays the error's
+      if (this.jsonEnabled()) this.logJson(result)
+      else process.stderr.write(errorText(result.error))
+      this.exit(result.error.exitCode)
+    }
     return result
   }
 }

@@ -1,5 +1,7 @@
 import {z} from 'zod'
 
+import {REGION_PATTERN, REGION_RULE} from './region.js'
+
 /** A Linux user name as Session Manager's RunAs accepts it. */
 const linuxUser = z.string().regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
 
@@ -17,7 +19,7 @@ export const permissionSetEntry = z.strictObject({
   document: documentName.optional(),
 })
 
-const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region name such as eu-west-1')
+const regionName = z.string().regex(REGION_PATTERN, REGION_RULE)
 const ouOrRoot = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, 'must be an OU id (ou-…) or the root id (r-…)')
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')
 

@@ -1,3 +1,5 @@
+import {existsSync} from 'node:fs'
+
 import type {AwsContext} from '../aws/clients.js'
 import {type Ssm, iam} from '../aws/ports.js'
 import {ssm as ssmOf} from '../aws/ssm.js'
@@ -128,9 +130,14 @@ export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   await step('awsConfig', 'AWS config', [], async () => {
     files = await loadAwsFiles(env)
     const count = Object.keys(files.profiles).length
-    return count > 0
-      ? ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`)
-      : warn(`${files.configPath}: no profiles`, ['Set up an IAM Identity Center profile: aws configure sso'])
+    if (count > 0) return ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`)
+    const create = [
+      'With AWS CLI v2: aws configure sso (asks for the start URL, SSO region, account and permission set)',
+      'Without it: write the file by hand (an [sso-session] and a [profile] section; the README shows one), then: ssmx login --profile NAME',
+    ]
+    return existsSync(files.configPath)
+      ? warn(`${files.configPath}: no profiles`, create)
+      : warn(`${files.configPath} not found: no AWS profiles on this machine`, create)
   })
 
   await step('profile', 'profile', ['awsConfig'], async () => {

@@ -11,7 +11,7 @@ import {type Identity, identityFromProfile, identityFromSts} from '../identity/i
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
 import type {SessionIo} from '../native/session.js'
 import {type RunResult, type Spawn, signalExitCode} from '../platform/process.js'
-import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, checkPlugin, displayCommand, runPlugin} from './plugin.js'
+import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, checkPlugin, displayCommand, oldPluginWarning, runPlugin} from './plugin.js'
 import {type SignalSource, deferSignals} from './signals.js'
 
 export interface SessionRequest {
@@ -88,9 +88,7 @@ export async function planSession(req: SessionRequest, deps: SessionDeps): Promi
   })
   const plugin = await pluginCheck
   if (plugin && !plugin.envHandoff) {
-    deps.warn(
-      `warning: session-manager-plugin ${plugin.version} is older than 1.2.497.0 and takes the session token on its command line, where other local users can see it. Update the plugin.`,
-    )
+    deps.warn(oldPluginWarning(plugin.version))
   }
   return {...plan, plugin}
 }

@@ -21,6 +21,13 @@ export const supportsEnvHandoff = (version: string): boolean => {
   return v !== undefined && compareVersions(v, parsePluginVersion(ENV_HANDOFF_AFTER)!) > 0
 }
 
+/**
+ * The warning for a plugin that takes the session token on its command line: any version up to and including
+ * ENV_HANDOFF_AFTER (only strictly newer ones read it from the environment), so 1.2.497.0 itself is "not newer".
+ */
+export const oldPluginWarning = (version: string | undefined): string =>
+  `warning: session-manager-plugin ${version ?? '(unknown version)'} is not newer than ${ENV_HANDOFF_AFTER}, so it takes the session token on its command line, where other local users can see it. Update the plugin to a version newer than ${ENV_HANDOFF_AFTER}.`
+
 /** Where the plugin's installers put it, per OS. */
 export function standardPluginLocations(platform: NodeJS.Platform): string[] {
   if (platform === 'win32') {

@@ -91,7 +91,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       expect(run.args).to.have.length(6)
       expect(run.args!.slice(1)).to.deep.equal(['eu-west-1', 'StartSession', 'dev', ORIGINAL_ARGS('SSMX-RunAs-Developer'), fake.url])
       expect(run.env).not.to.have.property('AWS_SSM_START_SESSION_RESPONSE')
-      expect(r.stderr).to.match(/warning: session-manager-plugin 1\.2\.0\.0 is older than 1\.2\.497\.0/)
+      expect(r.stderr).to.match(/warning: session-manager-plugin 1\.2\.0\.0 is not newer than 1\.2\.497\.0/)
       expect(r.stderr).not.to.include(SESSION.TokenValue)
     })
 

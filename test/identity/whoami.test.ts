@@ -89,11 +89,27 @@ describe('identity/whoami', () => {
     expect(formatWhoami(native)).to.include('plugin         /bin/session-manager-plugin 1.2.707.0 (not used: native: true, sessions use the built-in client)')
   })
 
-  it('STS failures become SsmxErrors with the profile in the next step', async () => {
+  it('an STS failure is the result\'s error (with the profile in the next step); without an SSO profile everything but the profile is unavailable', async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Token is expired. SSO session'), {name: 'CredentialsProviderError'}))
-    const error = (await whoami({ctx: ctx(), config: parseConfig({}), plugin}).catch((e: unknown) => e)) as SsmxError
-    expect(error.code).to.equal('ssoExpired')
-    expect(error.suggestions[0]).to.include('aws sso login --profile dev')
+    const r = await whoami({ctx: ctx(), config: parseConfig({}), plugin})
+    expect(r.error).to.include({code: 'ssoExpired', exitCode: 5})
+    expect(r.error?.suggestions[0]).to.include('aws sso login --profile dev')
+    expect(r.unavailable).to.deep.equal(['account', 'principalArn', 'permissionSet', 'document', 'runAsUser'])
+    expect(r).not.to.have.property('document')
+    const lines = formatWhoami(r)
+    expect(lines).to.include('profile        dev')
+    expect(lines).to.include('document       unavailable (needs AWS: see the error below)')
+  })
+
+  it('an STS failure with an SSO profile keeps the local facts: permission set, document, Linux user, account', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com'), {code: 'ENOTFOUND'}))
+    const config = parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}})
+    const r = await whoami({ctx: ctx({ssoRoleName: 'Developer', ssoAccountId: '111122223333'}), config, plugin})
+    expect(r).to.deep.include({account: '111122223333', permissionSet: 'Developer', permissionSetSource: 'profile', document: 'SSMX-RunAs-Developer', runAsUser: 'dev', unavailable: ['principalArn']})
+    expect(r.error?.exitCode).to.be.greaterThan(0)
+    const lines = formatWhoami(r)
+    expect(lines).to.include('runs as        dev')
+    expect(lines).to.include('principal      unavailable (needs AWS: see the error below)')
   })
 
   it('an old plugin is flagged', () => {

@@ -160,7 +160,14 @@ describe('session/connect', () => {
 
   it('an old plugin is warned about before the session starts', async () => {
     await runSession({target: INSTANCE}, await deps('dev', {}, {plugin: async () => ({...NEW_PLUGIN, version: '1.2.0.0', envHandoff: false})}))
-    expect(warnings[0]).to.match(/older than 1\.2\.497\.0/)
+    expect(warnings[0]).to.match(/1\.2\.0\.0 is not newer than 1\.2\.497\.0/)
+    expect(JSON.parse(spawned[0].args[0])).to.deep.equal(SESSION)
+  })
+
+  it('a plugin of exactly 1.2.497.0 is told it is not newer than 1.2.497.0, never "older than"', async () => {
+    await runSession({target: INSTANCE}, await deps('dev', {}, {plugin: async () => ({...NEW_PLUGIN, version: '1.2.497.0', envHandoff: false})}))
+    expect(warnings[0]).to.include('session-manager-plugin 1.2.497.0 is not newer than 1.2.497.0')
+    expect(warnings[0]).not.to.include('older')
     expect(JSON.parse(spawned[0].args[0])).to.deep.equal(SESSION)
   })
 

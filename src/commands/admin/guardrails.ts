@@ -1,17 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {idcDeps} from '../../admin/guardrails/idc.js'
-import {
-  type GuardrailResult,
-  applyGuardrails,
-  describePlan,
-  describeResult,
-  planGuardrails,
-  planHasChanges,
-  provisioningFailed,
-  resultOf,
-} from '../../admin/guardrails/service.js'
-import {BaseCommand} from '../../base-command.js'
+import {type GuardrailResult, applyGuardrails, describePlan, describeResult, planGuardrails, planHasChanges, provisioningFailed, resultOf} from '../../admin/guardrails/service.js'
+import {BaseCommand, globalFlags} from '../../base-command.js'
 import {ExitCode, SsmxError} from '../../errors.js'
 import {confirmChange} from '../../ui/confirm.js'
 
@@ -30,6 +21,8 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
     {description: 'Take the ssmx statements out again', command: '<%= config.bin %> admin guardrails --remove --yes'},
   ]
   static override enableJsonFlag = true
+  /** the permission sets live in IAM Identity Center: --endpoint-url is SSO Admin's (as in aws sso-admin …) */
+  static override baseFlags = globalFlags('SSO_ADMIN')
   static override flags = {
     'dry-run': Flags.boolean({description: 'show the diff per permission set and change nothing'}),
     yes: Flags.boolean({char: 'y', description: 'apply without asking (required when not in a terminal)'}),
@@ -41,16 +34,10 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
   async run(): Promise<GuardrailResult> {
     const {config, ctx} = await this.configAndAws()
     if (Object.keys(config.permissionSets).length === 0) {
-      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', [
-        'Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.',
-      ])
+      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', ['Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.'])
     }
     const deps = idcDeps(ctx, (line) => this.note(line))
-    const plan = await planGuardrails(
-      config,
-      {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']},
-      deps,
-    )
+    const plan = await planGuardrails(config, {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']}, deps)
     if (!this.jsonEnabled()) for (const line of describePlan(plan)) this.log(line)
     if (this.flags['dry-run'] || !planHasChanges(plan)) return resultOf(plan, Boolean(this.flags['dry-run']))
     if (!this.flags.yes) {

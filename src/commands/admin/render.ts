@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {LZA_OVERWRITE_NOTE} from '../../admin/guardrails/lza.js'
 import {type RenderSummary, renderAdmin, summarize, writeRendered} from '../../admin/render.js'
 import {MAX_SCP_CHARACTERS} from '../../admin/scp.js'
-import {BaseCommand} from '../../base-command.js'
+import {BaseCommand, globalFlags} from '../../base-command.js'
 
 export default class AdminRender extends BaseCommand<typeof AdminRender> {
   static override summary = 'Write the StackSet template and the SCP (and with --lza, Landing Zone Accelerator entries) for review or for LZA.'
@@ -19,6 +19,8 @@ Without --out it prints a summary of what it would write. The same configuration
     '<%= config.bin %> admin render --lza --json',
   ]
   static override enableJsonFlag = true
+  /** no AWS call: no endpoint to override */
+  static override baseFlags = globalFlags(null)
   static override flags = {
     out: Flags.string({char: 'o', description: 'directory to write the files to (created if missing); without it, only a summary is printed'}),
     lza: Flags.boolean({

@@ -2,4 +2,4 @@
 import {connectCommand} from '../../session/commands.js'
 import {fastEntry} from '../entry.js'
 
-export const {run} = fastEntry(connectCommand)
+export const {run} = fastEntry('connect', connectCommand)

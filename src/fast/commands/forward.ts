@@ -2,4 +2,4 @@
 import {forwardCommand} from '../../session/commands.js'
 import {fastEntry} from '../entry.js'
 
-export const {run} = fastEntry(forwardCommand)
+export const {run} = fastEntry('forward', forwardCommand)

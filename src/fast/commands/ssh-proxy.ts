@@ -2,4 +2,4 @@
 import {sshProxyCommand} from '../../session/commands.js'
 import {fastEntry} from '../entry.js'
 
-export const {run} = fastEntry(sshProxyCommand)
+export const {run} = fastEntry('ssh-proxy', sshProxyCommand)
