@@ -6,7 +6,7 @@
  */
 import type {Hook} from '@oclif/core'
 
-import {closest} from '../cli/closest.js'
+import {closest} from '../platform/closest.js'
 import {reportError} from '../cli/runtime.js'
 import {SsmxError} from '../errors.js'
 

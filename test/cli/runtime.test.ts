@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {closest} from '../../src/cli/closest.js'
+import {closest} from '../../src/platform/closest.js'
 import {checkGlobalFlags, endpointUrlHelp} from '../../src/cli/runtime.js'
 import {parseConfig} from '../../src/config/load.js'
 import {isRegionName} from '../../src/config/region.js'
