@@ -1,7 +1,17 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsContext, AwsContextOptions} from './aws/clients.js'
-import {type CommandIo, type CommandStart, type EndpointService, awsContextFor, checkGlobalFlags, commandStart, endpointUrlHelp, note, reportError} from './cli/runtime.js'
+import {
+  type CommandIo,
+  type CommandStart,
+  type EndpointService,
+  awsContextFor,
+  checkGlobalFlags,
+  commandStart,
+  endpointUrlHelp,
+  note,
+  reportError,
+} from './cli/runtime.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
 import {SsmxError} from './errors.js'
@@ -22,7 +32,7 @@ export function globalFlags(service: EndpointService) {
   endpointServices.set(endpointUrl, service)
   return {
     profile: Flags.string({description: 'AWS profile (default: AWS_PROFILE, else "default")', helpGroup: 'AWS'}),
-    region: Flags.string({description: 'AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)', helpGroup: 'AWS'}),
+    region: Flags.string({description: "AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)", helpGroup: 'AWS'}),
     'endpoint-url': endpointUrl,
     config: Flags.string({description: 'ssmx configuration file (default: searched, see README)', env: 'SSMX_CONFIG', helpGroup: 'GLOBAL'}),
     debug: Flags.boolean({description: 'log every AWS call to stderr (never credentials or tokens)', helpGroup: 'GLOBAL'}),
@@ -126,5 +136,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** An error oclif's parser raised (unknown flag, missing argument, bad option value…) as ssmx's usage error. */
 export function usageError(error: Error, id: string): SsmxError {
   const [message, ...rest] = error.message.split('\n').filter((l) => l.trim() !== '' && !/^See more help with --help$/.test(l.trim()))
-  return new SsmxError('usage', message ?? 'Invalid command line.', [...rest.map((l) => l.trim()), ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' ')])
+  return new SsmxError('usage', message ?? 'Invalid command line.', [
+    ...rest.map((l) => l.trim()),
+    ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' '),
+  ])
 }

@@ -48,7 +48,13 @@ export async function whoami(deps: {ctx: AwsContext; config: SsmxConfig; configF
       regionSource: ctx.regionSource,
       ...(fromProfile?.account ? {account: fromProfile.account} : {}),
       ...(fromProfile && choice
-        ? {permissionSet: fromProfile.permissionSet, permissionSetSource: fromProfile.source, document: choice.document, documentReason: choice.reason, runAsUser: choice.runAsUser}
+        ? {
+            permissionSet: fromProfile.permissionSet,
+            permissionSetSource: fromProfile.source,
+            document: choice.document,
+            documentReason: choice.reason,
+            runAsUser: choice.runAsUser,
+          }
         : {permissionSetSource: 'none' as const}),
       configFile: deps.configFile,
       plugin,
@@ -83,7 +89,14 @@ export function formatWhoami(r: WhoamiResult): string[] {
     row('region', `${r.region} (from ${r.regionSource})`),
     row('account', missing.has('account') ? UNAVAILABLE : (r.account ?? '-')),
     row('principal', missing.has('principalArn') ? UNAVAILABLE : (r.principalArn ?? '-')),
-    row('permission set', missing.has('permissionSet') ? UNAVAILABLE : r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
+    row(
+      'permission set',
+      missing.has('permissionSet')
+        ? UNAVAILABLE
+        : r.permissionSet
+          ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})`
+          : 'none (not an IAM Identity Center role)',
+    ),
     row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
     row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
     row('config', r.configFile ?? 'none (built-in defaults)'),

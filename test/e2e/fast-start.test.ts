@@ -82,7 +82,10 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   })
 
   it('global flag mistakes: --region mars-1, an --endpoint-url that is no URL: the same usage error, nothing called', async () => {
-    for (const args of [['connect', INSTANCE, '--profile', 'dev', '--region', 'mars-1'], ['forward', INSTANCE, '8080:80', '--endpoint-url', 'localhost:4566']]) {
+    for (const args of [
+      ['connect', INSTANCE, '--profile', 'dev', '--region', 'mars-1'],
+      ['forward', INSTANCE, '8080:80', '--endpoint-url', 'localhost:4566'],
+    ]) {
       const r = await both(args)
       expect(r.code).to.equal(ExitCode.usage)
       expect(r.stderr).to.match(/^✗ --(region|endpoint-url) /)

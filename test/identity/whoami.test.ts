@@ -89,7 +89,7 @@ describe('identity/whoami', () => {
     expect(formatWhoami(native)).to.include('plugin         /bin/session-manager-plugin 1.2.707.0 (not used: native: true, sessions use the built-in client)')
   })
 
-  it('an STS failure is the result\'s error (with the profile in the next step); without an SSO profile everything but the profile is unavailable', async () => {
+  it("an STS failure is the result's error (with the profile in the next step); without an SSO profile everything but the profile is unavailable", async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Token is expired. SSO session'), {name: 'CredentialsProviderError'}))
     const r = await whoami({ctx: ctx(), config: parseConfig({}), plugin})
     expect(r.error).to.include({code: 'ssoExpired', exitCode: 5})
@@ -105,7 +105,14 @@ describe('identity/whoami', () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com'), {code: 'ENOTFOUND'}))
     const config = parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}})
     const r = await whoami({ctx: ctx({ssoRoleName: 'Developer', ssoAccountId: '111122223333'}), config, plugin})
-    expect(r).to.deep.include({account: '111122223333', permissionSet: 'Developer', permissionSetSource: 'profile', document: 'SSMX-RunAs-Developer', runAsUser: 'dev', unavailable: ['principalArn']})
+    expect(r).to.deep.include({
+      account: '111122223333',
+      permissionSet: 'Developer',
+      permissionSetSource: 'profile',
+      document: 'SSMX-RunAs-Developer',
+      runAsUser: 'dev',
+      unavailable: ['principalArn'],
+    })
     expect(r.error?.exitCode).to.be.greaterThan(0)
     const lines = formatWhoami(r)
     expect(lines).to.include('runs as        dev')

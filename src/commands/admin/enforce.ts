@@ -21,7 +21,10 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
     {description: 'From a StackSets delegated administrator account', command: '<%= config.bin %> admin enforce --call-as DELEGATED_ADMIN --profile org-admin'},
     {description: 'Start the deployment and return; follow it with admin status', command: '<%= config.bin %> admin enforce --yes --no-wait'},
     {description: 'The plan as data (what would change per OU × region), changing nothing', command: '<%= config.bin %> admin enforce --dry-run --json'},
-    {description: 'In a pipeline: apply, then list every account × region that failed', command: '<%= config.bin %> admin enforce --yes --json | jq \'.operations[].results[] | select(.status != "SUCCEEDED")\''},
+    {
+      description: 'In a pipeline: apply, then list every account × region that failed',
+      command: '<%= config.bin %> admin enforce --yes --json | jq \'.operations[].results[] | select(.status != "SUCCEEDED")\'',
+    },
   ]
   static override flags = {
     'dry-run': Flags.boolean({description: 'check prerequisites and show the plan; change nothing'}),

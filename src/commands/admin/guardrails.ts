@@ -1,7 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {idcDeps} from '../../admin/guardrails/idc.js'
-import {type GuardrailResult, applyGuardrails, describePlan, describeResult, planGuardrails, planHasChanges, provisioningFailed, resultOf} from '../../admin/guardrails/service.js'
+import {
+  type GuardrailResult,
+  applyGuardrails,
+  describePlan,
+  describeResult,
+  planGuardrails,
+  planHasChanges,
+  provisioningFailed,
+  resultOf,
+} from '../../admin/guardrails/service.js'
 import {BaseCommand, globalFlags} from '../../base-command.js'
 import {ExitCode, SsmxError} from '../../errors.js'
 import {confirmChange} from '../../ui/confirm.js'
@@ -34,10 +43,16 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
   async run(): Promise<GuardrailResult> {
     const {config, ctx} = await this.configAndAws()
     if (Object.keys(config.permissionSets).length === 0) {
-      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', ['Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.'])
+      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', [
+        'Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.',
+      ])
     }
     const deps = idcDeps(ctx, (line) => this.note(line))
-    const plan = await planGuardrails(config, {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']}, deps)
+    const plan = await planGuardrails(
+      config,
+      {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']},
+      deps,
+    )
     if (!this.jsonEnabled()) for (const line of describePlan(plan)) this.log(line)
     if (this.flags['dry-run'] || !planHasChanges(plan)) return resultOf(plan, Boolean(this.flags['dry-run']))
     if (!this.flags.yes) {
