@@ -21,18 +21,27 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 
 /** Each --endpoint-url flag globalFlags made → the service it overrides. */
 const endpointServices = new WeakMap<object, EndpointService>()
+/** The --profile flags of commands that call no AWS service (globalFlags(…, {callsAws: false})). */
+const localCommands = new WeakSet<object>()
 
 /**
  * The global flags of a command whose --endpoint-url overrides `service` (see EndpointService): the command's own
  * AWS service, as with the AWS CLI. A command whose service is not SSM sets `static override baseFlags =
  * globalFlags('…')`: its help then names that service, and its AWS context applies --endpoint-url to it.
  */
-export function globalFlags(service: EndpointService) {
-  const endpointUrl = Flags.string({description: endpointUrlHelp(service), helpGroup: 'AWS'})
+export function globalFlags(service: EndpointService, options: {callsAws?: boolean} = {}) {
+  const callsAws = options.callsAws ?? true
+  const notTaken = 'not taken by this command: it calls no AWS service'
+  const endpointUrl = Flags.string({description: callsAws ? endpointUrlHelp(service) : notTaken, helpGroup: 'AWS'})
   endpointServices.set(endpointUrl, service)
+  const profile = Flags.string({description: callsAws ? 'AWS profile (default: AWS_PROFILE, else "default")' : notTaken, helpGroup: 'AWS'})
+  if (!callsAws) localCommands.add(profile)
   return {
-    profile: Flags.string({description: 'AWS profile (default: AWS_PROFILE, else "default")', helpGroup: 'AWS'}),
-    region: Flags.string({description: "AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)", helpGroup: 'AWS'}),
+    profile,
+    region: Flags.string({
+      description: callsAws ? "AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" : notTaken,
+      helpGroup: 'AWS',
+    }),
     'endpoint-url': endpointUrl,
     config: Flags.string({description: 'ssmx configuration file (default: searched, see README)', env: 'SSMX_CONFIG', helpGroup: 'GLOBAL'}),
     debug: Flags.boolean({description: 'log every AWS call to stderr (never credentials or tokens)', helpGroup: 'GLOBAL'}),
@@ -60,7 +69,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
     this.positionals = argv as string[]
-    checkGlobalFlags(this.flags, {id: this.id ?? this.ctor.id, endpointService: this.endpointService})
+    const callsAws = !localCommands.has((this.ctor as unknown as typeof BaseCommand).baseFlags.profile)
+    checkGlobalFlags(this.flags, {id: this.id ?? this.ctor.id, endpointService: this.endpointService, callsAws})
   }
 
   /** the service this command's --endpoint-url overrides */
@@ -72,6 +82,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** stderr line: progress, warnings, info. stdout is for results only. */
   protected note(line: string): void {
     note(line)
+  }
+
+  /** With --debug, a line writer for why something was skipped or defaulted ("[debug] …" on stderr); else undefined. */
+  protected debugNote(): ((line: string) => void) | undefined {
+    return this.flags.debug ? (line) => this.note(`[debug] ${line}`) : undefined
   }
 
   /**
@@ -129,7 +144,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (!this.jsonEnabled()) throw error
       this.exit(reportError(usageError(error, this.id ?? this.ctor.id ?? ''), {json: true}))
     }
-    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug}))
+    this.exit(reportError(error, {json: this.jsonEnabled(), debug: this.flags?.debug, printJson: (value) => this.logJson(value)}))
   }
 }
 

@@ -50,27 +50,48 @@ const BRAND = Symbol.for('ssmx.SsmxError')
 export class SsmxError extends Error {
   readonly [BRAND] = true
   readonly exitCode: number
-  readonly code: string
+  readonly code: ExitCodeName
   readonly suggestions: string[]
+  /**
+   * A command's result that still ends non-zero (admin status out of compliance, doctor finding a blocker): with
+   * --json it is the answer printed instead of the {"error": …} object.
+   */
+  readonly result?: unknown
+  /** the command's own output already said what failed: no ✗ line on stderr (the exit code still tells) */
+  readonly shown: boolean
 
-  constructor(code: ExitCodeName, message: string, suggestions: string[] = [], options?: {cause?: unknown}) {
-    super(message, options)
+  constructor(code: ExitCodeName, message: string, suggestions: string[] = [], options?: {cause?: unknown; result?: unknown; shown?: boolean}) {
+    super(message, options?.cause === undefined ? undefined : {cause: options.cause})
     this.name = 'SsmxError'
     this.code = code
     this.exitCode = ExitCode[code]
     this.suggestions = suggestions
+    if (options?.result !== undefined) this.result = options.result
+    this.shown = options?.shown ?? false
   }
 }
 
 /** An SsmxError as `--json` shows it: `{"error": ErrorJson}` on stdout. */
 export interface ErrorJson {
-  code: string
+  code: ExitCodeName
   message: string
   suggestions: string[]
   exitCode: number
 }
 
 export const errorJson = (e: SsmxError): ErrorJson => ({code: e.code, message: e.message, suggestions: e.suggestions, exitCode: e.exitCode})
+
+/** The SsmxError an ErrorJson describes (whoami keeps one in its result). */
+export const fromErrorJson = (e: ErrorJson, options?: {result?: unknown; shown?: boolean}): SsmxError =>
+  new SsmxError(e.code, e.message, e.suggestions, options)
+
+/**
+ * A command's partial result that ends non-zero: with --json its answer is the result with the error beside it
+ * (`{...result, "error": …}`); without, the error as usual.
+ */
+export function failedWith(result: object, code: ExitCodeName, message: string, suggestions: string[] = []): SsmxError {
+  return new SsmxError(code, message, suggestions, {result: {...result, error: errorJson(new SsmxError(code, message, suggestions))}})
+}
 
 /** An error as users read it on stderr: ✗ the message, → each thing to try. */
 export const errorText = (e: ErrorJson): string => `✗ ${e.message}\n${e.suggestions.map((s) => `  → ${s}\n`).join('')}`
@@ -82,4 +103,39 @@ export const isSsmxError = (e: unknown): e is SsmxError =>
 export const awsErrorName = (e: unknown): string | undefined =>
   e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string' ? (e as {name: string}).name : undefined
 
+/** Node's codes for a request that never reached its server. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED'])
+
+/**
+ * Did AWS (or the way there) say this, rather than ssmx: a service error (the SDK's ServiceException carries
+ * `$metadata`/`$fault`), a credential or token provider's error, or a network error on the way to AWS.
+ * Such an error with no better mapping is `internal` (1); anything else unexpected is a `bug` (70).
+ */
+export function isAwsError(e: unknown): boolean {
+  if (!e || typeof e !== 'object') return false
+  if ('$metadata' in e || '$fault' in e || '$response' in e || '$responseBodyText' in e) return true
+  const name = awsErrorName(e) ?? ''
+  if (/^(CredentialsProviderError|TokenProviderError|ProviderError|TimeoutError|RequestTimeout)$/.test(name)) return true
+  const code = (e as {code?: unknown}).code
+  return typeof code === 'string' && NETWORK_CODES.has(code)
+}
+
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** JavaScript's own errors for code that went wrong (not AWS, not the user): a bug wherever they surface. */
+const PROGRAMMING_ERRORS = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'EvalError', 'URIError', 'AssertionError'])
+
+/** (The SDK's parser marks a SyntaxError over a garbled response with `$responseBodyText`: that one is AWS's.) */
+export const isProgrammingError = (e: unknown): boolean => e instanceof Error && PROGRAMMING_ERRORS.has(e.name) && !isAwsError(e)
+
+/** An error nobody anticipated, as users meet it: exit `bug` (70), how to report it; the stack goes to --debug. */
+export function bugError(error: unknown): SsmxError {
+  return new SsmxError(
+    'bug',
+    `Unexpected error: ${errorMessage(error)}`,
+    [
+      'This is a bug in ssmx. Please report it with the command you ran, the output of ssmx --version, and the output of the same command with --debug (it shows where the error came from).',
+    ],
+    {cause: error},
+  )
+}

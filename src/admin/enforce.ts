@@ -2,38 +2,26 @@ import type {StackSet} from '../aws/cloudformation.js'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
-import {type AdminDeps, mapLimit} from './deps.js'
+import type {AdminDeps} from './deps.js'
+import {
+  AUTO_DEPLOYMENT,
+  CAPABILITIES,
+  type InstanceChange,
+  type InstancePlan,
+  MANAGED_EXECUTION,
+  paramKey,
+  planInstances,
+  readDeployment,
+  sortParams,
+} from './deployment.js'
 import {checkPrerequisites, validateRegions, validateTargets} from './organization.js'
 import {scpTargets} from './scp.js'
 import {type ScpPlan, applyScp, planScp} from './scp-deploy.js'
-import {
-  OPERATION_PREFERENCES,
-  type OperationOutcome,
-  awaitRunningOperation,
-  deployedTargets,
-  describeStackSet,
-  instanceOverrides,
-  needsRepair,
-  startOperation,
-  waitForOperation,
-} from './stackset.js'
+import {OPERATION_PREFERENCES, type OperationOutcome, awaitRunningOperation, describeStackSet, startOperation, waitForOperation} from './stackset.js'
 import type {AdminArtifacts, Parameter} from './types.js'
 
-export const CAPABILITIES = ['CAPABILITY_NAMED_IAM'] as const
-export const AUTO_DEPLOYMENT = {Enabled: true, RetainStacksOnAccountRemoval: false}
-export const MANAGED_EXECUTION = {Active: true}
-
-export type InstanceChange = 'create' | 'update' | 'repair' | 'delete' | 'unchanged'
-
-export interface InstancePlan {
-  organizationalUnitId: string
-  region: string
-  change: InstanceChange
-  /** why: override changes, instances to repair */
-  reason?: string
-  /** the OU's parameter overrides to deploy with */
-  overrides: Parameter[]
-}
+export {AUTO_DEPLOYMENT, CAPABILITIES, MANAGED_EXECUTION, compareStackSet} from './deployment.js'
+export type {InstanceChange, InstancePlan} from './deployment.js'
 
 export interface EnforcePlan {
   stackSetName: string
@@ -58,9 +46,6 @@ export interface EnforceResult {
   pending: number
 }
 
-const sortParams = (ps: Parameter[]): Parameter[] => [...ps].sort((a, b) => a.ParameterKey.localeCompare(b.ParameterKey))
-const paramKey = (ps: Parameter[]): string => JSON.stringify(sortParams(ps).map((p) => [p.ParameterKey, p.ParameterValue]))
-
 function desiredTargets(config: SsmxConfig): {ous: string[]; regions: string[]; scpTargets: string[]} {
   const {organizationalUnits, regions} = config.admin
   if (!organizationalUnits?.length || !regions?.length) {
@@ -70,33 +55,6 @@ function desiredTargets(config: SsmxConfig): {ous: string[]; regions: string[]; 
     ])
   }
   return {ous: organizationalUnits, regions, scpTargets: scpTargets(config)}
-}
-
-function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[] {
-  const reasons: string[] = []
-  if (existing.PermissionModel && existing.PermissionModel !== 'SERVICE_MANAGED') {
-    throw new SsmxError(
-      'config',
-      `The stack set ${existing.StackSetName} exists with the ${existing.PermissionModel} permission model; ssmx deploys service-managed stack sets.`,
-      ['Pick another admin.stackSetName, or delete the existing stack set (for example one LZA deploys: remove it from customizations-config.yaml).'],
-    )
-  }
-  if ((existing.TemplateBody ?? '').trim() !== artifacts.templateBody.trim()) reasons.push('template differs')
-  if (
-    paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !==
-    paramKey(artifacts.parameters)
-  ) {
-    reasons.push('parameters differ')
-  }
-  if (
-    existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled ||
-    existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval
-  ) {
-    reasons.push('auto-deployment settings differ')
-  }
-  if (existing.ManagedExecution?.Active !== MANAGED_EXECUTION.Active) reasons.push('managed execution is off')
-  if (!CAPABILITIES.every((c) => (existing.Capabilities ?? []).includes(c))) reasons.push('capabilities differ')
-  return reasons
 }
 
 /**
@@ -110,68 +68,14 @@ export async function planEnforce(
 ): Promise<EnforcePlan> {
   const {ous, regions, scpTargets} = desiredTargets(config)
   const name = config.admin.stackSetName
-  const facts = await checkPrerequisites(deps, {scp: config.admin.scp.enabled})
-  const ids = [
-    ...ous.map((id) => ({id, key: 'admin.organizationalUnits'})),
-    ...Object.keys(config.admin.overrides).map((id) => ({id, key: 'admin.overrides'})),
-    ...scpTargets.map((id) => ({id, key: 'admin.scp.targets'})),
-  ]
-  const [names] = await Promise.all([validateTargets(deps, facts.roots, ids), validateRegions(deps, regions)])
+  const names = await checkOrganization(deps, config, {ous, regions, scpTargets})
+  const existing = await settledStackSet(deps, name, options.wait)
+  const deployment = existing ? await readDeployment(deps, existing, artifacts) : undefined
   const desiredOverrides = new Map(artifacts.ouOverrides.map((o) => [o.organizationalUnitId, o.parameters]))
-  const overridesFor = (ou: string) => desiredOverrides.get(ou) ?? []
-
-  let existing = await describeStackSet(deps, name)
-  if (existing) {
-    // Plan against a settled state: an operation someone else started is waited for (bounded) first, and the
-    // stack set read again only then
-    if (await awaitRunningOperation(deps, name, options.wait)) existing = await describeStackSet(deps, name)
-  }
-  const instances: InstancePlan[] = []
-  let stackSet: EnforcePlan['stackSet']
-  if (!existing) {
-    stackSet = {change: 'create', reasons: []}
-    for (const ou of ous) for (const region of regions) instances.push({organizationalUnitId: ou, region, change: 'create', overrides: overridesFor(ou)})
-  } else {
-    const reasons = compareStackSet(existing, artifacts)
-    stackSet = {change: reasons.length > 0 ? 'update' : 'unchanged', reasons}
-    // One page-wise pass over the instances: what needs repair per OU × region, and one sample account per OU.
-    const repairs = new Map<string, {count: number; reason?: string}>()
-    const sample = new Map<string, {account: string; region: string}>()
-    const targets = await deployedTargets(deps, name, (i) => {
-      const ou = i.OrganizationalUnitId ?? ''
-      if (i.Account && i.Region && !sample.has(ou) && i.Status === 'CURRENT') sample.set(ou, {account: i.Account, region: i.Region})
-      if (needsRepair(i)) {
-        const key = `${ou}|${i.Region}`
-        const r = repairs.get(key) ?? {count: 0}
-        r.count++
-        r.reason ??= i.StatusReason
-        repairs.set(key, r)
-      }
-    })
-    const current = new Map<string, Parameter[]>()
-    await mapLimit([...sample.entries()], 5, async ([ou, s]) => current.set(ou, await instanceOverrides(deps, name, s.account, s.region)))
-    for (const ou of ous) {
-      const deployed = targets.get(ou) ?? new Set<string>()
-      const overridesChanged = current.has(ou) && paramKey(current.get(ou)!) !== paramKey(overridesFor(ou))
-      for (const region of regions) {
-        const repair = repairs.get(`${ou}|${region}`)
-        if (!deployed.has(region)) instances.push({organizationalUnitId: ou, region, change: 'create', overrides: overridesFor(ou)})
-        else if (overridesChanged)
-          instances.push({organizationalUnitId: ou, region, change: 'update', reason: 'parameter overrides change', overrides: overridesFor(ou)})
-        else if (repair) {
-          const what = `${repair.count} instance${repair.count > 1 ? 's' : ''} to repair${repair.reason ? ` (${repair.reason})` : ''}`
-          instances.push({organizationalUnitId: ou, region, change: 'repair', reason: what, overrides: overridesFor(ou)})
-        } else instances.push({organizationalUnitId: ou, region, change: 'unchanged', overrides: overridesFor(ou)})
-      }
-    }
-    for (const [ou, deployed] of targets) {
-      for (const region of deployed) {
-        if (!ous.includes(ou) || !regions.includes(region))
-          instances.push({organizationalUnitId: ou, region, change: 'delete', reason: 'no longer configured', overrides: []})
-      }
-    }
-  }
-
+  const instances = planInstances(deployment, {ous, regions, overridesFor: (ou) => desiredOverrides.get(ou) ?? []})
+  const stackSet: EnforcePlan['stackSet'] = !deployment
+    ? {change: 'create', reasons: []}
+    : {change: deployment.reasons.length > 0 ? 'update' : 'unchanged', reasons: deployment.reasons}
   const scp = config.admin.scp.enabled
     ? await planScp(deps, {name: artifacts.scpName, content: artifacts.scpContent, description: artifacts.scpDescription, targets: scpTargets})
     : undefined
@@ -180,6 +84,32 @@ export async function planEnforce(
     instances.filter((i) => i.change !== 'unchanged').length +
     (scp ? (scp.change === 'unchanged' ? 0 : 1) + scp.attachments.filter((a) => a.change !== 'unchanged').length : 0)
   return {stackSetName: name, callAs: deps.callAs, region: deps.region, stackSet, instances, ...(scp ? {scp} : {}), names: Object.fromEntries(names), changes}
+}
+
+/** Prerequisites, then every configured OU/root/account id and region checked to exist: id → name, for display. */
+async function checkOrganization(
+  deps: AdminDeps,
+  config: SsmxConfig,
+  desired: {ous: string[]; regions: string[]; scpTargets: string[]},
+): Promise<Map<string, string>> {
+  const facts = await checkPrerequisites(deps, {scp: config.admin.scp.enabled})
+  const ids = [
+    ...desired.ous.map((id) => ({id, key: 'admin.organizationalUnits'})),
+    ...Object.keys(config.admin.overrides).map((id) => ({id, key: 'admin.overrides'})),
+    ...desired.scpTargets.map((id) => ({id, key: 'admin.scp.targets'})),
+  ]
+  const [names] = await Promise.all([validateTargets(deps, facts.roots, ids), validateRegions(deps, desired.regions)])
+  return names
+}
+
+/**
+ * The stack set in a settled state: an operation someone else started is waited for (bounded) first, and the
+ * stack set read again only then.
+ */
+async function settledStackSet(deps: AdminDeps, name: string, wait: boolean): Promise<StackSet | undefined> {
+  const existing = await describeStackSet(deps, name)
+  if (existing && (await awaitRunningOperation(deps, name, wait))) return describeStackSet(deps, name)
+  return existing
 }
 
 interface Group {
@@ -212,6 +142,28 @@ export function groupInstanceChanges(instances: InstancePlan[]): Group[] {
   return [...groups.values()].sort((a, b) => order.indexOf(a.change) - order.indexOf(b.change))
 }
 
+/** Each kind of instance change: its operation's action name and request. */
+const INSTANCE_OPERATIONS = {
+  create: {
+    action: 'CREATE_STACK_INSTANCES',
+    start: (cfn: AdminDeps['cfn'], input: InstanceInput, g: Group) =>
+      cfn.createStackInstances({...input, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
+  },
+  update: {
+    action: 'UPDATE_STACK_INSTANCES',
+    start: (cfn: AdminDeps['cfn'], input: InstanceInput, g: Group) => cfn.updateStackInstances({...input, ParameterOverrides: g.overrides}),
+  },
+  delete: {action: 'DELETE_STACK_INSTANCES', start: (cfn: AdminDeps['cfn'], input: InstanceInput) => cfn.deleteStackInstances({...input, RetainStacks: false})},
+} as const
+
+type InstanceInput = {
+  StackSetName: string
+  CallAs: AdminDeps['callAs']
+  DeploymentTargets: {OrganizationalUnitIds: string[]}
+  Regions: string[]
+  OperationPreferences: typeof OPERATION_PREFERENCES
+}
+
 /**
  * Applies a plan: the SCP first (it exempts the stack set's roles, so it never blocks the deployment and the
  * documents are protected from the moment they are written), then the stack set and its instances, each
@@ -221,9 +173,6 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
   const name = plan.stackSetName
   const result: EnforceResult = {plan, applied: true, operations: [], started: [], pending: 0}
   if (plan.scp) await applyScp(deps, plan.scp, {content: artifacts.scpContent, description: artifacts.scpDescription})
-
-  const description = `ssmx ${artifacts.templateVersion}: per-permission-set Session Manager RunAs documents`
-  const common = {StackSetName: name, CallAs: deps.callAs}
   const run = async (action: string, start: () => Promise<{OperationId?: string}>): Promise<boolean> => {
     const operationId = await startOperation(deps, name, options.wait, start)
     deps.progress({type: 'operation', operationId, action, status: 'STARTED'})
@@ -235,62 +184,54 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
     return true
   }
 
-  if (plan.stackSet.change === 'create') {
-    deps.progress({type: 'step', message: `Creating stack set ${name} (service-managed, auto-deployment on)`})
-    await deps.cfn.createStackSet({
-      ...common,
-      Description: description,
-      TemplateBody: artifacts.templateBody,
-      Parameters: artifacts.parameters,
-      Capabilities: [...CAPABILITIES],
-      PermissionModel: 'SERVICE_MANAGED',
-      AutoDeployment: AUTO_DEPLOYMENT,
-      ManagedExecution: MANAGED_EXECUTION,
-      Tags: [{Key: 'managed-by', Value: 'ssmx'}],
-    })
+  if (plan.stackSet.change !== 'unchanged' && !(await writeStackSet(deps, plan, artifacts, run))) {
+    result.pending = groupInstanceChanges(plan.instances).length
+    return result
   }
-  let stackSetUpdated = false
-  if (plan.stackSet.change === 'update') {
-    const waited = await run('UPDATE_STACK_SET', () =>
-      deps.cfn.updateStackSet({
-        ...common,
-        Description: description,
-        TemplateBody: artifacts.templateBody,
-        Parameters: artifacts.parameters,
-        Capabilities: [...CAPABILITIES],
-        AutoDeployment: AUTO_DEPLOYMENT,
-        ManagedExecution: MANAGED_EXECUTION,
-        OperationPreferences: OPERATION_PREFERENCES,
-      }),
-    )
-    stackSetUpdated = true
-    if (!waited) {
-      result.pending = groupInstanceChanges(plan.instances).length
-      return result
-    }
-  }
-
   // An UpdateStackSet has just redeployed every instance, so repairs are done; override changes still need their own update.
-  const instances = stackSetUpdated ? plan.instances.filter((i) => i.change !== 'repair') : plan.instances
+  const instances = plan.stackSet.change === 'update' ? plan.instances.filter((i) => i.change !== 'repair') : plan.instances
   const groups = groupInstanceChanges(instances)
   for (const [index, g] of groups.entries()) {
-    const targets = {DeploymentTargets: {OrganizationalUnitIds: g.ous}, Regions: g.regions, OperationPreferences: OPERATION_PREFERENCES}
-    let waited: boolean
-    if (g.change === 'create') {
-      waited = await run('CREATE_STACK_INSTANCES', () =>
-        deps.cfn.createStackInstances({...common, ...targets, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
-      )
-    } else if (g.change === 'update') {
-      waited = await run('UPDATE_STACK_INSTANCES', () => deps.cfn.updateStackInstances({...common, ...targets, ParameterOverrides: g.overrides}))
-    } else {
-      waited = await run('DELETE_STACK_INSTANCES', () => deps.cfn.deleteStackInstances({...common, ...targets, RetainStacks: false}))
+    const input: InstanceInput = {
+      StackSetName: name,
+      CallAs: deps.callAs,
+      DeploymentTargets: {OrganizationalUnitIds: g.ous},
+      Regions: g.regions,
+      OperationPreferences: OPERATION_PREFERENCES,
     }
-    if (!waited) {
+    const op = INSTANCE_OPERATIONS[g.change as keyof typeof INSTANCE_OPERATIONS]
+    if (!(await run(op.action, () => op.start(deps.cfn, input, g)))) {
       result.pending = groups.length - index - 1
       break
     }
   }
   return result
+}
+
+/** Creates the stack set, or updates it (an operation, run by `run`); false when that operation was not waited for. */
+async function writeStackSet(
+  deps: AdminDeps,
+  plan: EnforcePlan,
+  artifacts: AdminArtifacts,
+  run: (action: string, start: () => Promise<{OperationId?: string}>) => Promise<boolean>,
+): Promise<boolean> {
+  const name = plan.stackSetName
+  const desired = {
+    StackSetName: name,
+    CallAs: deps.callAs,
+    Description: `ssmx ${artifacts.templateVersion}: per-permission-set Session Manager RunAs documents`,
+    TemplateBody: artifacts.templateBody,
+    Parameters: artifacts.parameters,
+    Capabilities: [...CAPABILITIES],
+    AutoDeployment: AUTO_DEPLOYMENT,
+    ManagedExecution: MANAGED_EXECUTION,
+  }
+  if (plan.stackSet.change === 'create') {
+    deps.progress({type: 'step', message: `Creating stack set ${name} (service-managed, auto-deployment on)`})
+    await deps.cfn.createStackSet({...desired, PermissionModel: 'SERVICE_MANAGED', Tags: [{Key: 'managed-by', Value: 'ssmx'}]})
+    return true
+  }
+  return run('UPDATE_STACK_SET', () => deps.cfn.updateStackSet({...desired, OperationPreferences: OPERATION_PREFERENCES}))
 }
 
 export interface EnforceOptions {

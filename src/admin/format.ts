@@ -1,7 +1,9 @@
 import type {EnforcePlan, EnforceResult} from './enforce.js'
+import {RUN_AS_ATTRIBUTE, type RunAsAttributeCheck} from './guardrails/idc.js'
+import {type GuardrailCheck, type GuardrailPlan, type GuardrailResult, type GuardrailStatus, planHasChanges, policyDiff} from './guardrails/service.js'
 import type {RemovePlan} from './remove.js'
 import type {OperationOutcome} from './stackset.js'
-import type {StatusReport} from './status.js'
+import type {OrganizationStatus, StatusReport} from './status.js'
 
 const SYMBOL: Record<string, string> = {create: '+', update: '~', repair: '~', delete: '-', attach: '+', detach: '-', unchanged: '='}
 
@@ -103,5 +105,98 @@ export function formatStatus(r: StatusReport): string[] {
     for (const t of r.scp.targets) lines.push(`  ${t.attached ? '✓' : '✗'} ${t.targetId}${t.attached ? ' attached' : ' not attached'}`)
   }
   lines.push(r.compliant ? '✓ In compliance.' : `✗ Out of compliance:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`)
+  return lines
+}
+
+/** admin status: the deployment's lines with the guardrail lines before the verdict (the last line). */
+export function formatOrganizationStatus(report: OrganizationStatus): string[] {
+  const lines = formatStatus(report)
+  if (report.guardrails) lines.splice(-1, 0, ...formatGuardrailCheck(report.guardrails))
+  return lines
+}
+
+export const runAsAttributeWarning = (check: RunAsAttributeCheck): string | undefined =>
+  check.runAs
+    ? `The IAM Identity Center attribute ${check.runAs.key} is mapped (from ${check.runAs.sources.join(', ') || 'no source'}). This per-user value overrides every RunAs document: Session Manager runs the sessions of a user who has it as that Linux user, whatever document the permission set is pinned to. Remove the mapping with --remove-runas-attribute (other attributes are kept).`
+    : undefined
+
+/** What the command prints before asking: per permission set its state and diff, and the ABAC finding. */
+export function formatGuardrailPlan(plan: GuardrailPlan): string[] {
+  const lines = [`IAM Identity Center instance ${plan.instanceArn}`]
+  const warning = runAsAttributeWarning(plan.runAsAttribute)
+  if (warning) lines.push('', `! ${warning}`)
+  if (plan.removeRunAsAttribute) {
+    const kept = plan.runAsAttribute.attributes.filter((a) => a.Key !== plan.runAsAttribute.runAs?.key).map((a) => a.Key)
+    lines.push(
+      `  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`,
+    )
+  }
+  for (const ps of plan.permissionSets) {
+    const settled = plan.remove ? 'no ssmx statements' : `guardrail current (pinned to ${ps.document})`
+    const what =
+      ps.change === 'none'
+        ? `${settled}; nothing to change`
+        : ps.change === 'provision'
+          ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
+          : ps.change === 'delete'
+            ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
+            : plan.remove
+              ? 'remove the ssmx statements'
+              : ps.state === 'missing'
+                ? `add the guardrail (pinned to ${ps.document})`
+                : `update the guardrail (pinned to ${ps.document})`
+    lines.push('', `${ps.name}: ${what}`)
+    const diff = policyDiff(ps)
+    if (diff) lines.push(diff)
+  }
+  if (!planHasChanges(plan)) lines.push('', 'Nothing to change.')
+  return lines
+}
+
+/** One line per permission set after applying. */
+export function formatGuardrailResult(result: GuardrailResult): string[] {
+  const lines = result.permissionSets.map((p) => {
+    if (p.change === 'none') return `${p.name}: unchanged`
+    const did =
+      p.change === 'delete'
+        ? 'inline policy deleted'
+        : p.change === 'provision'
+          ? 'unchanged'
+          : result.remove
+            ? 'ssmx statements removed'
+            : `pinned to ${p.document}`
+    const prov = p.provisioning
+    if (!prov || prov.status === 'SUCCEEDED') return `${p.name}: ${did}, provisioned to its accounts`
+    if (prov.status === 'TIMED_OUT') return `${p.name}: ${did}; provisioning still in progress (request ${prov.requestId}); run again later to check`
+    return `${p.name}: ${did}; provisioning FAILED${prov.failedAccounts?.length ? ` in ${prov.failedAccounts.join(', ')}` : ''}: ${prov.failureReason}`
+  })
+  if (result.runAsAttribute.removed) lines.unshift(`${RUN_AS_ATTRIBUTE} attribute mapping removed`)
+  return lines
+}
+
+export function formatGuardrailStatus(status: GuardrailStatus): string[] {
+  const text = {
+    current: 'present and current',
+    outdated: 'present but outdated (run ssmx admin guardrails)',
+    missing: 'missing (run ssmx admin guardrails)',
+    'not-found': 'permission set not found in IAM Identity Center',
+  }
+  return [
+    `guardrails (IAM Identity Center ${status.instanceArn})`,
+    ...status.permissionSets.map(
+      (p) =>
+        `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`,
+    ),
+    status.runAsAttributeInTheWay
+      ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
+      : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,
+  ]
+}
+
+export function formatGuardrailCheck(check: GuardrailCheck): string[] {
+  if (!check.checked) return [`guardrails: not checked (${check.reason})`]
+  const lines = formatGuardrailStatus(check)
+  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated'))
+    lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
   return lines
 }

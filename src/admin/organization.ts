@@ -22,71 +22,26 @@ interface Failure {
  * management account (CallAs SELF) or a registered StackSets delegated administrator (CallAs DELEGATED_ADMIN).
  */
 export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 'cfn' | 'callAs'>, options: {scp: boolean}): Promise<OrgFacts> {
-  let org: DescribeOrganizationCommandOutput['Organization']
-  try {
-    org = (await deps.orgs.describeOrganization({})).Organization
-  } catch (error) {
-    if (awsErrorName(error) === 'AWSOrganizationsNotInUseException') {
-      throw new SsmxError('prerequisite', 'This account is not part of an AWS Organization.', [
-        'ssmx admin enforce deploys across an organization: run it from the management account or a StackSets delegated administrator.',
-      ])
-    }
-    throw error
-  }
+  const org = await describeOrganization(deps)
   const caller = await deps.sts.getCallerIdentity()
   const callerAccount = caller.Account ?? ''
   const managementAccountId = org?.MasterAccountId ?? ''
   const failures: Failure[] = []
-
   if (org?.FeatureSet && org.FeatureSet !== 'ALL') {
     failures.push({
       problem: 'The organization has only consolidated billing enabled; service-managed stack sets and SCPs need all features.',
       fix: 'Enable all features: Organizations console → Settings, or aws organizations enable-all-features (from the management account).',
     })
   }
-
-  const isManagement = callerAccount === managementAccountId
-  if (isManagement && deps.callAs === 'DELEGATED_ADMIN') {
-    failures.push({
-      problem: `Account ${callerAccount} is the management account, which must call as SELF.`,
-      fix: 'Drop --call-as DELEGATED_ADMIN (and admin.callAs) or run from the delegated administrator account.',
-    })
-  }
-  if (!isManagement) {
-    const delegated = await isDelegatedAdmin(deps, callerAccount)
-    if (!delegated) {
-      failures.push({
-        problem: `Account ${callerAccount} is neither the management account (${managementAccountId}) nor a delegated administrator for CloudFormation StackSets.`,
-        fix: `From the management account: aws organizations register-delegated-administrator --service-principal ${STACKSETS_PRINCIPAL} --account-id ${callerAccount}`,
-      })
-    } else if (deps.callAs !== 'DELEGATED_ADMIN') {
-      failures.push({
-        problem: `Account ${callerAccount} is a StackSets delegated administrator, so calls must be made as DELEGATED_ADMIN.`,
-        fix: 'Pass --call-as DELEGATED_ADMIN, or set admin.callAs: DELEGATED_ADMIN in the ssmx configuration.',
-      })
-    }
-  }
-
+  failures.push(...(await callerFailures(deps, callerAccount, managementAccountId)))
   if (!(await trustedAccessEnabled(deps))) {
     failures.push({
       problem: 'Trusted access between CloudFormation StackSets and AWS Organizations is not activated.',
       fix: 'From the management account: aws cloudformation activate-organizations-access (or CloudFormation console → StackSets → Activate trusted access).',
     })
   }
-
   const roots = (await deps.orgs.listRoots({})).Roots ?? []
-  if (options.scp) {
-    for (const root of roots) {
-      const scp = root.PolicyTypes?.find((p) => p.Type === 'SERVICE_CONTROL_POLICY')
-      if (scp?.Status !== 'ENABLED') {
-        failures.push({
-          problem: `Service control policies are not enabled on the root ${root.Id}.`,
-          fix: `From the management account: aws organizations enable-policy-type --root-id ${root.Id} --policy-type SERVICE_CONTROL_POLICY (or set admin.scp.enabled: false to deploy without the SCP).`,
-        })
-      }
-    }
-  }
-
+  if (options.scp) failures.push(...scpPolicyTypeFailures(roots))
   if (failures.length > 0) {
     throw new SsmxError(
       'prerequisite',
@@ -95,6 +50,60 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
     )
   }
   return {managementAccountId, callerAccount, roots}
+}
+
+async function describeOrganization(deps: Pick<AdminDeps, 'orgs'>): Promise<DescribeOrganizationCommandOutput['Organization']> {
+  try {
+    return (await deps.orgs.describeOrganization({})).Organization
+  } catch (error) {
+    if (awsErrorName(error) === 'AWSOrganizationsNotInUseException') {
+      throw new SsmxError('prerequisite', 'This account is not part of an AWS Organization.', [
+        'ssmx admin enforce deploys across an organization: run it from the management account or a StackSets delegated administrator.',
+      ])
+    }
+    throw error
+  }
+}
+
+/** The caller must be the management account calling as SELF, or a StackSets delegated administrator calling as DELEGATED_ADMIN. */
+async function callerFailures(deps: Pick<AdminDeps, 'orgs' | 'callAs'>, callerAccount: string, managementAccountId: string): Promise<Failure[]> {
+  if (callerAccount === managementAccountId) {
+    return deps.callAs === 'DELEGATED_ADMIN'
+      ? [
+          {
+            problem: `Account ${callerAccount} is the management account, which must call as SELF.`,
+            fix: 'Drop --call-as DELEGATED_ADMIN (and admin.callAs) or run from the delegated administrator account.',
+          },
+        ]
+      : []
+  }
+  if (!(await isDelegatedAdmin(deps, callerAccount))) {
+    return [
+      {
+        problem: `Account ${callerAccount} is neither the management account (${managementAccountId}) nor a delegated administrator for CloudFormation StackSets.`,
+        fix: `From the management account: aws organizations register-delegated-administrator --service-principal ${STACKSETS_PRINCIPAL} --account-id ${callerAccount}`,
+      },
+    ]
+  }
+  if (deps.callAs !== 'DELEGATED_ADMIN') {
+    return [
+      {
+        problem: `Account ${callerAccount} is a StackSets delegated administrator, so calls must be made as DELEGATED_ADMIN.`,
+        fix: 'Pass --call-as DELEGATED_ADMIN, or set admin.callAs: DELEGATED_ADMIN in the ssmx configuration.',
+      },
+    ]
+  }
+  return []
+}
+
+/** Every root needs service control policies enabled for the SCP. */
+function scpPolicyTypeFailures(roots: Root[]): Failure[] {
+  return roots
+    .filter((root) => root.PolicyTypes?.find((p) => p.Type === 'SERVICE_CONTROL_POLICY')?.Status !== 'ENABLED')
+    .map((root) => ({
+      problem: `Service control policies are not enabled on the root ${root.Id}.`,
+      fix: `From the management account: aws organizations enable-policy-type --root-id ${root.Id} --policy-type SERVICE_CONTROL_POLICY (or set admin.scp.enabled: false to deploy without the SCP).`,
+    }))
 }
 
 async function isDelegatedAdmin(deps: Pick<AdminDeps, 'orgs'>, account: string): Promise<boolean> {

@@ -85,12 +85,6 @@ export async function instanceOverrides(deps: Pick<AdminDeps, 'cfn' | 'callAs'>,
   return (out.StackInstance?.ParameterOverrides ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))
 }
 
-/** Is an instance in need of repair: a failed or never-finished deployment, or a failed delete? */
-export function needsRepair(i: StackInstanceSummary): boolean {
-  const detailed = i.StackInstanceStatus?.DetailedStatus
-  return i.Status === 'OUTDATED' || i.Status === 'INOPERABLE' || detailed === 'FAILED' || detailed === 'CANCELLED' || detailed === 'INOPERABLE'
-}
-
 export interface OperationOutcome {
   operationId: string
   action: string

@@ -1,10 +1,15 @@
+import type {StackInstanceSummary, StackSet} from '../aws/cloudformation.js'
 import {parseDocument} from 'yaml'
 
 import type {SsmxConfig} from '../config/schema.js'
+import {SsmxError} from '../errors.js'
 import type {AdminDeps} from './deps.js'
+import type {IdcDeps} from './guardrails/idc.js'
+import {type GuardrailCheck, checkGuardrails, guardrailProblems} from './guardrails/service.js'
 import {scpTargets} from './scp.js'
 import {findPolicy, policyTargets, sameContent} from './scp-deploy.js'
-import {deployedTargets, describeStackSet} from './stackset.js'
+import {type InstancePlan, needsRepair, planInstances, readDeployment} from './deployment.js'
+import {describeStackSet} from './stackset.js'
 import type {AdminArtifacts} from './types.js'
 
 export interface InstanceRow {
@@ -72,17 +77,14 @@ function findVersion(node: unknown, depth: number): string | undefined {
   return undefined
 }
 
-const FAILED_DETAILED = new Set(['FAILED', 'CANCELLED', 'INOPERABLE', 'FAILED_IMPORT'])
-
 /**
  * Compliance of the deployment, read-only: the stack set and its version, every stack instance (paged, one list
- * call per 100 instances, no per-account calls), and the SCP's attachments (one list call for all targets).
+ * call per 100 instances, and one DescribeStackInstance per OU for its overrides), and the SCP's attachments (one list
+ * call for all targets). It is compliant exactly when `admin enforce` would change nothing: both compare with
+ * the same functions (admin/deployment.ts).
  */
 export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts: AdminArtifacts): Promise<StatusReport> {
   const name = config.admin.stackSetName
-  const ous = config.admin.organizationalUnits ?? []
-  const regions = config.admin.regions ?? []
-  const problems: string[] = []
   const stackSet = await describeStackSet(deps, name)
   const report: StatusReport = {
     stackSetName: name,
@@ -91,77 +93,128 @@ export async function adminStatus(deps: AdminDeps, config: SsmxConfig, artifacts
     missingTargets: [],
     instances: [],
     summary: {},
-    problems,
+    problems: [],
     compliant: false,
   }
-  if (!stackSet) {
-    problems.push(`The stack set ${name} does not exist: run ssmx admin enforce.`)
-  } else {
-    const matchesTemplate = (stackSet.TemplateBody ?? '').trim() === artifacts.templateBody.trim()
-    const deployedVersion = matchesTemplate ? artifacts.templateVersion : templateVersionOf(stackSet.TemplateBody)
-    report.stackSet = {
-      exists: true,
-      status: stackSet.Status,
-      ...(deployedVersion ? {deployedVersion} : {}),
-      expectedVersion: artifacts.templateVersion,
-      matchesConfiguration: matchesTemplate,
-    }
-    if (deployedVersion !== artifacts.templateVersion) {
-      problems.push(
-        `The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`,
-      )
-    } else if (!matchesTemplate) {
-      problems.push("The stack set's template differs from what this configuration renders: run ssmx admin enforce.")
-    }
-
-    const targets = await deployedTargets(deps, name, (i) => {
-      const ou = i.OrganizationalUnitId ?? '-'
-      const detailed = i.StackInstanceStatus?.DetailedStatus
-      const drift = i.DriftStatus ?? 'NOT_CHECKED'
-      const compliant = i.Status === 'CURRENT' && !FAILED_DETAILED.has(detailed ?? '') && drift !== 'DRIFTED'
-      report.instances.push({
-        organizationalUnitId: ou,
-        account: i.Account ?? '?',
-        region: i.Region ?? '?',
-        status: i.Status ?? 'UNKNOWN',
-        ...(detailed ? {detailedStatus: detailed} : {}),
-        drift,
-        ...(i.StatusReason ? {reason: i.StatusReason} : {}),
-        compliant,
-      })
-      const s = (report.summary[ou] ??= {total: 0, compliant: 0, outdated: 0, drifted: 0, failed: 0})
-      s.total++
-      if (compliant) s.compliant++
-      if (i.Status === 'OUTDATED') s.outdated++
-      if (drift === 'DRIFTED') s.drifted++
-      if (FAILED_DETAILED.has(detailed ?? '') || i.Status === 'INOPERABLE') s.failed++
-    })
-    for (const ou of ous) for (const region of regions) if (!targets.get(ou)?.has(region)) report.missingTargets.push({organizationalUnitId: ou, region})
-    if (report.missingTargets.length > 0) {
-      problems.push(`Not deployed to ${report.missingTargets.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}: run ssmx admin enforce.`)
-    }
-    const bad = report.instances.filter((i) => !i.compliant).length
-    if (bad > 0)
-      problems.push(
-        `${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`,
-      )
-  }
-
-  if (config.admin.scp.enabled) {
-    const policy = await findPolicy(deps, artifacts.scpName)
-    const expected = scpTargets(config)
-    const attachedTo = policy ? new Set(await policyTargets(deps, policy.id)) : new Set<string>()
-    report.scp = {
-      name: artifacts.scpName,
-      exists: Boolean(policy),
-      contentMatches: sameContent(policy?.content, artifacts.scpContent),
-      targets: expected.map((targetId) => ({targetId, attached: attachedTo.has(targetId)})),
-    }
-    if (!policy) problems.push(`The SCP ${artifacts.scpName} does not exist: run ssmx admin enforce.`)
-    else if (!report.scp.contentMatches) problems.push(`The SCP ${artifacts.scpName} differs from what this configuration renders: run ssmx admin enforce.`)
-    const detached = report.scp.targets.filter((t) => !t.attached).map((t) => t.targetId)
-    if (policy && detached.length > 0) problems.push(`The SCP ${artifacts.scpName} is not attached to ${detached.join(', ')}: run ssmx admin enforce.`)
-  }
-  report.compliant = problems.length === 0
+  if (stackSet) await stackSetStatus(deps, config, artifacts, stackSet, report)
+  else report.problems.push(`The stack set ${name} does not exist: run ssmx admin enforce.`)
+  if (config.admin.scp.enabled) report.scp = await scpStatus(deps, scpTargets(config), artifacts, report.problems)
+  report.compliant = report.problems.length === 0
   return report
 }
+
+/** The stack set, its instances (a row each) and where it is deployed, compared as enforce compares them. */
+async function stackSetStatus(deps: AdminDeps, config: SsmxConfig, artifacts: AdminArtifacts, stackSet: StackSet, report: StatusReport): Promise<void> {
+  const {problems} = report
+  const deployment = await readDeployment(deps, stackSet, artifacts, (i) => addInstance(report, i))
+  const matchesTemplate = !deployment.reasons.includes('template differs')
+  const deployedVersion = matchesTemplate ? artifacts.templateVersion : templateVersionOf(stackSet.TemplateBody)
+  report.stackSet = {
+    exists: true,
+    status: stackSet.Status,
+    ...(deployedVersion ? {deployedVersion} : {}),
+    expectedVersion: artifacts.templateVersion,
+    matchesConfiguration: deployment.reasons.length === 0,
+  }
+  if (deployedVersion !== artifacts.templateVersion) {
+    problems.push(
+      `The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`,
+    )
+  } else if (!matchesTemplate) {
+    problems.push("The stack set's template differs from what this configuration renders: run ssmx admin enforce.")
+  } else if (deployment.reasons.length > 0) {
+    problems.push(`The stack set differs from what this configuration renders (${deployment.reasons.join(', ')}): run ssmx admin enforce.`)
+  }
+
+  const desiredOverrides = new Map(artifacts.ouOverrides.map((o) => [o.organizationalUnitId, o.parameters]))
+  const planned = planInstances(deployment, {
+    ous: config.admin.organizationalUnits ?? [],
+    regions: config.admin.regions ?? [],
+    overridesFor: (ou) => desiredOverrides.get(ou) ?? [],
+  })
+  const where = (change: InstancePlan['change']) => planned.filter((i) => i.change === change)
+  report.missingTargets = where('create').map(({organizationalUnitId, region}) => ({organizationalUnitId, region}))
+  if (report.missingTargets.length > 0) {
+    problems.push(`Not deployed to ${report.missingTargets.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}: run ssmx admin enforce.`)
+  }
+  const overridden = [...new Set(where('update').map((i) => i.organizationalUnitId))]
+  if (overridden.length > 0) problems.push(`The parameter overrides deployed to ${overridden.join(', ')} differ from admin.overrides: run ssmx admin enforce.`)
+  const extra = where('delete')
+  if (extra.length > 0)
+    problems.push(
+      `Deployed to ${extra.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}, no longer configured: ssmx admin enforce removes those instances.`,
+    )
+  const bad = report.instances.filter((i) => !i.compliant).length
+  if (bad > 0)
+    problems.push(
+      `${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`,
+    )
+}
+
+/** One stack instance: its row, and its OU's counts. */
+function addInstance(report: StatusReport, i: StackInstanceSummary): void {
+  const ou = i.OrganizationalUnitId ?? '-'
+  const detailed = i.StackInstanceStatus?.DetailedStatus
+  const drift = i.DriftStatus ?? 'NOT_CHECKED'
+  const compliant = !needsRepair(i)
+  report.instances.push({
+    organizationalUnitId: ou,
+    account: i.Account ?? '?',
+    region: i.Region ?? '?',
+    status: i.Status ?? 'UNKNOWN',
+    ...(detailed ? {detailedStatus: detailed} : {}),
+    drift,
+    ...(i.StatusReason ? {reason: i.StatusReason} : {}),
+    compliant,
+  })
+  const s = (report.summary[ou] ??= {total: 0, compliant: 0, outdated: 0, drifted: 0, failed: 0})
+  s.total++
+  if (compliant) s.compliant++
+  if (i.Status === 'OUTDATED') s.outdated++
+  if (drift === 'DRIFTED') s.drifted++
+  if (FAILED_DETAILED.has(detailed ?? '') || i.Status === 'INOPERABLE') s.failed++
+}
+
+const FAILED_DETAILED = new Set(['FAILED', 'CANCELLED', 'INOPERABLE', 'FAILED_IMPORT'])
+
+/** The SCP: exists, same content and description, attached to every configured target and to no other (as planScp compares). */
+async function scpStatus(deps: AdminDeps, expected: string[], artifacts: AdminArtifacts, problems: string[]): Promise<NonNullable<StatusReport['scp']>> {
+  const policy = await findPolicy(deps, artifacts.scpName)
+  const attachedTo = policy ? new Set(await policyTargets(deps, policy.id)) : new Set<string>()
+  const scp = {
+    name: artifacts.scpName,
+    exists: Boolean(policy),
+    contentMatches: sameContent(policy?.content, artifacts.scpContent),
+    targets: expected.map((targetId) => ({targetId, attached: attachedTo.has(targetId)})),
+  }
+  if (!policy) problems.push(`The SCP ${artifacts.scpName} does not exist: run ssmx admin enforce.`)
+  else if (!scp.contentMatches) problems.push(`The SCP ${artifacts.scpName} differs from what this configuration renders: run ssmx admin enforce.`)
+  else if ((policy.description ?? '') !== artifacts.scpDescription)
+    problems.push(`The SCP ${artifacts.scpName}'s description differs from what this configuration renders: run ssmx admin enforce.`)
+  const detached = scp.targets.filter((t) => !t.attached).map((t) => t.targetId)
+  if (policy && detached.length > 0) problems.push(`The SCP ${artifacts.scpName} is not attached to ${detached.join(', ')}: run ssmx admin enforce.`)
+  const stale = [...attachedTo].filter((t) => !expected.includes(t))
+  if (stale.length > 0)
+    problems.push(`The SCP ${artifacts.scpName} is attached to ${stale.join(', ')}, no longer in admin.scp.targets: ssmx admin enforce detaches it.`)
+  return scp
+}
+
+export type OrganizationStatus = StatusReport & {guardrails?: GuardrailCheck}
+
+/**
+ * `ssmx admin status`: the deployment (adminStatus) and, where IAM Identity Center is reachable with the same
+ * profile and region, the guardrails, read in parallel and merged into one list of problems and one verdict.
+ */
+export async function organizationStatus(
+  deps: {admin: AdminDeps; idc: IdcDeps; debug?: (line: string) => void},
+  config: SsmxConfig,
+  artifacts: AdminArtifacts,
+): Promise<OrganizationStatus> {
+  const [stacks, guardrails] = await Promise.all([adminStatus(deps.admin, config, artifacts), checkGuardrails(config, deps.idc, {debug: deps.debug})])
+  const extra = guardrailProblems(guardrails)
+  return {...stacks, ...(guardrails ? {guardrails} : {}), problems: [...stacks.problems, ...extra], compliant: stacks.compliant && extra.length === 0}
+}
+
+/** Out of compliance: exit 12, with the report as the --json answer (the text output already ends with the verdict). */
+export const outOfCompliance = (report: OrganizationStatus): SsmxError =>
+  new SsmxError('compliance', 'Out of compliance.', report.problems, {result: report, shown: true})

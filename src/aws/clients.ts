@@ -170,9 +170,7 @@ export class AwsContext {
 }
 
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
-  throw new SsmxError('internal', 'An anonymous AWS client was asked to sign a request.', [
-    'This is a bug in ssmx: please report it with the output of --debug.',
-  ])
+  throw new SsmxError('bug', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
 }
 
 let warnedOldNode = false

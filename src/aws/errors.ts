@@ -1,4 +1,4 @@
-import {SsmxError, awsErrorName, errorMessage, isSsmxError} from '../errors.js'
+import {SsmxError, awsErrorName, bugError, errorMessage, isProgrammingError, isSsmxError} from '../errors.js'
 import {redactUrlCredentials} from './proxy.js'
 
 export interface ErrorContext {
@@ -80,29 +80,7 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       {cause: error},
     )
   }
-  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {
-    const what = c.document ? ` with the document ${c.document}` : ''
-    if (c.document && c.pinned && c.pinned.document !== c.document) {
-      return new SsmxError(
-        'accessDenied',
-        `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}. Your permission set ${c.pinned.permissionSet} is pinned to the document ${c.pinned.document} (ssmx admin guardrails), so sessions with other documents are denied.`,
-        [
-          `Connect without --document (ssmx uses ${c.pinned.document}), or ask your platform team to deploy ${c.pinned.document} where it is missing (ssmx admin enforce).`,
-        ],
-        {cause: error},
-      )
-    }
-    return new SsmxError(
-      'accessDenied',
-      `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`,
-      [
-        c.document
-          ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`
-          : 'Check the permissions of your role with your platform team.',
-      ],
-      {cause: error},
-    )
-  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') return accessDenied(error, c)
   if (THROTTLING.has(name)) {
     return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {
       cause: error,
@@ -126,10 +104,36 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       {cause: error},
     )
   }
+  // a TypeError in ssmx's own code that reached an AWS call's error path is still a bug, not an AWS error
+  if (isProgrammingError(error)) return bugError(error)
   return new SsmxError(
     'internal',
     `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`,
     ['Run again with --debug to see every AWS call.'],
+    {cause: error},
+  )
+}
+
+function accessDenied(error: unknown, c: ErrorContext): SsmxError {
+  const what = c.document ? ` with the document ${c.document}` : ''
+  if (c.document && c.pinned && c.pinned.document !== c.document) {
+    return new SsmxError(
+      'accessDenied',
+      `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}. Your permission set ${c.pinned.permissionSet} is pinned to the document ${c.pinned.document} (ssmx admin guardrails), so sessions with other documents are denied.`,
+      [
+        `Connect without --document (ssmx uses ${c.pinned.document}), or ask your platform team to deploy ${c.pinned.document} where it is missing (ssmx admin enforce).`,
+      ],
+      {cause: error},
+    )
+  }
+  return new SsmxError(
+    'accessDenied',
+    `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`,
+    [
+      c.document
+        ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`
+        : 'Check the permissions of your role with your platform team.',
+    ],
     {cause: error},
   )
 }

@@ -7,7 +7,7 @@ import {AwsContext, type AwsContextOptions} from '../aws/clients.js'
 import {loadConfigLazily} from '../config/lazy.js'
 import type {LoadedConfig} from '../config/load.js'
 import {REGION_RULE, isRegionName} from '../config/region.js'
-import {SsmxError, errorJson, errorMessage, errorText, isSsmxError} from '../errors.js'
+import {SsmxError, bugError, errorJson, errorMessage, errorText, isAwsError, isSsmxError} from '../errors.js'
 
 /** BaseCommand.baseFlags, parsed. */
 export interface GlobalFlags {
@@ -46,7 +46,17 @@ export const endpointUrlHelp = (service: EndpointService): string =>
  * AWS region name (the configuration's rule, config/region.ts), --endpoint-url is an http(s) URL and the command
  * has a service for it. A usage error otherwise, never a flag accepted and ignored.
  */
-export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpointService: EndpointService}): void {
+export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpointService: EndpointService; callsAws?: boolean}): void {
+  if (command.callsAws === false) {
+    const given = (['profile', 'region', 'endpoint-url'] as const).filter((f) => flags[f] !== undefined)
+    if (given.length > 0) {
+      throw new SsmxError(
+        'usage',
+        `ssmx ${command.id.replaceAll(':', ' ')} calls no AWS service: ${given.map((f) => `--${f}`).join(', ')} would change nothing.`,
+        ['Leave the flag out; the output depends only on the ssmx configuration (--config) and the ssmx version.'],
+      )
+    }
+  }
   if (flags.region !== undefined && !isRegionName(flags.region)) {
     throw new SsmxError('usage', `--region ${JSON.stringify(flags.region)} is not an AWS region: it ${REGION_RULE}.`, [
       'List the regions: aws ec2 describe-regions --query "Regions[].RegionName", or see https://docs.aws.amazon.com/general/latest/gr/rande.html',
@@ -112,17 +122,29 @@ export async function commandStart(flags: GlobalFlags, version: string, extra: P
 
 /**
  * Shows an error the way users meet every ssmx error (stderr, or an object on stdout with --json) and returns its
- * exit code. Anything that is not an SsmxError is a bug in ssmx, reported as one.
+ * exit code: the one way a command ends non-zero. An error from AWS that nothing mapped is `internal` (1); any other
+ * error that is not an SsmxError is a bug in ssmx, `bug` (70), with how to report it and, under --debug, its stack.
  */
-export function reportError(error: unknown, options: {json?: boolean; debug?: boolean} = {}): number {
-  const e = isSsmxError(error)
-    ? error
-    : new SsmxError('internal', `Unexpected error: ${errorMessage(error)}`, ['This is a bug in ssmx: please report it with the output of --debug.'])
+export function reportError(error: unknown, options: {json?: boolean; debug?: boolean; printJson?: (value: unknown) => void} = {}): number {
+  const e = asSsmxError(error)
+  const printJson = options.printJson ?? ((value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`))
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({error: errorJson(e)}, null, 2)}\n`)
-  } else {
+    printJson(e.result !== undefined ? e.result : {error: errorJson(e)})
+  } else if (!e.shown) {
     process.stderr.write(errorText(e))
   }
-  if (options.debug && e.cause) process.stderr.write(`[debug] cause: ${errorMessage(e.cause)}\n`)
+  if (options.debug && e.cause) {
+    const stack = e.code === 'bug' && e.cause instanceof Error && e.cause.stack ? `\n${e.cause.stack}` : ''
+    process.stderr.write(`[debug] cause: ${errorMessage(e.cause)}${stack}\n`)
+  }
   return e.exitCode
+}
+
+/** Any thrown value as the SsmxError it is reported as. */
+export function asSsmxError(error: unknown): SsmxError {
+  if (isSsmxError(error)) return error
+  if (isAwsError(error)) {
+    return new SsmxError('internal', `AWS call failed: ${errorMessage(error)}`, ['Run again with --debug to see every AWS call.'], {cause: error})
+  }
+  return bugError(error)
 }

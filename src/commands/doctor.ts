@@ -1,5 +1,5 @@
 import {BaseCommand} from '../base-command.js'
-import {type DoctorResult, doctor} from '../doctor/doctor.js'
+import {type DoctorResult, doctor, doctorFailed} from '../doctor/doctor.js'
 import {formatDoctor} from '../doctor/format.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
@@ -22,15 +22,8 @@ Read-only: it never changes anything and never prints a token. It needs sts:GetC
 
   async run(): Promise<DoctorResult> {
     const result = await doctor({profile: this.flags.profile, loadConfig: () => this.loadConfig(), awsContext: () => this.awsContext()})
-    if (this.jsonEnabled()) {
-      if (!result.ok) {
-        this.logJson(result)
-        this.exit(result.exitCode)
-      }
-      return result
-    }
-    for (const line of formatDoctor(result)) this.log(line)
-    if (!result.ok) this.exit(result.exitCode)
+    if (!this.jsonEnabled()) for (const line of formatDoctor(result)) this.log(line)
+    if (!result.ok) throw doctorFailed(result)
     return result
   }
 }

@@ -1,11 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {mapAwsError} from '../aws/errors.js'
-import {ec2} from '../aws/ports.js'
-import {ssm} from '../aws/ssm.js'
 import {BaseCommand} from '../base-command.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {type InventoryItem, formatInventory, listInstances, staleNote} from '../targets/inventory.js'
+import {type InventoryItem, formatInventory, staleNote} from '../targets/inventory.js'
+import {managedInstances} from '../targets/managed.js'
 
 export default class List extends BaseCommand<typeof List> {
   static override summary = 'List the instances Session Manager can reach in this account and region.'
@@ -30,12 +28,8 @@ Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An insta
 
   async run(): Promise<InventoryItem[]> {
     const ctx = await this.awsContext()
-    const list = () =>
-      listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}, {filter: this.flags.filter}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
-      )
     const items = await withLoginOffer(
-      list,
+      () => managedInstances(ctx, {filter: this.flags.filter}),
       terminalLoginOffer(ctx, (l) => this.note(l)),
     )
     if (!this.jsonEnabled()) {

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {mapAwsError} from '../aws/errors.js'
 import {BaseCommand} from '../base-command.js'
 import {sshConfig} from '../session/ssh-config.js'
+import {managedInstances} from '../targets/managed.js'
 
 export default class SshConfig extends BaseCommand<typeof SshConfig> {
   static override summary = 'Print a ~/.ssh/config block that sends ssh, scp and rsync through Session Manager.'
@@ -25,14 +25,8 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
   async run(): Promise<void> {
     const {profile, region, names, user, native} = this.flags
     let aliases
-    if (names) {
-      // the SDK clients load only when AWS is asked, so the plain block prints at once
-      const [{ec2}, {ssm}, {listInstances}] = await Promise.all([import('../aws/ports.js'), import('../aws/ssm.js'), import('../targets/inventory.js')])
-      const ctx = await this.awsContext()
-      aliases = await listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})),
-      )
-    }
+    // the SDK clients load only when AWS is asked, so the plain block prints at once
+    if (names) aliases = await managedInstances(await this.awsContext())
     const invocation = [
       'ssmx',
       'ssh-config',

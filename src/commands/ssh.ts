@@ -1,17 +1,7 @@
-import {realpathSync} from 'node:fs'
-import {homedir} from 'node:os'
-
 import {Args, Flags} from '@oclif/core'
 
-import {mapAwsError} from '../aws/errors.js'
-import {ec2 as ec2Port, ec2InstanceConnect} from '../aws/ports.js'
 import {BaseCommand} from '../base-command.js'
-import {SsmxError} from '../errors.js'
-import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {proxyCommand} from '../session/ssh-config.js'
-import {findPublicKey, parseDestination, pushKey, runSsh, sshArgs} from '../session/ssh.js'
-import {checkTarget, resolveTarget} from '../targets/resolve.js'
-import {terminalChooser} from '../ui/chooser.js'
+import {sshToInstance} from '../session/ssh-command.js'
 
 export default class Ssh extends BaseCommand<typeof Ssh> {
   static override summary = 'Run ssh to an instance through Session Manager.'
@@ -45,40 +35,16 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
 
   async run(): Promise<void> {
     // the positional words oclif parsed (strict off): the destination, then everything for ssh
-    const extra = this.positionals.slice(1)
-    const {user, target} = parseDestination(this.args.destination)
-    checkTarget(target)
-    const ctx = await this.awsContext()
-    const ec2 = ec2Port(ctx)
-    const prepare = async () => {
-      const instance = await resolveTarget(target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
-        Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
-      )
-      let identity: string | undefined
-      if (this.flags['push-key'] || this.flags.key) {
-        const key = await findPublicKey(homedir(), this.flags.key)
-        identity = key.identity
-        if (this.flags['push-key']) {
-          if (!user) throw new SsmxError('usage', '--push-key needs the OS user the key is for.', [`Example: ssmx ssh ec2-user@${target} --push-key`])
-          await pushKey({ec2, eic: ec2InstanceConnect(ctx), profile: ctx.profile.name}, instance.id, user, key.publicKey)
-          this.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
-        }
-      }
-      return {instance, identity}
-    }
-    const {instance, identity} = await withLoginOffer(
-      prepare,
-      terminalLoginOffer(ctx, (l) => this.note(l)),
-    )
-    const self = process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx']
-    const proxy = proxyCommand({
-      command: self,
-      profile: ctx.profile.explicit ? ctx.profile.name : undefined,
+    const options = {
+      destination: this.args.destination,
+      extra: this.positionals.slice(1),
+      pushKey: this.flags['push-key'],
+      key: this.flags.key,
+      native: this.flags.native,
       region: this.flags.region,
       endpointUrl: this.flags['endpoint-url'],
-      native: this.flags.native,
-    })
-    const code = await runSsh(sshArgs({proxy, destination: user ? `${user}@${instance.id}` : instance.id, identity, extra}))
+    }
+    const code = await sshToInstance(options, {context: () => this.awsContext(), note: (l) => this.note(l)})
     if (code !== 0) this.exit(code)
   }
 }

@@ -1,5 +1,5 @@
 import {BaseCommand, globalFlags} from '../base-command.js'
-import {errorText} from '../errors.js'
+import {fromErrorJson} from '../errors.js'
 import {type WhoamiResult, formatWhoami, whoami} from '../identity/whoami.js'
 
 export default class Whoami extends BaseCommand<typeof Whoami> {
@@ -19,12 +19,8 @@ Without a permission set (plain IAM users and roles) sessions use SSM-SessionMan
     const {config, filepath, ctx} = await this.configAndAws()
     const result = await whoami({ctx, config, configFile: filepath})
     if (!this.jsonEnabled()) for (const line of formatWhoami(result)) this.log(line)
-    if (result.error) {
-      // what is known without AWS, then why the rest is not: the exit code stays the error's
-      if (this.jsonEnabled()) this.logJson(result)
-      else process.stderr.write(errorText(result.error))
-      this.exit(result.error.exitCode)
-    }
+    // what is known without AWS, then why the rest is not: the exit code stays the error's, the result its --json answer
+    if (result.error) throw fromErrorJson(result.error, {result})
     return result
   }
 }

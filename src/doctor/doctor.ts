@@ -71,7 +71,67 @@ const ok = (detail: string, fix: string[] = []): Outcome => ({status: 'ok', deta
 const warn = (detail: string, fix: string[] = []): Outcome => ({status: 'warn', detail, fix})
 const info = (detail: string, fix: string[] = []): Outcome => ({status: 'info', detail, fix})
 const fail = (detail: string, fix: string[], code: ExitCodeName): Outcome => ({status: 'fail', detail, fix, code})
-const fromError = (e: SsmxError): Outcome => fail(e.message, e.suggestions, e.code as ExitCodeName)
+const fromError = (e: SsmxError): Outcome => fail(e.message, e.suggestions, e.code)
+
+/** What the checks find and later checks use; filled in order as the checks run. */
+interface DoctorState {
+  deps: DoctorDeps
+  env: NodeJS.ProcessEnv
+  now: () => number
+  platform: NodeJS.Platform
+  profile: {name: string; explicit: boolean}
+  config?: SsmxConfig
+  files?: AwsFiles
+  ctx?: AwsContext
+  /** why no AwsContext could be built (a usage error: no region), reported by the region check */
+  ctxError?: SsmxError
+  profileData?: AwsProfile
+  caller?: Identity
+  ssm?: Ssm
+}
+
+/** One check: what it needs to have passed, and what it finds (updating the state for later checks). */
+interface CheckDefinition {
+  id: CheckId
+  title: string
+  needs: CheckId[]
+  /** false: not shown at all (the proxy check, without a proxy variable) */
+  applies?: (s: DoctorState) => boolean
+  run: (s: DoctorState) => Promise<Outcome>
+}
+
+/** A state field a check's `needs` guarantee; its absence is a bug in the order of CHECKS. */
+function known<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new SsmxError('bug', `doctor: ${what} is not known yet (a check ran before the one it needs).`)
+  return value
+}
+
+/** The checks, in the order they run and are shown. */
+const CHECKS: CheckDefinition[] = [
+  {id: 'node', title: 'Node.js', needs: [], run: async (s) => nodeCheck(s.deps.nodeVersion ?? process.versions.node)},
+  {id: 'config', title: 'ssmx configuration', needs: [], run: configCheck},
+  {id: 'plugin', title: 'session-manager-plugin', needs: [], run: async (s) => pluginCheck(s.deps, {config: s.config, env: s.env, platform: s.platform})},
+  {id: 'awsConfig', title: 'AWS config', needs: [], run: awsConfigCheck},
+  {id: 'profile', title: 'profile', needs: ['awsConfig'], run: profileCheck},
+  {
+    id: 'region',
+    title: 'region',
+    needs: ['profile'],
+    run: async (s) => (s.ctx ? ok(`${s.ctx.region} (from ${s.ctx.regionSource})`) : fromError(known(s.ctxError, 'the context error'))),
+  },
+  // only when a proxy variable is set: which proxy AWS calls go through (credentials redacted)
+  {id: 'proxy', title: 'proxy', needs: [], applies: (s) => describeProxy(s.env) !== undefined, run: proxyCheck},
+  {id: 'ssoToken', title: 'SSO session', needs: ['profile'], run: ssoTokenCheck},
+  {id: 'credentials', title: 'credentials', needs: ['region', 'ssoToken'], run: credentialsCheck},
+  {id: 'ssm', title: 'SSM', needs: ['credentials'], run: ssmCheck},
+  {id: 'document', title: 'session document', needs: ['config', 'ssm'], run: documentCheck},
+  {
+    id: 'runAs',
+    title: `${RUN_AS_TAG} tag`,
+    needs: ['credentials'],
+    run: async (s) => runAsTag(known(s.ctx, 'the AWS context'), known(s.caller, 'the caller'), s.config),
+  },
+]
 
 /**
  * Checks, in order, everything `ssmx connect` needs, one result per check. A check whose prerequisite
@@ -80,183 +140,175 @@ const fromError = (e: SsmxError): Outcome => fail(e.message, e.suggestions, e.co
  */
 export async function doctor(deps: DoctorDeps): Promise<DoctorResult> {
   const env = deps.env ?? process.env
-  const now = deps.now ?? Date.now
-  const platform = deps.platform ?? process.platform
-  const profile = profileName(deps.profile, env)
+  const state: DoctorState = {deps, env, now: deps.now ?? Date.now, platform: deps.platform ?? process.platform, profile: profileName(deps.profile, env)}
   const checks: Check[] = []
-
-  const step = async (id: CheckId, title: string, needs: CheckId[], run: () => Promise<Outcome>): Promise<void> => {
-    const blocker = checks.find((c) => needs.includes(c.id) && (c.status === 'fail' || c.status === 'skip'))
-    let outcome: Outcome
-    if (blocker) {
-      outcome = {status: 'skip', detail: blocker.status === 'skip' ? blocker.detail : `skipped: needs ${blocker.title}`}
-    } else {
-      try {
-        outcome = await run()
-      } catch (error) {
-        outcome = fromError(isSsmxError(error) ? error : mapAwsError(error, {profile: profile.name, operation: title}))
-      }
-    }
-    checks.push({id, title, ...outcome, fix: outcome.fix ?? []})
+  for (const check of CHECKS) {
+    if (check.applies && !check.applies(state)) continue
+    const outcome = await runCheck(check, state, checks)
+    checks.push({id: check.id, title: check.title, ...outcome, fix: outcome.fix ?? []})
   }
+  const failed = checks.find((c) => c.status === 'fail')
+  return {ok: !failed, exitCode: failed ? ExitCode[failed.code ?? 'internal'] : 0, profile: state.profile.name, checks}
+}
 
-  let config: SsmxConfig | undefined
-  let files: AwsFiles | undefined
-  let ctx: AwsContext | undefined
-  let ctxError: SsmxError | undefined
-  let profileData: AwsProfile | undefined
-  let caller: Identity | undefined
-  let ssm: Ssm | undefined
-
-  await step('node', 'Node.js', [], async () => {
-    const version = deps.nodeVersion ?? process.versions.node
-    return Number(version.split('.')[0]) >= MIN_NODE_MAJOR
-      ? ok(version)
-      : fail(
-          `${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`,
-          [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`],
-          'prerequisite',
-        )
-  })
-
-  await step('config', 'ssmx configuration', [], async () => {
-    const loaded = await deps.loadConfig()
-    config = loaded.config
-    return ok(loaded.filepath ?? 'none found: built-in defaults')
-  })
-
-  await step('plugin', 'session-manager-plugin', [], async () => pluginCheck(deps, {config, env, platform}))
-
-  await step('awsConfig', 'AWS config', [], async () => {
-    files = await loadAwsFiles(env)
-    const count = Object.keys(files.profiles).length
-    if (count > 0) return ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`)
-    const create = [
-      'With AWS CLI v2: aws configure sso (asks for the start URL, SSO region, account and permission set)',
-      'Without it: write the file by hand (an [sso-session] and a [profile] section; the README shows one), then: ssmx login --profile NAME',
-    ]
-    return existsSync(files.configPath)
-      ? warn(`${files.configPath}: no profiles`, create)
-      : warn(`${files.configPath} not found: no AWS profiles on this machine`, create)
-  })
-
-  await step('profile', 'profile', ['awsConfig'], async () => {
-    try {
-      ctx = await deps.awsContext()
-    } catch (error) {
-      if (!isSsmxError(error) || error.code !== 'usage') throw error
-      ctxError = error
-    }
-    profileData = ctx?.profileData ?? resolveProfile(files!, profile.name)
-    if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-      return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
-    if (profileData) return ok(describeProfile(profileData))
-    return warn(`no "${profile.name}" profile and no access keys in the environment; the SDK will look for container or instance credentials`, [
-      'Pass --profile, set AWS_PROFILE, or run: aws configure sso',
-    ])
-  })
-
-  await step('region', 'region', ['profile'], async () => (ctx ? ok(`${ctx.region} (from ${ctx.regionSource})`) : fromError(ctxError!)))
-
-  // only when a proxy variable is set: which proxy AWS calls go through (credentials redacted)
-  const proxy = describeProxy(env)
-  if (proxy) {
-    await step('proxy', 'proxy', [], async () => {
-      const version = deps.nodeVersion ?? process.versions.node
-      return nodeSupportsProxyEnv(version)
-        ? info(proxy)
-        : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
-    })
+/** A check's outcome: skipped when a check it needs failed or was skipped; an error it throws is its failure. */
+async function runCheck(check: CheckDefinition, state: DoctorState, done: Check[]): Promise<Outcome> {
+  const blocker = done.find((c) => check.needs.includes(c.id) && (c.status === 'fail' || c.status === 'skip'))
+  if (blocker) return {status: 'skip', detail: blocker.status === 'skip' ? blocker.detail : `skipped: needs ${blocker.title}`}
+  try {
+    return await check.run(state)
+  } catch (error) {
+    return fromError(isSsmxError(error) ? error : mapAwsError(error, {profile: state.profile.name, operation: check.title}))
   }
+}
 
-  await step('ssoToken', 'SSO session', ['profile'], async () => {
-    const signIn = ssoSignIn(profileData)
-    if (!signIn) return info('not an IAM Identity Center profile: no SSO session needed')
-    const login = `Run: ssmx login --profile ${profile.name}`
-    const {path, token} = await readSsoToken(signIn.key)
-    const what = describeSignIn(signIn)
-    if (!token?.accessToken || !token.expiresAt) return fail(`no SSO token cached for ${what} (${path}).`, [login], 'ssoExpired')
-    const left = Date.parse(token.expiresAt) - now()
-    if (left <= 0) {
-      const refreshable =
-        signIn.form === 'sso-session' &&
-        token.refreshToken &&
-        token.clientId &&
-        token.clientSecret &&
-        !(token.registrationExpiresAt && Date.parse(token.registrationExpiresAt) <= now())
-      return refreshable
-        ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [
-            `If "credentials" fails: ssmx login --profile ${profile.name}`,
-          ])
-        : fail(`${what}: expired ${formatDuration(left)} ago (at ${token.expiresAt}).`, [login], 'ssoExpired')
-    }
-    if (left < EXPIRY_WARNING_MS)
-      return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [
-        `Sign in again before a long session: ssmx login --profile ${profile.name}`,
-      ])
-    return ok(`${what}: valid for ${formatDuration(left)} (until ${token.expiresAt})`)
-  })
+/** doctor found something that blocks connect: the error the command ends with (its output already says what). */
+export function doctorFailed(result: DoctorResult): SsmxError {
+  const failed = result.checks.find((c) => c.status === 'fail')
+  return new SsmxError(failed?.code ?? 'internal', failed?.detail ?? 'doctor found a problem.', failed?.fix ?? [], {result, shown: true})
+}
 
-  await step('credentials', 'credentials', ['region', 'ssoToken'], async () => {
-    const identity = await identityFromSts(ctx!).catch((e) => Promise.reject(mapAwsError(e, {profile: profile.name, operation: 'STS GetCallerIdentity'})))
-    caller = identity
-    return ok(`${identity.principal?.arn ?? '?'} (account ${identity.account ?? '?'})`)
-  })
+function nodeCheck(version: string): Outcome {
+  return Number(version.split('.')[0]) >= MIN_NODE_MAJOR
+    ? ok(version)
+    : fail(
+        `${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`,
+        [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`],
+        'prerequisite',
+      )
+}
 
-  await step('ssm', 'SSM', ['credentials'], async () => {
-    ssm = ssmOf(ctx!)
-    const endpoint = await ssmEndpoint(ctx!, ssm)
-    try {
-      const out = await ssm.describeInstanceInformation({MaxResults: 5})
-      const n = out.InstanceInformationList?.length ?? 0
-      return ok(`${endpoint} answers; ${n}${out.NextToken ? '+' : ''} managed node${n === 1 && !out.NextToken ? '' : 's'} visible`)
-    } catch (error) {
-      const e = mapAwsError(error, {profile: profile.name, operation: 'SSM DescribeInstanceInformation'})
-      if (e.code === 'accessDenied')
-        return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
-      return fail(`${endpoint}: ${e.message}`, e.suggestions, e.code as ExitCodeName)
-    }
-  })
+async function configCheck(s: DoctorState): Promise<Outcome> {
+  const loaded = await s.deps.loadConfig()
+  s.config = loaded.config
+  return ok(loaded.filepath ?? 'none found: built-in defaults')
+}
 
-  await step('document', 'session document', ['config', 'ssm'], async () => {
-    const identity = identityFromProfile(ctx!) ?? caller
-    const choice = chooseDocument({permissionSet: identity?.permissionSet, config: config!})
-    if (choice.reason === 'default') {
-      return info(
-        `no permission set in ${caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`,
+async function awsConfigCheck(s: DoctorState): Promise<Outcome> {
+  const files = await loadAwsFiles(s.env)
+  s.files = files
+  const count = Object.keys(files.profiles).length
+  if (count > 0) return ok(`${files.configPath} (${count} profile${count === 1 ? '' : 's'})`)
+  const create = [
+    'With AWS CLI v2: aws configure sso (asks for the start URL, SSO region, account and permission set)',
+    'Without it: write the file by hand (an [sso-session] and a [profile] section; the README shows one), then: ssmx login --profile NAME',
+  ]
+  return existsSync(files.configPath)
+    ? warn(`${files.configPath}: no profiles`, create)
+    : warn(`${files.configPath} not found: no AWS profiles on this machine`, create)
+}
+
+async function profileCheck(s: DoctorState): Promise<Outcome> {
+  try {
+    s.ctx = await s.deps.awsContext()
+  } catch (error) {
+    if (!isSsmxError(error) || error.code !== 'usage') throw error
+    s.ctxError = error
+  }
+  const {profile, env} = s
+  s.profileData = s.ctx?.profileData ?? resolveProfile(known(s.files, 'the AWS config'), profile.name)
+  if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+    return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
+  if (s.profileData) return ok(describeProfile(s.profileData))
+  return warn(`no "${profile.name}" profile and no access keys in the environment; the SDK will look for container or instance credentials`, [
+    'Pass --profile, set AWS_PROFILE, or run: aws configure sso',
+  ])
+}
+
+async function proxyCheck(s: DoctorState): Promise<Outcome> {
+  const proxy = known(describeProxy(s.env), 'the proxy')
+  const version = s.deps.nodeVersion ?? process.versions.node
+  return nodeSupportsProxyEnv(version)
+    ? info(proxy)
+    : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
+}
+
+async function ssoTokenCheck(s: DoctorState): Promise<Outcome> {
+  const signIn = ssoSignIn(s.profileData)
+  if (!signIn) return info('not an IAM Identity Center profile: no SSO session needed')
+  const name = s.profile.name
+  const login = `Run: ssmx login --profile ${name}`
+  const {path, token} = await readSsoToken(signIn.key)
+  const what = describeSignIn(signIn)
+  if (!token?.accessToken || !token.expiresAt) return fail(`no SSO token cached for ${what} (${path}).`, [login], 'ssoExpired')
+  const left = Date.parse(token.expiresAt) - s.now()
+  if (left <= 0) {
+    const refreshable =
+      signIn.form === 'sso-session' &&
+      token.refreshToken &&
+      token.clientId &&
+      token.clientSecret &&
+      !(token.registrationExpiresAt && Date.parse(token.registrationExpiresAt) <= s.now())
+    return refreshable
+      ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [
+          `If "credentials" fails: ssmx login --profile ${name}`,
+        ])
+      : fail(`${what}: expired ${formatDuration(left)} ago (at ${token.expiresAt}).`, [login], 'ssoExpired')
+  }
+  if (left < EXPIRY_WARNING_MS)
+    return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [`Sign in again before a long session: ssmx login --profile ${name}`])
+  return ok(`${what}: valid for ${formatDuration(left)} (until ${token.expiresAt})`)
+}
+
+async function credentialsCheck(s: DoctorState): Promise<Outcome> {
+  const identity = await identityFromSts(known(s.ctx, 'the AWS context')).catch((e) =>
+    Promise.reject(mapAwsError(e, {profile: s.profile.name, operation: 'STS GetCallerIdentity'})),
+  )
+  s.caller = identity
+  return ok(`${identity.principal?.arn ?? '?'} (account ${identity.account ?? '?'})`)
+}
+
+async function ssmCheck(s: DoctorState): Promise<Outcome> {
+  const ctx = known(s.ctx, 'the AWS context')
+  const ssm = ssmOf(ctx)
+  s.ssm = ssm
+  const endpoint = await ssmEndpoint(ctx, ssm)
+  try {
+    const out = await ssm.describeInstanceInformation({MaxResults: 5})
+    const n = out.InstanceInformationList?.length ?? 0
+    return ok(`${endpoint} answers; ${n}${out.NextToken ? '+' : ''} managed node${n === 1 && !out.NextToken ? '' : 's'} visible`)
+  } catch (error) {
+    const e = mapAwsError(error, {profile: s.profile.name, operation: 'SSM DescribeInstanceInformation'})
+    if (e.code === 'accessDenied')
+      return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
+    return fail(`${endpoint}: ${e.message}`, e.suggestions, e.code)
+  }
+}
+
+async function documentCheck(s: DoctorState): Promise<Outcome> {
+  const ctx = known(s.ctx, 'the AWS context')
+  const identity = identityFromProfile(ctx) ?? s.caller
+  const choice = chooseDocument({permissionSet: identity?.permissionSet, config: known(s.config, 'the configuration')})
+  if (choice.reason === 'default') {
+    return info(
+      `no permission set in ${s.caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`,
+    )
+  }
+  const runsAs = choice.runAsUser ? `; sessions run as ${choice.runAsUser}` : '; the ssmx configuration does not name its RunAs user'
+  try {
+    const out = await known(s.ssm, 'the SSM client').describeDocument(choice.document)
+    const type = out.Document?.DocumentType
+    if (type && type !== 'Session') {
+      return fail(
+        `${choice.document} exists in ${ctx.region} but is a ${type} document, not a Session document.`,
+        ['Ask your platform team to redeploy it (ssmx admin enforce).'],
+        'document',
       )
     }
-    const runsAs = choice.runAsUser ? `; sessions run as ${choice.runAsUser}` : '; the ssmx configuration does not name its RunAs user'
-    try {
-      const out = await ssm!.describeDocument(choice.document)
-      const type = out.Document?.DocumentType
-      if (type && type !== 'Session') {
-        return fail(
-          `${choice.document} exists in ${ctx!.region} but is a ${type} document, not a Session document.`,
-          ['Ask your platform team to redeploy it (ssmx admin enforce).'],
-          'document',
-        )
-      }
-      return ok(`${choice.document} (permission set ${identity!.permissionSet}) exists in ${ctx!.region}${runsAs}`)
-    } catch (error) {
-      const e = mapAwsError(error, {profile: profile.name, operation: 'SSM DescribeDocument', document: choice.document})
-      if (awsErrorName(error) === 'InvalidDocument' && choice.fallback) {
-        return warn(
-          `${choice.document} does not exist in ${ctx!.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`,
-          e.suggestions,
-        )
-      }
-      if (awsErrorName(error) === 'InvalidDocument')
-        return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
-      if (e.code === 'accessDenied') return warn(`cannot check ${choice.document}: ssm:DescribeDocument is denied.`, ['connect will tell at StartSession.'])
-      throw e
+    return ok(`${choice.document} (permission set ${identity?.permissionSet}) exists in ${ctx.region}${runsAs}`)
+  } catch (error) {
+    const e = mapAwsError(error, {profile: s.profile.name, operation: 'SSM DescribeDocument', document: choice.document})
+    if (awsErrorName(error) === 'InvalidDocument' && choice.fallback) {
+      return warn(
+        `${choice.document} does not exist in ${ctx.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`,
+        e.suggestions,
+      )
     }
-  })
-
-  await step('runAs', `${RUN_AS_TAG} tag`, ['credentials'], async () => runAsTag(ctx!, caller!, config))
-
-  const failed = checks.find((c) => c.status === 'fail')
-  return {ok: !failed, exitCode: failed ? ExitCode[failed.code ?? 'internal'] : 0, profile: profile.name, checks}
+    if (awsErrorName(error) === 'InvalidDocument')
+      return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
+    if (e.code === 'accessDenied') return warn(`cannot check ${choice.document}: ssm:DescribeDocument is denied.`, ['connect will tell at StartSession.'])
+    throw e
+  }
 }
 
 /**

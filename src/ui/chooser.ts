@@ -3,19 +3,27 @@
  * The picker (and ink, react) is imported only when a picker actually opens, so other commands start fast.
  */
 import type {AwsContext} from '../aws/clients.js'
-import {mapAwsError} from '../aws/errors.js'
-import {ec2} from '../aws/ports.js'
-import {ssm} from '../aws/ssm.js'
-import {SsmxError} from '../errors.js'
+import {SsmxError, isSsmxError} from '../errors.js'
+import {managedInstances} from '../targets/managed.js'
 import type {Candidate, Chooser} from '../targets/resolve.js'
 
 /** A picker needs a terminal on both ends: keys in, frames out (drawn on stderr). */
 export const canPrompt = (io: {stdin: {isTTY?: boolean}; stderr: {isTTY?: boolean}} = process): boolean => Boolean(io.stdin.isTTY && io.stderr.isTTY)
 
-/** The managed-instance inventory, loaded (and the EC2 client with its first call) only when a picker opens. */
-const inventory = async (ctx: AwsContext, options?: Parameters<typeof import('../targets/inventory.js').listInstances>[1]) => {
-  const {listInstances} = await import('../targets/inventory.js')
-  return listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}, options)
+/**
+ * The agents' ping status is extra in the picker of several matches: without ssm:DescribeInstanceInformation the
+ * matches are still listed (as not managed), and --debug says why. Any other error is the command's.
+ */
+export async function withPingStatus(ctx: AwsContext, candidates: readonly Candidate[]): Promise<Candidate[]> {
+  let managed: Awaited<ReturnType<typeof managedInstances>> = []
+  try {
+    managed = await managedInstances(ctx, {ids: candidates.map((c) => c.id)})
+  } catch (error) {
+    if (!isSsmxError(error) || error.code !== 'accessDenied') throw error
+    ctx.options.debug?.(`picker: no agent ping status (${error.message})`)
+  }
+  const byId = new Map(managed.map((m) => [m.id, m]))
+  return candidates.map((c) => byId.get(c.id) ?? {...c, pingStatus: 'NotManaged'})
 }
 
 /** Loads the picker with React's production build (the development build is several times slower to render). */
@@ -37,11 +45,7 @@ export function terminalChooser(ctx: AwsContext): Chooser | undefined {
   return (candidates, query) =>
     open({
       title: `${candidates.length} instances match "${query}": pick one`,
-      load: async () => {
-        const managed = await inventory(ctx, {ids: candidates.map((c) => c.id)}).catch(() => [])
-        const byId = new Map(managed.map((m) => [m.id, m]))
-        return candidates.map((c) => byId.get(c.id) ?? {...c, pingStatus: 'NotManaged'})
-      },
+      load: () => withPingStatus(ctx, candidates),
     })
 }
 
@@ -56,7 +60,7 @@ export async function pickTarget(ctx: AwsContext): Promise<string> {
   const choice = await open({
     title: `Managed instances in ${ctx.region}: pick one`,
     load: async () => {
-      const items = await inventory(ctx).catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'listing managed instances'})))
+      const items = await managedInstances(ctx)
       if (items.length > 0) return items
       throw new SsmxError('target', `No managed instances in ${ctx.region} for profile "${ctx.profile.name}".`, [
         'Check the region and profile; instances need the SSM agent and an instance profile with AmazonSSMManagedInstanceCore.',

@@ -1,10 +1,16 @@
-import {DescribeStackSetCommand, ListStackInstancesCommand, ListStackSetAutoDeploymentTargetsCommand} from '@aws-sdk/client-cloudformation'
+import {
+  DescribeStackInstanceCommand,
+  DescribeStackSetCommand,
+  ListStackInstancesCommand,
+  ListStackSetAutoDeploymentTargetsCommand,
+} from '@aws-sdk/client-cloudformation'
 import {ListTargetsForPolicyCommand} from '@aws-sdk/client-organizations'
 import {expect} from 'chai'
 
+import type {SsoAdmin} from '../../src/aws/ports.js'
 import {buildArtifacts} from '../../src/admin/artifacts.js'
-import {formatStatus} from '../../src/admin/format.js'
-import {adminStatus, templateVersionOf} from '../../src/admin/status.js'
+import {formatOrganizationStatus, formatStatus} from '../../src/admin/format.js'
+import {adminStatus, organizationStatus, outOfCompliance, templateVersionOf} from '../../src/admin/status.js'
 import {ARTIFACTS, OU_A, OU_B, REGIONS, STACK_SET, configWith, fullyDeployed, inputs, mocks, nothingDeployed, summary} from './support.js'
 
 describe('admin status', () => {
@@ -101,6 +107,10 @@ describe('admin status', () => {
       })
       return {Summaries, ...(start + 100 < total ? {NextToken: String(start + 100)} : {})}
     })
+    // the first 500 accounts are OU_A's; status reads the overrides of one instance per OU
+    m.cfn.on(DescribeStackInstanceCommand).callsFake((input: {StackInstanceAccount: string}) => ({
+      StackInstance: {ParameterOverrides: Number(input.StackInstanceAccount) - 300000000000 < 500 ? [] : ARTIFACTS.ouOverrides[0].parameters},
+    }))
     const r = await adminStatus(m.deps, configWith({regions}), ARTIFACTS)
     expect(r.compliant, r.problems.join('\n')).to.equal(true)
     expect(r.instances).to.have.length(total)
@@ -108,6 +118,33 @@ describe('admin status', () => {
     expect(inputs(m.cfn, ListStackInstancesCommand)).to.have.length(40)
     expect(inputs(m.cfn, ListStackInstancesCommand)[1]).to.deep.equal({StackSetName: STACK_SET, CallAs: 'SELF', MaxResults: 100, NextToken: '100'})
     expect(m.cfn.calls().length + m.orgs.calls().length).to.be.at.most(48)
+  })
+
+  it('organizationStatus: IAM Identity Center out of reach is reported as not checked and leaves the verdict to the deployment', async () => {
+    const m = mocks()
+    fullyDeployed(m)
+    const config = configWith({})
+    const withSets = {...config, permissionSets: {Developer: {runAsUser: 'dev'}}} as typeof config
+    // every SSO Admin call answers with send()
+    const idc = (send: () => Promise<unknown>) => ({
+      sso: new Proxy({}, {get: () => send}) as SsoAdmin,
+      profile: 'org',
+      progress: () => {},
+      sleep: async () => {},
+      now: () => 0,
+    })
+    const debug: string[] = []
+    const unreachable = await organizationStatus({admin: m.deps, idc: idc(async () => ({Instances: []})), debug: (l) => debug.push(l)}, withSets, ARTIFACTS)
+    expect(unreachable.compliant).to.equal(true)
+    expect(unreachable.guardrails).to.deep.equal({checked: false, reason: 'No IAM Identity Center instance found with this profile and region.'})
+    expect(debug).to.have.length(1)
+    expect(formatOrganizationStatus(unreachable).slice(-2)).to.deep.equal([
+      'guardrails: not checked (No IAM Identity Center instance found with this profile and region.)',
+      '✓ In compliance.',
+    ])
+    expect(outOfCompliance(unreachable)).to.deep.include({code: 'compliance', exitCode: 12, result: unreachable, shown: true})
+    const none = await organizationStatus({admin: m.deps, idc: idc(async () => ({Instances: []}))}, config, ARTIFACTS)
+    expect(none).not.to.have.property('guardrails')
   })
 
   it('reads the template version from an Output, Metadata or the Description', () => {

@@ -94,14 +94,20 @@ describe("a new user's first hour: errors that tell the truth (built CLI)", () =
     })
 
     it('commands without a service of their own refuse it, naming AWS_ENDPOINT_URL_<SERVICE>; a non-URL is refused', async () => {
-      for (const args of [
-        ['admin', 'render'],
-        ['login', '--profile', 'dev', '--no-aws-cli'],
+      const login = await box.run(['login', '--profile', 'dev', '--no-aws-cli', '--endpoint-url', fake.url])
+      expect(login.code, login.stderr).to.equal(ExitCode.usage)
+      expect(login.stderr).to.include('does not take --endpoint-url').and.include('AWS_ENDPOINT_URL_<SERVICE>')
+      for (const flag of [
+        ['--endpoint-url', fake.url],
+        ['--profile', 'dev'],
+        ['--region', 'eu-west-1'],
       ]) {
-        const r = await box.run([...args, '--endpoint-url', fake.url])
+        const r = await box.run(['admin', 'render', ...flag])
         expect(r.code, r.stderr).to.equal(ExitCode.usage)
-        expect(r.stderr).to.include('does not take --endpoint-url').and.include('AWS_ENDPOINT_URL_<SERVICE>')
+        expect(r.stderr).to.include(`ssmx admin render calls no AWS service: ${flag[0]} would change nothing`)
       }
+      const help = await box.run(['admin', 'render', '--help'])
+      expect(help.stdout.replaceAll(/\s+/g, ' ')).to.include('--profile=<value> not taken by this command: it calls no AWS service')
       const bad = await box.run(['connect', 'i-0123456789abcdef0', '--profile', 'dev', '--endpoint-url', 'localhost:4566'])
       expect(bad.code).to.equal(ExitCode.usage)
       expect(bad.stderr).to.include('--endpoint-url "localhost:4566" is not an http(s) URL')

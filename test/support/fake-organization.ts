@@ -265,6 +265,8 @@ export class FakeOrganization {
         }
         return out
       })
+      // IAM Identity Center lives in another account or region: admin status reports the guardrails as not checked
+      .on('sso', 'ListInstances', () => ({Instances: []}))
       .on('cloudformation', 'ListStackSetAutoDeploymentTargets', (i) => {
         const s = stackSet(i.StackSetName)
         return xml({Summaries: [...s.targets].map(([OrganizationalUnitId, regions]) => ({OrganizationalUnitId, Regions: [...regions]}))})

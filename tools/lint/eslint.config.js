@@ -19,7 +19,7 @@ export const LAYERS = [
   {name: 'services', paths: ['identity/', 'login/', 'session/', 'doctor/', 'admin/', 'completion/']},
   {name: 'ui', paths: ['ui/']},
   // the command layer, with the command bodies that live beside their topic
-  {name: 'commands', paths: ['cli/', 'commands/', 'hooks/', 'fast/', 'base-command', 'session/commands', 'admin/command', 'login/offer']},
+  {name: 'commands', paths: ['cli/', 'commands/', 'hooks/', 'fast/', 'base-command', 'session/commands', 'session/ssh-command', 'admin/command', 'login/offer']},
 ]
 
 /** Where the AWS SDK may be imported. */

@@ -1,7 +1,7 @@
 import {createTwoFilesPatch} from 'diff'
 
 import type {SsmxConfig} from '../../config/schema.js'
-import {errorMessage} from '../../errors.js'
+import {type ExitCodeName, SsmxError, errorMessage, isSsmxError} from '../../errors.js'
 import {documentPlan} from '../../documents/naming.js'
 import {mapLimit} from '../deps.js'
 import {
@@ -22,6 +22,7 @@ import {
 import {
   type GuardrailState,
   type PolicyDocument,
+  type Statement,
   guardrailState,
   guardrailStatements,
   mergeGuardrail,
@@ -70,38 +71,66 @@ export interface GuardrailPlan {
 
 export const planHasChanges = (plan: GuardrailPlan): boolean => plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
 
+/** One configured permission set as read from IAM Identity Center: its inline policy and the guardrail it should carry. */
+interface GuardrailReading {
+  permissionSet: string
+  document: string
+  /** undefined: the instance has no permission set of that name */
+  arn?: string
+  current?: PolicyDocument
+  wanted: Statement[]
+  state: GuardrailState | 'not-found'
+  /** accounts without the latest version of the permission set (read only when asked for) */
+  notProvisionedAccounts?: string[]
+}
+
+/**
+ * What planGuardrails and guardrailStatus both read: the instance, its permission sets by name, the ABAC attribute,
+ * and per configured permission set its inline policy compared with the ssmx statements it should carry.
+ * `requireAll`: a configured name the instance lacks is an error, before any policy is read.
+ */
+async function readGuardrails(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string; requireAll?: boolean; notProvisioned?: boolean}) {
+  const sets = documentPlan(config)
+  const instanceArn = await findInstance(deps, options.instanceArn)
+  const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
+  if (options.requireAll)
+    requirePermissionSets(
+      sets.map((s) => s.permissionSet),
+      byName,
+    )
+  const partition = partitionOf(instanceArn)
+  const readings = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}): Promise<GuardrailReading> => {
+    const wanted = guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition})
+    const arn = byName.get(permissionSet)
+    if (!arn) return {permissionSet, document, wanted, state: 'not-found'}
+    const [text, notProvisionedAccounts] = await Promise.all([
+      getInlinePolicy(deps, instanceArn, arn),
+      options.notProvisioned ? accountsNotOnLatest(deps, instanceArn, arn) : undefined,
+    ])
+    const current = parsePolicy(text, permissionSet)
+    return {permissionSet, document, arn, current, wanted, state: guardrailState(current, wanted), ...(notProvisionedAccounts ? {notProvisionedAccounts} : {})}
+  })
+  return {instanceArn, runAsAttribute, readings}
+}
+
 /**
  * Reads everything and decides what to write, without changing anything: the instance, every
  * configured permission set (unknown names are an error), the ABAC attribute, and per permission set
  * its inline policy merged with (or, with `remove`, cleared of) the ssmx statements.
  */
 export async function planGuardrails(config: SsmxConfig, options: GuardrailOptions, deps: IdcDeps): Promise<GuardrailPlan> {
-  const sets = documentPlan(config)
-  const instanceArn = await findInstance(deps, options.instanceArn)
-  const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
-  requirePermissionSets(
-    sets.map((s) => s.permissionSet),
-    byName,
-  )
-  const partition = partitionOf(instanceArn)
-  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}) => {
-    const arn = byName.get(permissionSet)!
-    const current = parsePolicy(await getInlinePolicy(deps, instanceArn, arn), permissionSet)
-    const wanted = guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition})
-    const state = guardrailState(current, wanted)
-    const base = {name: permissionSet, arn, document, state, before: prettyPolicy(current)}
+  const {instanceArn, runAsAttribute, readings} = await readGuardrails(config, deps, {instanceArn: options.instanceArn, requireAll: true})
+  const permissionSets = await mapLimit(readings, deps.concurrency ?? 5, async (r): Promise<PermissionSetChange> => {
+    if (r.arn === undefined || r.state === 'not-found') throw new SsmxError('bug', `Permission set ${r.permissionSet} was planned without being found.`)
+    const {arn, state} = r
+    const base = {name: r.permissionSet, arn, document: r.document, state, before: prettyPolicy(r.current)}
     if (options.remove ? state === 'missing' : state === 'current') {
       const pendingAccounts = await accountsNotOnLatest(deps, instanceArn, arn)
-      return {
-        ...base,
-        change: pendingAccounts.length > 0 ? ('provision' as const) : ('none' as const),
-        after: base.before,
-        ...(pendingAccounts.length > 0 ? {pendingAccounts} : {}),
-      }
+      return {...base, change: pendingAccounts.length > 0 ? 'provision' : 'none', after: base.before, ...(pendingAccounts.length > 0 ? {pendingAccounts} : {})}
     }
-    const next = mergeGuardrail(current, options.remove ? [] : wanted)
-    if (!next) return {...base, change: 'delete' as const, after: ''}
-    return {...base, change: 'put' as const, after: prettyPolicy(next), policy: serializePolicy(next, permissionSet)}
+    const next = mergeGuardrail(r.current, options.remove ? [] : r.wanted)
+    if (!next) return {...base, change: 'delete', after: ''}
+    return {...base, change: 'put', after: prettyPolicy(next), policy: serializePolicy(next, r.permissionSet)}
   })
   return {
     instanceArn,
@@ -129,44 +158,6 @@ export function policyDiff(change: PermissionSetChange): string {
     .filter((l) => !/^={10,}$/.test(l) && !l.startsWith('Index: ') && l !== '\\ No newline at end of file')
     .join('\n')
     .trimEnd()
-}
-
-export const runAsAttributeWarning = (check: RunAsAttributeCheck): string | undefined =>
-  check.runAs
-    ? `The IAM Identity Center attribute ${check.runAs.key} is mapped (from ${check.runAs.sources.join(', ') || 'no source'}). This per-user value overrides every RunAs document: Session Manager runs the sessions of a user who has it as that Linux user, whatever document the permission set is pinned to. Remove the mapping with --remove-runas-attribute (other attributes are kept).`
-    : undefined
-
-/** What the command prints before asking: per permission set its state and diff, and the ABAC finding. */
-export function describePlan(plan: GuardrailPlan): string[] {
-  const lines = [`IAM Identity Center instance ${plan.instanceArn}`]
-  const warning = runAsAttributeWarning(plan.runAsAttribute)
-  if (warning) lines.push('', `! ${warning}`)
-  if (plan.removeRunAsAttribute) {
-    const kept = plan.runAsAttribute.attributes.filter((a) => a.Key !== plan.runAsAttribute.runAs?.key).map((a) => a.Key)
-    lines.push(
-      `  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`,
-    )
-  }
-  for (const ps of plan.permissionSets) {
-    const settled = plan.remove ? 'no ssmx statements' : `guardrail current (pinned to ${ps.document})`
-    const what =
-      ps.change === 'none'
-        ? `${settled}; nothing to change`
-        : ps.change === 'provision'
-          ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
-          : ps.change === 'delete'
-            ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
-            : plan.remove
-              ? 'remove the ssmx statements'
-              : ps.state === 'missing'
-                ? `add the guardrail (pinned to ${ps.document})`
-                : `update the guardrail (pinned to ${ps.document})`
-    lines.push('', `${ps.name}: ${what}`)
-    const diff = policyDiff(ps)
-    if (diff) lines.push(diff)
-  }
-  if (!planHasChanges(plan)) lines.push('', 'Nothing to change.')
-  return lines
 }
 
 export interface PermissionSetOutcome {
@@ -237,27 +228,6 @@ const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome => ({
 export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcome[] =>
   result.permissionSets.filter((p) => p.provisioning && p.provisioning.status !== 'SUCCEEDED')
 
-/** One line per permission set after applying. */
-export function describeResult(result: GuardrailResult): string[] {
-  const lines = result.permissionSets.map((p) => {
-    if (p.change === 'none') return `${p.name}: unchanged`
-    const did =
-      p.change === 'delete'
-        ? 'inline policy deleted'
-        : p.change === 'provision'
-          ? 'unchanged'
-          : result.remove
-            ? 'ssmx statements removed'
-            : `pinned to ${p.document}`
-    const prov = p.provisioning
-    if (!prov || prov.status === 'SUCCEEDED') return `${p.name}: ${did}, provisioned to its accounts`
-    if (prov.status === 'TIMED_OUT') return `${p.name}: ${did}; provisioning still in progress (request ${prov.requestId}); run again later to check`
-    return `${p.name}: ${did}; provisioning FAILED${prov.failedAccounts?.length ? ` in ${prov.failedAccounts.join(', ')}` : ''}: ${prov.failureReason}`
-  })
-  if (result.runAsAttribute.removed) lines.unshift(`${RUN_AS_ATTRIBUTE} attribute mapping removed`)
-  return lines
-}
-
 export interface GuardrailStatusEntry {
   permissionSet: string
   document: string
@@ -279,57 +249,44 @@ export interface GuardrailStatus {
 
 /** Per configured permission set: is the guardrail present and current; is the ABAC attribute in the way. Read-only. */
 export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string} = {}): Promise<GuardrailStatus> {
-  const sets = documentPlan(config)
-  const instanceArn = await findInstance(deps, options.instanceArn)
-  const [byName, abac] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
-  const partition = partitionOf(instanceArn)
-  const permissionSets = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document}): Promise<GuardrailStatusEntry> => {
-    const arn = byName.get(permissionSet)
-    if (!arn) return {permissionSet, document, state: 'not-found', current: false, notProvisionedAccounts: []}
-    const [text, notProvisionedAccounts] = await Promise.all([getInlinePolicy(deps, instanceArn, arn), accountsNotOnLatest(deps, instanceArn, arn)])
-    const policy: PolicyDocument | undefined = parsePolicy(text, permissionSet)
-    const state = guardrailState(policy, guardrailStatements({permissionSet, document, allowDocuments: config.admin.guardrails.allowDocuments, partition}))
-    return {permissionSet, document, state, current: state === 'current', notProvisionedAccounts}
-  })
+  const {instanceArn, runAsAttribute, readings} = await readGuardrails(config, deps, {instanceArn: options.instanceArn, notProvisioned: true})
   return {
     instanceArn,
-    runAsAttributeInTheWay: Boolean(abac.runAs),
-    ...(abac.runAs ? {runAsAttributeSources: abac.runAs.sources} : {}),
-    permissionSets,
+    runAsAttributeInTheWay: Boolean(runAsAttribute.runAs),
+    ...(runAsAttribute.runAs ? {runAsAttributeSources: runAsAttribute.runAs.sources} : {}),
+    permissionSets: readings.map((r) => ({
+      permissionSet: r.permissionSet,
+      document: r.document,
+      state: r.state,
+      current: r.state === 'current',
+      notProvisionedAccounts: r.notProvisionedAccounts ?? [],
+    })),
   }
-}
-
-export function formatGuardrailStatus(status: GuardrailStatus): string[] {
-  const text = {
-    current: 'present and current',
-    outdated: 'present but outdated (run ssmx admin guardrails)',
-    missing: 'missing (run ssmx admin guardrails)',
-    'not-found': 'permission set not found in IAM Identity Center',
-  }
-  return [
-    `guardrails (IAM Identity Center ${status.instanceArn})`,
-    ...status.permissionSets.map(
-      (p) =>
-        `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`,
-    ),
-    status.runAsAttributeInTheWay
-      ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
-      : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,
-  ]
 }
 
 /** The guardrail part of `ssmx admin status`: checked, or why not (another region, another account, no access). */
 export type GuardrailCheck = ({checked: true} & GuardrailStatus) | {checked: false; reason: string}
 
+/** Errors that mean IAM Identity Center is not reachable from here (another account or region, no access), not a failure. */
+const NOT_REACHABLE: ReadonlySet<ExitCodeName> = new Set(['accessDenied', 'prerequisite', 'usage', 'credentials'])
+
 /**
- * guardrailStatus for `ssmx admin status`, which may run where IAM Identity Center is not reachable:
- * never throws; undefined when the configuration names no permission sets.
+ * guardrailStatus for `ssmx admin status`, which may run where IAM Identity Center is not reachable (another
+ * account or region, no permission): that is reported as not checked, with the reason (and to `debug`, the error
+ * code). Any other error (throttling, the network, a bug) is the command's error. Undefined when the configuration
+ * names no permission sets.
  */
-export async function checkGuardrails(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string} = {}): Promise<GuardrailCheck | undefined> {
+export async function checkGuardrails(
+  config: SsmxConfig,
+  deps: IdcDeps,
+  options: {instanceArn?: string; debug?: (line: string) => void} = {},
+): Promise<GuardrailCheck | undefined> {
   if (Object.keys(config.permissionSets).length === 0) return undefined
   try {
     return {checked: true, ...(await guardrailStatus(config, deps, options))}
   } catch (error) {
+    if (!isSsmxError(error) || !NOT_REACHABLE.has(error.code)) throw error
+    options.debug?.(`guardrails not checked: IAM Identity Center is not reachable from here (${error.code}: ${errorMessage(error)})`)
     return {checked: false, reason: errorMessage(error)}
   }
 }
@@ -354,10 +311,47 @@ export function guardrailProblems(check: GuardrailCheck | undefined): string[] {
   return problems
 }
 
-export function formatGuardrailCheck(check: GuardrailCheck): string[] {
-  if (!check.checked) return [`guardrails: not checked (${check.reason})`]
-  const lines = formatGuardrailStatus(check)
-  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated'))
-    lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
-  return lines
+export interface GuardrailRunOptions extends GuardrailOptions {
+  dryRun?: boolean
+  /** apply without asking */
+  yes?: boolean
+  /** the answer is JSON: nothing to ask in, so applying needs --yes */
+  json?: boolean
+  /** shows the plan, then the result (stdout) */
+  show: (what: {plan: GuardrailPlan} | {result: GuardrailResult}) => void
+  /** asks before writing; false cancels */
+  confirm: () => Promise<boolean>
+}
+
+/**
+ * `ssmx admin guardrails`: plan, show, confirm (or --yes), apply, show. A permission set whose provisioning did not
+ * succeed ends the command with `compliance` (12), the result still its --json answer.
+ */
+export async function runGuardrails(config: SsmxConfig, options: GuardrailRunOptions, deps: IdcDeps): Promise<GuardrailResult> {
+  if (Object.keys(config.permissionSets).length === 0) {
+    throw new SsmxError('config', 'The ssmx configuration names no permission sets.', [
+      'Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.',
+    ])
+  }
+  const plan = await planGuardrails(config, options, deps)
+  options.show({plan})
+  if (options.dryRun || !planHasChanges(plan)) return resultOf(plan, Boolean(options.dryRun))
+  if (!options.yes) {
+    if (options.json) throw new SsmxError('usage', 'With --json, pass --yes to apply (or --dry-run).')
+    if (!(await options.confirm())) throw new SsmxError('cancelled', 'Cancelled; nothing was changed.')
+  }
+  const result = await applyGuardrails(plan, deps)
+  options.show({result})
+  const failed = provisioningFailed(result)
+  if (failed.length > 0) {
+    throw new SsmxError(
+      'compliance',
+      `Provisioning did not succeed for ${failed.map((f) => f.name).join(', ')}.`,
+      [
+        'The inline policies are written; fix the reason above (IAM Identity Center console → Permission sets → Provision), then run ssmx admin guardrails again.',
+      ],
+      {result},
+    )
+  }
+  return result
 }

@@ -313,34 +313,14 @@ const summarize = (s: Summary): string =>
 /** Converges this account and region to the settings. */
 export async function apply(client: Client, settings: Settings): Promise<Summary> {
   const summary: Summary = {runShell: 'unchanged', created: [], updated: [], unchanged: [], removed: []}
-  const values = {runAsEnabled: true, runAsDefaultUser: settings.defaultRunAsUser}
-  let main = await read(client, MAIN_DOCUMENT)
-  let mainContent: string
-  if (!main) {
-    mainContent = defaultMainContent(settings.defaultRunAsUser)
-    const created = await create(client, MAIN_DOCUMENT, mainContent, false)
-    if (created) summary.runShell = created
-    else main = await read(client, MAIN_DOCUMENT)
-  }
-  if (main) {
-    mainContent = setInputs(main.content, values)
-    summary.runShell = await converge(client, MAIN_DOCUMENT, main, mainContent)
-  }
+  const main = await convergeMain(client, settings.defaultRunAsUser)
+  summary.runShell = main.outcome
   log({document: MAIN_DOCUMENT, outcome: summary.runShell})
   const existing = await listSessionDocuments(client)
   const wanted = new Set<string>()
   for (const [permissionSet, {document, runAsUser}] of Object.entries(settings.permissionSets).sort(([a], [b]) => (a < b ? -1 : 1))) {
     wanted.add(document)
-    const content = roleDocumentContent(mainContent!, permissionSet, runAsUser)
-    let outcome: Outcome | undefined
-    if (!existing.has(document)) outcome = await create(client, document, content, true)
-    if (!outcome) {
-      const current = await read(client, document)
-      outcome = current ? await converge(client, document, current, content) : await create(client, document, content, true)
-      if (!existing.get(document)) {
-        await client.send(new ssm.AddTagsToResourceCommand({ResourceType: 'Document', ResourceId: document, Tags: [{Key: MANAGED_TAG, Value: 'true'}]}))
-      }
-    }
+    const outcome = await convergeRoleDocument(client, document, roleDocumentContent(main.content, permissionSet, runAsUser), existing)
     const bucket = outcome === 'created' ? summary.created : outcome === 'unchanged' ? summary.unchanged : summary.updated
     bucket.push(document)
     log({document, permissionSet, runAsUser, outcome})
@@ -352,6 +332,35 @@ export async function apply(client: Client, settings: Settings): Promise<Summary
     log({document, outcome: 'removed'})
   }
   return summary
+}
+
+/** SSM-SessionManagerRunShell with RunAs on and the default user: created when missing, else converged. Its content is the role documents' base. */
+async function convergeMain(client: Client, defaultRunAsUser: string): Promise<{outcome: Outcome; content: string}> {
+  let main = await read(client, MAIN_DOCUMENT)
+  if (!main) {
+    const content = defaultMainContent(defaultRunAsUser)
+    const created = await create(client, MAIN_DOCUMENT, content, false)
+    if (created) return {outcome: created, content}
+    // created meanwhile by someone else: converge what is there
+    main = await read(client, MAIN_DOCUMENT)
+    if (!main) return {outcome: 'unchanged', content}
+  }
+  const content = setInputs(main.content, {runAsEnabled: true, runAsDefaultUser: defaultRunAsUser})
+  return {outcome: await converge(client, MAIN_DOCUMENT, main, content), content}
+}
+
+/** One permission set's document: created when missing, else converged, and tagged as ssmx's when it was not. */
+async function convergeRoleDocument(client: Client, document: string, content: string, existing: Map<string, boolean>): Promise<Outcome | undefined> {
+  if (!existing.has(document)) {
+    const created = await create(client, document, content, true)
+    if (created) return created
+  }
+  const current = await read(client, document)
+  const outcome = current ? await converge(client, document, current, content) : await create(client, document, content, true)
+  if (!existing.get(document)) {
+    await client.send(new ssm.AddTagsToResourceCommand({ResourceType: 'Document', ResourceId: document, Tags: [{Key: MANAGED_TAG, Value: 'true'}]}))
+  }
+  return outcome
 }
 
 /** Stack deletion: removes ssmx's documents; SSM-SessionManagerRunShell stays, or gets RunAs switched off. */

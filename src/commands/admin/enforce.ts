@@ -4,7 +4,7 @@ import {buildArtifacts} from '../../admin/artifacts.js'
 import {type EnforceResult, enforce} from '../../admin/enforce.js'
 import {enforceFailures, formatEnforceResult, formatPlan} from '../../admin/format.js'
 import {AdminCommand, callAsFlag, yesFlag} from '../../admin/command.js'
-import {SsmxError, errorJson} from '../../errors.js'
+import {failedWith} from '../../errors.js'
 
 export default class AdminEnforce extends AdminCommand<typeof AdminEnforce> {
   static override summary = 'Deploy the RunAs stack set and its SCP across the organization, or bring them up to date.'
@@ -51,13 +51,10 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
     const failed = enforceFailures(result)
     const json: EnforceJson = {dryRun: this.flags['dry-run'], ...result, failed}
     if (failed > 0) {
-      const error = new SsmxError('compliance', `${failed} account/region deployment${failed > 1 ? 's' : ''} failed (reasons above).`, [
+      // with --json the result says which accounts failed and why, the error beside it
+      throw failedWith(json, 'compliance', `${failed} account/region deployment${failed > 1 ? 's' : ''} failed (reasons above).`, [
         'Fix the cause (often an SCP, a missing opt-in region or a quota in the member account), then run ssmx admin enforce again: it redeploys the failed instances.',
       ])
-      if (!this.jsonEnabled()) throw error
-      // the result says which accounts failed and why; oclif prints a returned value only on success
-      this.logJson({...json, error: errorJson(error)})
-      this.exit(error.exitCode)
     }
     if (result.applied && result.started.length === 0) this.log('✓ Enforced.')
     if (this.flags['dry-run'] && result.plan.changes > 0) this.log('Dry run: nothing was changed.')

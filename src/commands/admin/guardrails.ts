@@ -1,18 +1,9 @@
 import {Flags} from '@oclif/core'
 
+import {formatGuardrailPlan, formatGuardrailResult} from '../../admin/format.js'
 import {idcDeps} from '../../admin/guardrails/idc.js'
-import {
-  type GuardrailResult,
-  applyGuardrails,
-  describePlan,
-  describeResult,
-  planGuardrails,
-  planHasChanges,
-  provisioningFailed,
-  resultOf,
-} from '../../admin/guardrails/service.js'
+import {type GuardrailResult, runGuardrails} from '../../admin/guardrails/service.js'
 import {BaseCommand, globalFlags} from '../../base-command.js'
-import {ExitCode, SsmxError} from '../../errors.js'
 import {confirmChange} from '../../ui/confirm.js'
 
 export default class AdminGuardrails extends BaseCommand<typeof AdminGuardrails> {
@@ -42,33 +33,22 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
 
   async run(): Promise<GuardrailResult> {
     const {config, ctx} = await this.configAndAws()
-    if (Object.keys(config.permissionSets).length === 0) {
-      throw new SsmxError('config', 'The ssmx configuration names no permission sets.', [
-        'Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.',
-      ])
-    }
-    const deps = idcDeps(ctx, (line) => this.note(line))
-    const plan = await planGuardrails(
+    const json = this.jsonEnabled()
+    return runGuardrails(
       config,
-      {instanceArn: this.flags['instance-arn'], remove: this.flags.remove, removeRunAsAttribute: this.flags['remove-runas-attribute']},
-      deps,
+      {
+        instanceArn: this.flags['instance-arn'],
+        remove: this.flags.remove,
+        removeRunAsAttribute: this.flags['remove-runas-attribute'],
+        dryRun: this.flags['dry-run'],
+        yes: this.flags.yes,
+        json,
+        show: (what) => {
+          if (!json) for (const line of 'plan' in what ? formatGuardrailPlan(what.plan) : ['', ...formatGuardrailResult(what.result)]) this.log(line)
+        },
+        confirm: () => confirmChange('Write these changes and re-provision the permission sets?', {flag: '--yes', action: 'change the permission sets'}),
+      },
+      idcDeps(ctx, (line) => this.note(line)),
     )
-    if (!this.jsonEnabled()) for (const line of describePlan(plan)) this.log(line)
-    if (this.flags['dry-run'] || !planHasChanges(plan)) return resultOf(plan, Boolean(this.flags['dry-run']))
-    if (!this.flags.yes) {
-      if (this.jsonEnabled()) throw new SsmxError('usage', 'With --json, pass --yes to apply (or --dry-run).')
-      const ok = await confirmChange('Write these changes and re-provision the permission sets?', {flag: '--yes', action: 'change the permission sets'})
-      if (!ok) throw new SsmxError('cancelled', 'Cancelled; nothing was changed.')
-    }
-    const result = await applyGuardrails(plan, deps)
-    if (!this.jsonEnabled()) for (const line of ['', ...describeResult(result)]) this.log(line)
-    const failed = provisioningFailed(result)
-    if (failed.length > 0 && !this.jsonEnabled()) {
-      throw new SsmxError('compliance', `Provisioning did not succeed for ${failed.map((f) => f.name).join(', ')}.`, [
-        'The inline policies are written; fix the reason above (IAM Identity Center console → Permission sets → Provision), then run ssmx admin guardrails again.',
-      ])
-    }
-    if (failed.length > 0) process.exitCode = ExitCode.compliance
-    return result
   }
 }

@@ -1,7 +1,7 @@
 import {AdminCommand, callAsFlag, yesFlag} from '../../admin/command.js'
 import {formatOperations, formatRemovePlan} from '../../admin/format.js'
 import {type RemoveResult, remove} from '../../admin/remove.js'
-import {SsmxError, errorJson} from '../../errors.js'
+import {failedWith} from '../../errors.js'
 
 export default class AdminRemove extends AdminCommand<typeof AdminRemove> {
   static override summary = 'Remove the RunAs stack set from every account and delete the SCP.'
@@ -36,12 +36,9 @@ Exit codes: 0 removed (or nothing to remove), 12 an account or region failed to 
     if (result.operation) for (const line of formatOperations([result.operation])) this.log(line)
     if (result.plan.nothing) return result
     if (!result.removed) {
-      const error = new SsmxError('compliance', 'Some stack instances could not be deleted (reasons above); the stack set and the SCP are kept.', [
+      throw failedWith(result, 'compliance', 'Some stack instances could not be deleted (reasons above); the stack set and the SCP are kept.', [
         'Fix the cause in those accounts, then run ssmx admin remove again.',
       ])
-      if (!this.jsonEnabled()) throw error
-      this.logJson({...result, error: errorJson(error)})
-      this.exit(error.exitCode)
     }
     this.log('✓ Removed.')
     return result

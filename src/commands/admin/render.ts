@@ -19,8 +19,8 @@ Without --out it prints a summary of what it would write. The same configuration
     '<%= config.bin %> admin render --lza --json',
   ]
   static override enableJsonFlag = true
-  /** no AWS call: no endpoint to override */
-  static override baseFlags = globalFlags(null)
+  /** no AWS call: --profile, --region and --endpoint-url are refused, never ignored */
+  static override baseFlags = globalFlags(null, {callsAws: false})
   static override flags = {
     out: Flags.string({char: 'o', description: 'directory to write the files to (created if missing); without it, only a summary is printed'}),
     lza: Flags.boolean({

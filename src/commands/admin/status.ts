@@ -1,11 +1,9 @@
 import {buildArtifacts} from '../../admin/artifacts.js'
 import {AdminCommand, callAsFlag} from '../../admin/command.js'
 import {adminDeps} from '../../admin/deps.js'
-import {formatStatus} from '../../admin/format.js'
+import {formatOrganizationStatus} from '../../admin/format.js'
 import {idcDeps} from '../../admin/guardrails/idc.js'
-import {type GuardrailCheck, checkGuardrails, formatGuardrailCheck, guardrailProblems} from '../../admin/guardrails/service.js'
-import {type StatusReport, adminStatus} from '../../admin/status.js'
-import {ExitCode} from '../../errors.js'
+import {type OrganizationStatus, organizationStatus, outOfCompliance} from '../../admin/status.js'
 
 export default class AdminStatus extends AdminCommand<typeof AdminStatus> {
   static override summary = 'Show whether every account and region runs the RunAs stack and the SCP is attached.'
@@ -24,30 +22,12 @@ Exit code 0 when everything is in compliance, 12 otherwise (with --json too), so
     'call-as': callAsFlag(),
   }
 
-  async run(): Promise<StatusReport & {guardrails?: GuardrailCheck}> {
+  async run(): Promise<OrganizationStatus> {
     const {config, ctx} = await this.configAndAws()
-    const artifacts = buildArtifacts(config, this.config.version)
-    const deps = adminDeps(ctx, this.flags['call-as'] ?? config.admin.callAs)
-    const [stacks, guardrails] = await Promise.all([
-      adminStatus(deps, config, artifacts).catch((error) => this.failed(error, ctx)),
-      checkGuardrails(
-        config,
-        idcDeps(ctx, () => {}),
-      ),
-    ])
-    const extra = guardrailProblems(guardrails)
-    const report = {...stacks, ...(guardrails ? {guardrails} : {}), problems: [...stacks.problems, ...extra], compliant: stacks.compliant && extra.length === 0}
-    if (!this.jsonEnabled()) {
-      const lines = formatStatus(report)
-      // the guardrail lines go before the verdict (the last line)
-      if (guardrails) lines.splice(-1, 0, ...formatGuardrailCheck(guardrails))
-      for (const line of lines) this.log(line)
-    }
-    if (!report.compliant) {
-      // oclif prints a returned value only on success: print the report here, then exit non-zero
-      if (this.jsonEnabled()) this.logJson(report)
-      this.exit(ExitCode.compliance)
-    }
+    const deps = {admin: adminDeps(ctx, this.flags['call-as'] ?? config.admin.callAs), idc: idcDeps(ctx, () => {}), debug: this.debugNote()}
+    const report = await organizationStatus(deps, config, buildArtifacts(config, this.config.version)).catch((error) => this.failed(error, ctx))
+    if (!this.jsonEnabled()) for (const line of formatOrganizationStatus(report)) this.log(line)
+    if (!report.compliant) throw outOfCompliance(report)
     return report
   }
 }

@@ -19,19 +19,18 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {ssoAdminPort} from '../../../src/aws/sso-admin.js'
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
+import {formatGuardrailCheck, formatGuardrailPlan, formatGuardrailStatus} from '../../../src/admin/format.js'
 import {
   applyGuardrails,
   checkGuardrails,
-  describePlan,
-  formatGuardrailCheck,
-  formatGuardrailStatus,
   guardrailProblems,
   guardrailStatus,
   planGuardrails,
   planHasChanges,
+  runGuardrails,
 } from '../../../src/admin/guardrails/service.js'
 import {configSchema} from '../../../src/config/schema.js'
-import {SsmxError} from '../../../src/errors.js'
+import {SsmxError, isSsmxError} from '../../../src/errors.js'
 
 const INSTANCE = 'arn:aws:sso:::instance/ssoins-1234567890abcdef'
 const psArn = (i: number) => `arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-${String(i).padStart(16, '0')}`
@@ -180,7 +179,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       ['Ops+Admin', 'SSMX-RunAs-Ops_Admin', 'missing', 'put'],
     ])
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
-    const text = describePlan(plan).join('\n')
+    const text = formatGuardrailPlan(plan).join('\n')
     expect(text).to.include('Developer: add the guardrail (pinned to SSMX-RunAs-Developer)')
     expect(text).to.match(/^\+\s+"Sid": "SsmxGuardrailStartOwnDocument",$/m)
     expect(text).to.match(/^ {7}"Resource": "arn:aws:s3:::team\/\*"$/m)
@@ -216,7 +215,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       ['current', 'none'],
       ['current', 'none'],
     ])
-    expect(describePlan(again).join('\n')).to.include('Nothing to change.')
+    expect(formatGuardrailPlan(again).join('\n')).to.include('Nothing to change.')
     await applyGuardrails(again, testDeps())
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
     expect(calls(DeleteInlinePolicyFromPermissionSetCommand)).to.have.length(0)
@@ -280,7 +279,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       ['current', 'provision', ['111122223333', '444455556666']],
       ['current', 'provision', ['111122223333', '444455556666']],
     ])
-    expect(describePlan(plan).join('\n')).to.include(
+    expect(formatGuardrailPlan(plan).join('\n')).to.include(
       'Developer: guardrail current (pinned to SSMX-RunAs-Developer); re-provision: 2 account(s) do not have the latest version (111122223333, 444455556666)',
     )
     const result = await applyGuardrails(plan, testDeps())
@@ -314,9 +313,9 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const dry = await planGuardrails(config, {}, testDeps())
     expect(dry.runAsAttribute.runAs).to.deep.equal({key: 'SSMSessionRunAs', sources: ['${path:userName}']})
     expect(dry.removeRunAsAttribute).to.equal(false)
-    expect(describePlan(dry).join('\n')).to.include('overrides').and.include('--remove-runas-attribute')
+    expect(formatGuardrailPlan(dry).join('\n')).to.include('overrides').and.include('--remove-runas-attribute')
     const plan = await planGuardrails(config, {removeRunAsAttribute: true}, testDeps())
-    expect(describePlan(plan).join('\n')).to.include('keeping CostCenter, Team')
+    expect(formatGuardrailPlan(plan).join('\n')).to.include('keeping CostCenter, Team')
     const result = await applyGuardrails(plan, testDeps())
     expect(calls(UpdateInstanceAccessControlAttributeConfigurationCommand)).to.deep.equal([
       {
@@ -413,6 +412,30 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     expect(lines.at(-1)).to.include('SSMSessionRunAs attribute mapped')
   })
 
+  describe("runGuardrails (the command's policy)", () => {
+    it('shows the plan; a dry run or --json without --yes writes nothing; no permission sets is a config error', async () => {
+      const shown: string[] = []
+      const show = (what: object) => shown.push(Object.keys(what)[0])
+      const dry = await runGuardrails(config, {dryRun: true, show, confirm: async () => true}, testDeps())
+      expect(dry.dryRun).to.equal(true)
+      expect(shown).to.deep.equal(['plan'])
+      const json = await runGuardrails(config, {json: true, show, confirm: async () => true}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(json) && [json.code, json.message]).to.deep.equal(['usage', 'With --json, pass --yes to apply (or --dry-run).'])
+      const declined = await runGuardrails(config, {show, confirm: async () => false}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(declined) && declined.code).to.equal('cancelled')
+      expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
+      const none = await runGuardrails(configSchema.parse({}), {show, confirm: async () => true}, testDeps()).catch((e: unknown) => e)
+      expect(isSsmxError(none) && none.code).to.equal('config')
+    })
+
+    it('--yes applies and shows the result', async () => {
+      const shown: string[] = []
+      const result = await runGuardrails(config, {yes: true, show: (what) => shown.push(Object.keys(what)[0]), confirm: async () => false}, testDeps())
+      expect(shown).to.deep.equal(['plan', 'result'])
+      expect(result.permissionSets.every((p) => p.change === 'put')).to.equal(true)
+    })
+  })
+
   describe('in ssmx admin status', () => {
     it('guardrails nobody applied are optional; the ABAC attribute is always a problem', async () => {
       const none = await checkGuardrails(config, testDeps())
@@ -443,6 +466,29 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       expect(guardrailProblems(check)).to.deep.equal([])
       expect(formatGuardrailCheck(check!)).to.deep.equal(['guardrails: not checked (Access denied: SSO Admin ListInstances.)'])
       expect(await checkGuardrails(configSchema.parse({}), testDeps())).to.equal(undefined)
+    })
+
+    it('says why under --debug, and does not hide what is not about reachability (throttling, a bug)', async () => {
+      sso.on(ListInstancesCommand).rejects(Object.assign(new Error('no'), {name: 'AccessDeniedException'}))
+      const debug: string[] = []
+      await checkGuardrails(config, testDeps(), {debug: (line) => debug.push(line)})
+      expect(debug).to.deep.equal([
+        'guardrails not checked: IAM Identity Center is not reachable from here (accessDenied: Access denied: SSO Admin ListInstances.)',
+      ])
+      sso.on(ListInstancesCommand).rejects(Object.assign(new Error('slow down'), {name: 'ThrottlingException'}))
+      const throttled = await checkGuardrails(config, testDeps()).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(isSsmxError(throttled) && throttled.code).to.equal('throttled')
+      sso.on(ListInstancesCommand).callsFake(() => {
+        throw new TypeError('x is not a function')
+      })
+      const bug = await checkGuardrails(config, testDeps()).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(isSsmxError(bug) && bug.code).to.equal('bug')
     })
   })
 })
