@@ -38,11 +38,9 @@ describe('targets/managed, the picker join and ssh: one inventory wiring', () =>
     ec2.reset()
     debug = []
     ssm.on(DescribeInstanceInformationCommand).resolves({InstanceInformationList: [{InstanceId: ID, PingStatus: 'Online', PlatformType: 'Linux'}]})
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [{Instances: [{InstanceId: ID, PrivateIpAddress: '10.0.0.1', State: {Name: 'running'}, Tags: [{Key: 'Name', Value: 'web-1'}]}]}],
-      })
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{Instances: [{InstanceId: ID, PrivateIpAddress: '10.0.0.1', State: {Name: 'running'}, Tags: [{Key: 'Name', Value: 'web-1'}]}]}],
+    })
   })
   const context = () =>
     AwsContext.create({
