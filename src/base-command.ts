@@ -1,7 +1,17 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {AwsContext, AwsContextOptions} from './aws/clients.js'
-import {type CommandIo, type CommandStart, type EndpointService, awsContextFor, checkGlobalFlags, commandStart, endpointUrlHelp, note, reportError} from './cli/runtime.js'
+import {
+  type CommandIo,
+  type CommandStart,
+  type EndpointService,
+  awsContextFor,
+  checkGlobalFlags,
+  commandStart,
+  endpointUrlHelp,
+  note,
+  reportError,
+} from './cli/runtime.js'
 import {loadConfigLazily} from './config/lazy.js'
 import type {LoadedConfig} from './config/load.js'
 import {SsmxError} from './errors.js'
@@ -29,7 +39,7 @@ export function globalFlags(service: EndpointService, options: {callsAws?: boole
   return {
     profile,
     region: Flags.string({
-      description: callsAws ? 'AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile\'s region)' : notTaken,
+      description: callsAws ? "AWS region, e.g. eu-west-1 (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region)" : notTaken,
       helpGroup: 'AWS',
     }),
     'endpoint-url': endpointUrl,
@@ -141,5 +151,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** An error oclif's parser raised (unknown flag, missing argument, bad option value…) as ssmx's usage error. */
 export function usageError(error: Error, id: string): SsmxError {
   const [message, ...rest] = error.message.split('\n').filter((l) => l.trim() !== '' && !/^See more help with --help$/.test(l.trim()))
-  return new SsmxError('usage', message ?? 'Invalid command line.', [...rest.map((l) => l.trim()), ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' ')])
+  return new SsmxError('usage', message ?? 'Invalid command line.', [
+    ...rest.map((l) => l.trim()),
+    ['See:', 'ssmx', ...id.split(':').filter(Boolean), '--help'].join(' '),
+  ])
 }

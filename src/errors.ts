@@ -82,7 +82,8 @@ export interface ErrorJson {
 export const errorJson = (e: SsmxError): ErrorJson => ({code: e.code, message: e.message, suggestions: e.suggestions, exitCode: e.exitCode})
 
 /** The SsmxError an ErrorJson describes (whoami keeps one in its result). */
-export const fromErrorJson = (e: ErrorJson, options?: {result?: unknown; shown?: boolean}): SsmxError => new SsmxError(e.code, e.message, e.suggestions, options)
+export const fromErrorJson = (e: ErrorJson, options?: {result?: unknown; shown?: boolean}): SsmxError =>
+  new SsmxError(e.code, e.message, e.suggestions, options)
 
 /**
  * A command's partial result that ends non-zero: with --json its answer is the result with the error beside it
@@ -100,9 +101,7 @@ export const isSsmxError = (e: unknown): e is SsmxError =>
 
 /** The AWS SDK's error name (`ThrottlingException`, `AccessDeniedException`, ...) or undefined. */
 export const awsErrorName = (e: unknown): string | undefined =>
-  e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string'
-    ? (e as {name: string}).name
-    : undefined
+  e && typeof e === 'object' && 'name' in e && typeof (e as {name: unknown}).name === 'string' ? (e as {name: string}).name : undefined
 
 /** Node's codes for a request that never reached its server. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED'])
@@ -131,7 +130,12 @@ export const isProgrammingError = (e: unknown): boolean => e instanceof Error &&
 
 /** An error nobody anticipated, as users meet it: exit `bug` (70), how to report it; the stack goes to --debug. */
 export function bugError(error: unknown): SsmxError {
-  return new SsmxError('bug', `Unexpected error: ${errorMessage(error)}`, [
-    'This is a bug in ssmx. Please report it with the command you ran, the output of ssmx --version, and the output of the same command with --debug (it shows where the error came from).',
-  ], {cause: error})
+  return new SsmxError(
+    'bug',
+    `Unexpected error: ${errorMessage(error)}`,
+    [
+      'This is a bug in ssmx. Please report it with the command you ran, the output of ssmx --version, and the output of the same command with --debug (it shows where the error came from).',
+    ],
+    {cause: error},
+  )
 }

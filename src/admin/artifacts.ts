@@ -15,7 +15,9 @@ type Plan = ReturnType<typeof documentPlan>
 
 /** The PermissionSets parameter: JSON of permission set → {document, runAsUser}, with per-OU RunAs users applied. */
 function permissionSetsJson(plan: Plan, runAsUsers: Record<string, {runAsUser: string}> = {}, where = 'permissionSets'): string {
-  const value = JSON.stringify(Object.fromEntries(plan.map((p) => [p.permissionSet, {document: p.document, runAsUser: runAsUsers[p.permissionSet]?.runAsUser ?? p.runAsUser}])))
+  const value = JSON.stringify(
+    Object.fromEntries(plan.map((p) => [p.permissionSet, {document: p.document, runAsUser: runAsUsers[p.permissionSet]?.runAsUser ?? p.runAsUser}])),
+  )
   if (Buffer.byteLength(value) > MAX_PARAMETER_BYTES) {
     throw new SsmxError('config', `The ${where} map is ${Buffer.byteLength(value)} bytes as a stack parameter; CloudFormation allows ${MAX_PARAMETER_BYTES}.`, [
       'Configure fewer permission sets, or shorter document names (documentPrefix).',
@@ -70,9 +72,11 @@ function brokerInput(config: SsmxConfig, plan: Plan, permissionSetJsons: string[
     // the rules' tags become a condition of the STS session policy (2,048 characters with the rest of it)
     const bytes = JSON.stringify(rules.tags ?? {}).length
     if (bytes > MAX_TARGET_RULE_TAGS_CHARACTERS) {
-      throw new SsmxError('config', `admin.broker.targetRules.${ps}.tags is ${bytes} characters as JSON; the broker's STS session policy leaves room for ${MAX_TARGET_RULE_TAGS_CHARACTERS}.`, [
-        'Use fewer tag keys or values (e.g. one tag that names the group of instances).',
-      ])
+      throw new SsmxError(
+        'config',
+        `admin.broker.targetRules.${ps}.tags is ${bytes} characters as JSON; the broker's STS session policy leaves room for ${MAX_TARGET_RULE_TAGS_CHARACTERS}.`,
+        ['Use fewer tag keys or values (e.g. one tag that names the group of instances).'],
+      )
     }
   }
   const usersJson = JSON.stringify(Object.fromEntries(Object.entries(broker.users).sort(([a], [b]) => (a < b ? -1 : 1))))
@@ -80,14 +84,18 @@ function brokerInput(config: SsmxConfig, plan: Plan, permissionSetJsons: string[
   const largest = Math.max(...permissionSetJsons.map((j) => Buffer.byteLength(j)))
   const bytes = largest + Buffer.byteLength(usersJson) + Buffer.byteLength(targetRulesJson) + BROKER_ENVIRONMENT_OVERHEAD
   if (bytes > MAX_LAMBDA_ENVIRONMENT_BYTES) {
-    throw new SsmxError('config', `The broker's settings (permission sets, admin.broker.users, admin.broker.targetRules) need about ${bytes} bytes; Lambda allows ${MAX_LAMBDA_ENVIRONMENT_BYTES} of environment.`, [
-      'Map groups of people through permission sets rather than one by one in admin.broker.users (about 100 per-user entries fit).',
-    ])
+    throw new SsmxError(
+      'config',
+      `The broker's settings (permission sets, admin.broker.users, admin.broker.targetRules) need about ${bytes} bytes; Lambda allows ${MAX_LAMBDA_ENVIRONMENT_BYTES} of environment.`,
+      ['Map groups of people through permission sets rather than one by one in admin.broker.users (about 100 per-user entries fit).'],
+    )
   }
   const linuxUsers = new Set<string>([...plan.map((p) => p.runAsUser), ...Object.values(broker.users)])
   for (const o of Object.values(config.admin.overrides)) for (const e of Object.values(o.permissionSets ?? {})) linuxUsers.add(e.runAsUser)
   if (linuxUsers.size === 0) {
-    throw new SsmxError('config', 'admin.broker is enabled but no Linux user is configured: the broker would refuse everyone.', ['Configure permissionSets (permission set → runAsUser) or admin.broker.users.'])
+    throw new SsmxError('config', 'admin.broker is enabled but no Linux user is configured: the broker would refuse everyone.', [
+      'Configure permissionSets (permission set → runAsUser) or admin.broker.users.',
+    ])
   }
   return {
     organizationId: broker.organizationId,
@@ -109,7 +117,9 @@ export function buildArtifacts(config: SsmxConfig, version: string): AdminArtifa
   configuredPartition(config)
   checkOverrides(config, plan)
   const base = permissionSetsJson(plan)
-  const overrideJsons = Object.entries(config.admin.overrides).map(([ou, o]) => permissionSetsJson(plan, o.permissionSets, `admin.overrides.${ou}.permissionSets`))
+  const overrideJsons = Object.entries(config.admin.overrides).map(([ou, o]) =>
+    permissionSetsJson(plan, o.permissionSets, `admin.overrides.${ou}.permissionSets`),
+  )
   const broker = brokerInput(config, plan, [base, ...overrideJsons])
   const documents = plan.map((p) => p.document).sort()
   const {body, templateVersion} = renderTemplate({
@@ -137,7 +147,10 @@ export function buildArtifacts(config: SsmxConfig, version: string): AdminArtifa
       const overridden: Parameter[] = []
       if (o.defaultRunAsUser) overridden.push({ParameterKey: PARAMETERS.defaultRunAsUser, ParameterValue: o.defaultRunAsUser})
       if (o.permissionSets) {
-        overridden.push({ParameterKey: PARAMETERS.permissionSets, ParameterValue: permissionSetsJson(plan, o.permissionSets, `admin.overrides.${organizationalUnitId}.permissionSets`)})
+        overridden.push({
+          ParameterKey: PARAMETERS.permissionSets,
+          ParameterValue: permissionSetsJson(plan, o.permissionSets, `admin.overrides.${organizationalUnitId}.permissionSets`),
+        })
         if (broker) overridden.push({ParameterKey: PARAMETERS.ouOverridden, ParameterValue: Object.keys(o.permissionSets).sort().join(',')})
       }
       return {organizationalUnitId, parameters: overridden}

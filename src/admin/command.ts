@@ -35,7 +35,10 @@ export abstract class AdminCommand<T extends typeof Command> extends BaseCommand
       },
       confirm: async () => {
         // stdout is for the JSON result: no prompt
-        if (!options.yes && this.jsonEnabled()) throw new SsmxError('usage', `With --json there is no prompt: pass --yes to ${options.action}.`, [`Nothing was changed. ${this.id === 'admin:enforce' ? 'To only see the plan: --dry-run --json' : 'Without --json the plan is shown and you are asked.'}`])
+        if (!options.yes && this.jsonEnabled())
+          throw new SsmxError('usage', `With --json there is no prompt: pass --yes to ${options.action}.`, [
+            `Nothing was changed. ${this.id === 'admin:enforce' ? 'To only see the plan: --dry-run --json' : 'Without --json the plan is shown and you are asked.'}`,
+          ])
         const ok = options.yes || (await confirmChange(options.question, {flag: '--yes', action: options.action}))
         if (ok) view = await progressView()
         return ok

@@ -3,7 +3,7 @@
  * plans the changes) and `admin status` (which reports them): a deployment status calls compliant is one enforce
  * would not change, and the other way round.
  */
-import type {StackInstanceSummary, StackSet} from '@aws-sdk/client-cloudformation'
+import type {StackInstanceSummary, StackSet} from '../aws/cloudformation.js'
 
 import {SsmxError} from '../errors.js'
 import {type AdminDeps, mapLimit} from './deps.js'
@@ -23,16 +23,24 @@ export const paramKey = (ps: Parameter[]): string => JSON.stringify(sortParams(p
  */
 export function compareStackSet(existing: StackSet, artifacts: AdminArtifacts): string[] {
   if (existing.PermissionModel && existing.PermissionModel !== 'SERVICE_MANAGED') {
-    throw new SsmxError('config', `The stack set ${existing.StackSetName} exists with the ${existing.PermissionModel} permission model; ssmx deploys service-managed stack sets.`, [
-      'Pick another admin.stackSetName, or delete the existing stack set (for example one LZA deploys: remove it from customizations-config.yaml).',
-    ])
+    throw new SsmxError(
+      'config',
+      `The stack set ${existing.StackSetName} exists with the ${existing.PermissionModel} permission model; ssmx deploys service-managed stack sets.`,
+      ['Pick another admin.stackSetName, or delete the existing stack set (for example one LZA deploys: remove it from customizations-config.yaml).'],
+    )
   }
   const reasons: string[] = []
   if ((existing.TemplateBody ?? '').trim() !== artifacts.templateBody.trim()) reasons.push('template differs')
-  if (paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !== paramKey(artifacts.parameters)) {
+  if (
+    paramKey((existing.Parameters ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))) !==
+    paramKey(artifacts.parameters)
+  ) {
     reasons.push('parameters differ')
   }
-  if (existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled || existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval) {
+  if (
+    existing.AutoDeployment?.Enabled !== AUTO_DEPLOYMENT.Enabled ||
+    existing.AutoDeployment?.RetainStacksOnAccountRemoval !== AUTO_DEPLOYMENT.RetainStacksOnAccountRemoval
+  ) {
     reasons.push('auto-deployment settings differ')
   }
   if (existing.ManagedExecution?.Active !== MANAGED_EXECUTION.Active) reasons.push('managed execution is off')
@@ -110,7 +118,10 @@ export async function readDeployment(
  * repair failed, outdated or drifted instances), and delete where the stack set is deployed but no longer configured.
  * Without a deployment (no stack set yet) every configured pair is a create.
  */
-export function planInstances(deployment: Deployment | undefined, desired: {ous: string[]; regions: string[]; overridesFor: (ou: string) => Parameter[]}): InstancePlan[] {
+export function planInstances(
+  deployment: Deployment | undefined,
+  desired: {ous: string[]; regions: string[]; overridesFor: (ou: string) => Parameter[]},
+): InstancePlan[] {
   const {ous, regions, overridesFor} = desired
   const instances: InstancePlan[] = []
   for (const ou of ous) {
@@ -122,13 +133,19 @@ export function planInstances(deployment: Deployment | undefined, desired: {ous:
       const repair = deployment?.repairs.get(`${ou}|${region}`)
       if (!deployed.has(region)) instances.push({...base, change: 'create'})
       else if (overridesChanged) instances.push({...base, change: 'update', reason: 'parameter overrides change'})
-      else if (repair) instances.push({...base, change: 'repair', reason: `${repair.count} instance${repair.count > 1 ? 's' : ''} to repair${repair.reason ? ` (${repair.reason})` : ''}`})
+      else if (repair)
+        instances.push({
+          ...base,
+          change: 'repair',
+          reason: `${repair.count} instance${repair.count > 1 ? 's' : ''} to repair${repair.reason ? ` (${repair.reason})` : ''}`,
+        })
       else instances.push({...base, change: 'unchanged'})
     }
   }
   for (const [ou, deployed] of deployment?.targets ?? []) {
     for (const region of deployed) {
-      if (!ous.includes(ou) || !regions.includes(region)) instances.push({organizationalUnitId: ou, region, change: 'delete', reason: 'no longer configured', overrides: []})
+      if (!ous.includes(ou) || !regions.includes(region))
+        instances.push({organizationalUnitId: ou, region, change: 'delete', reason: 'no longer configured', overrides: []})
     }
   }
   return instances

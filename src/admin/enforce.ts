@@ -1,28 +1,23 @@
-import {
-  CreateStackInstancesCommand,
-  CreateStackSetCommand,
-  DeleteStackInstancesCommand,
-  type StackSet,
-  UpdateStackInstancesCommand,
-  UpdateStackSetCommand,
-  type UpdateStackSetCommandOutput,
-} from '@aws-sdk/client-cloudformation'
+import type {StackSet} from '../aws/cloudformation.js'
 
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import type {AdminDeps} from './deps.js'
-import {AUTO_DEPLOYMENT, CAPABILITIES, type InstanceChange, type InstancePlan, MANAGED_EXECUTION, paramKey, planInstances, readDeployment, sortParams} from './deployment.js'
+import {
+  AUTO_DEPLOYMENT,
+  CAPABILITIES,
+  type InstanceChange,
+  type InstancePlan,
+  MANAGED_EXECUTION,
+  paramKey,
+  planInstances,
+  readDeployment,
+  sortParams,
+} from './deployment.js'
 import {checkPrerequisites, validateRegions, validateTargets} from './organization.js'
 import {scpTargets} from './scp.js'
 import {type ScpPlan, applyScp, planScp} from './scp-deploy.js'
-import {
-  OPERATION_PREFERENCES,
-  type OperationOutcome,
-  awaitRunningOperation,
-  describeStackSet,
-  startOperation,
-  waitForOperation,
-} from './stackset.js'
+import {OPERATION_PREFERENCES, type OperationOutcome, awaitRunningOperation, describeStackSet, startOperation, waitForOperation} from './stackset.js'
 import type {AdminArtifacts, Parameter} from './types.js'
 
 export {AUTO_DEPLOYMENT, CAPABILITIES, MANAGED_EXECUTION, compareStackSet} from './deployment.js'
@@ -65,7 +60,12 @@ function desiredTargets(config: SsmxConfig): {ous: string[]; regions: string[]; 
 /**
  * Works out what enforce would change, after checking prerequisites, OUs and regions. Reads only.
  */
-export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts: AdminArtifacts, options: {wait: boolean} = {wait: true}): Promise<EnforcePlan> {
+export async function planEnforce(
+  deps: AdminDeps,
+  config: SsmxConfig,
+  artifacts: AdminArtifacts,
+  options: {wait: boolean} = {wait: true},
+): Promise<EnforcePlan> {
   const {ous, regions, scpTargets} = desiredTargets(config)
   const name = config.admin.stackSetName
   const names = await checkOrganization(deps, config, {ous, regions, scpTargets})
@@ -87,7 +87,11 @@ export async function planEnforce(deps: AdminDeps, config: SsmxConfig, artifacts
 }
 
 /** Prerequisites, then every configured OU/root/account id and region checked to exist: id → name, for display. */
-async function checkOrganization(deps: AdminDeps, config: SsmxConfig, desired: {ous: string[]; regions: string[]; scpTargets: string[]}): Promise<Map<string, string>> {
+async function checkOrganization(
+  deps: AdminDeps,
+  config: SsmxConfig,
+  desired: {ous: string[]; regions: string[]; scpTargets: string[]},
+): Promise<Map<string, string>> {
   const facts = await checkPrerequisites(deps, {scp: config.admin.scp.enabled})
   const ids = [
     ...desired.ous.map((id) => ({id, key: 'admin.organizationalUnits'})),
@@ -140,12 +144,25 @@ export function groupInstanceChanges(instances: InstancePlan[]): Group[] {
 
 /** Each kind of instance change: its operation's action name and request. */
 const INSTANCE_OPERATIONS = {
-  create: {action: 'CREATE_STACK_INSTANCES', command: (input: InstanceInput, g: Group) => new CreateStackInstancesCommand({...input, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})})},
-  update: {action: 'UPDATE_STACK_INSTANCES', command: (input: InstanceInput, g: Group) => new UpdateStackInstancesCommand({...input, ParameterOverrides: g.overrides})},
-  delete: {action: 'DELETE_STACK_INSTANCES', command: (input: InstanceInput) => new DeleteStackInstancesCommand({...input, RetainStacks: false})},
+  create: {
+    action: 'CREATE_STACK_INSTANCES',
+    start: (cfn: AdminDeps['cfn'], input: InstanceInput, g: Group) =>
+      cfn.createStackInstances({...input, ...(g.overrides.length > 0 ? {ParameterOverrides: g.overrides} : {})}),
+  },
+  update: {
+    action: 'UPDATE_STACK_INSTANCES',
+    start: (cfn: AdminDeps['cfn'], input: InstanceInput, g: Group) => cfn.updateStackInstances({...input, ParameterOverrides: g.overrides}),
+  },
+  delete: {action: 'DELETE_STACK_INSTANCES', start: (cfn: AdminDeps['cfn'], input: InstanceInput) => cfn.deleteStackInstances({...input, RetainStacks: false})},
 } as const
 
-type InstanceInput = {StackSetName: string; CallAs: AdminDeps['callAs']; DeploymentTargets: {OrganizationalUnitIds: string[]}; Regions: string[]; OperationPreferences: typeof OPERATION_PREFERENCES}
+type InstanceInput = {
+  StackSetName: string
+  CallAs: AdminDeps['callAs']
+  DeploymentTargets: {OrganizationalUnitIds: string[]}
+  Regions: string[]
+  OperationPreferences: typeof OPERATION_PREFERENCES
+}
 
 /**
  * Applies a plan: the SCP first (it exempts the stack set's roles, so it never blocks the deployment and the
@@ -175,9 +192,15 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
   const instances = plan.stackSet.change === 'update' ? plan.instances.filter((i) => i.change !== 'repair') : plan.instances
   const groups = groupInstanceChanges(instances)
   for (const [index, g] of groups.entries()) {
-    const input: InstanceInput = {StackSetName: name, CallAs: deps.callAs, DeploymentTargets: {OrganizationalUnitIds: g.ous}, Regions: g.regions, OperationPreferences: OPERATION_PREFERENCES}
+    const input: InstanceInput = {
+      StackSetName: name,
+      CallAs: deps.callAs,
+      DeploymentTargets: {OrganizationalUnitIds: g.ous},
+      Regions: g.regions,
+      OperationPreferences: OPERATION_PREFERENCES,
+    }
     const op = INSTANCE_OPERATIONS[g.change as keyof typeof INSTANCE_OPERATIONS]
-    if (!(await run(op.action, () => deps.cfn.send(op.command(input, g)) as Promise<{OperationId?: string}>))) {
+    if (!(await run(op.action, () => op.start(deps.cfn, input, g)))) {
       result.pending = groups.length - index - 1
       break
     }
@@ -186,7 +209,12 @@ export async function applyEnforce(deps: AdminDeps, plan: EnforcePlan, artifacts
 }
 
 /** Creates the stack set, or updates it (an operation, run by `run`); false when that operation was not waited for. */
-async function writeStackSet(deps: AdminDeps, plan: EnforcePlan, artifacts: AdminArtifacts, run: (action: string, start: () => Promise<{OperationId?: string}>) => Promise<boolean>): Promise<boolean> {
+async function writeStackSet(
+  deps: AdminDeps,
+  plan: EnforcePlan,
+  artifacts: AdminArtifacts,
+  run: (action: string, start: () => Promise<{OperationId?: string}>) => Promise<boolean>,
+): Promise<boolean> {
   const name = plan.stackSetName
   const desired = {
     StackSetName: name,
@@ -200,10 +228,10 @@ async function writeStackSet(deps: AdminDeps, plan: EnforcePlan, artifacts: Admi
   }
   if (plan.stackSet.change === 'create') {
     deps.progress({type: 'step', message: `Creating stack set ${name} (service-managed, auto-deployment on)`})
-    await deps.cfn.send(new CreateStackSetCommand({...desired, PermissionModel: 'SERVICE_MANAGED', Tags: [{Key: 'managed-by', Value: 'ssmx'}]}))
+    await deps.cfn.createStackSet({...desired, PermissionModel: 'SERVICE_MANAGED', Tags: [{Key: 'managed-by', Value: 'ssmx'}]})
     return true
   }
-  return run('UPDATE_STACK_SET', () => deps.cfn.send(new UpdateStackSetCommand({...desired, OperationPreferences: OPERATION_PREFERENCES})) as Promise<UpdateStackSetCommandOutput>)
+  return run('UPDATE_STACK_SET', () => deps.cfn.updateStackSet({...desired, OperationPreferences: OPERATION_PREFERENCES}))
 }
 
 export interface EnforceOptions {

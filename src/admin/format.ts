@@ -18,7 +18,8 @@ export function formatPlan(plan: EnforcePlan): string[] {
   for (const [ou, items] of byOu) {
     lines.push(`  instances in ${label(ou)}:`)
     for (const i of items) {
-      const overrides = i.overrides.length > 0 && i.change !== 'delete' ? ` [overrides: ${i.overrides.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).join(', ')}]` : ''
+      const overrides =
+        i.overrides.length > 0 && i.change !== 'delete' ? ` [overrides: ${i.overrides.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).join(', ')}]` : ''
       lines.push(`    ${SYMBOL[i.change]} ${i.region}: ${i.change}${i.reason ? ` (${i.reason})` : ''}${overrides}`)
     }
   }
@@ -27,7 +28,12 @@ export function formatPlan(plan: EnforcePlan): string[] {
     lines.push(`SCP ${s.name}:`)
     lines.push(`  ${SYMBOL[s.change]} policy: ${s.change}${s.reasons.length > 0 ? ` (${s.reasons.join(', ')})` : ''}`)
     for (const a of s.attachments) {
-      const what = a.change === 'attach' ? `attach (${a.attachedScps} of 5 SCPs in use)` : a.change === 'detach' ? 'detach (no longer in admin.scp.targets)' : 'already attached'
+      const what =
+        a.change === 'attach'
+          ? `attach (${a.attachedScps} of 5 SCPs in use)`
+          : a.change === 'detach'
+            ? 'detach (no longer in admin.scp.targets)'
+            : 'already attached'
       lines.push(`  ${SYMBOL[a.change]} attached to ${label(a.targetId)}: ${what}`)
     }
   } else {
@@ -62,7 +68,9 @@ export function formatRemovePlan(plan: RemovePlan): string[] {
   if (plan.nothing) return [`Nothing to remove: no stack set ${plan.stackSetName} and no ssmx SCP.`]
   const lines: string[] = []
   if (plan.stackSet) {
-    lines.push(`- ${plan.instanceCount} stack instance${plan.instanceCount === 1 ? '' : 's'} of ${plan.stackSetName} in ${plan.organizationalUnitIds.join(', ') || '-'} × ${plan.regions.join(', ') || '-'} (stacks deleted)`)
+    lines.push(
+      `- ${plan.instanceCount} stack instance${plan.instanceCount === 1 ? '' : 's'} of ${plan.stackSetName} in ${plan.organizationalUnitIds.join(', ') || '-'} × ${plan.regions.join(', ') || '-'} (stacks deleted)`,
+    )
     lines.push(`- stack set ${plan.stackSetName}`)
   }
   if (plan.scp) {
@@ -82,17 +90,23 @@ export function formatStatus(r: StatusReport): string[] {
       : `Stack set ${r.stackSetName}: not deployed`,
   )
   for (const [ou, c] of Object.entries(r.summary)) {
-    lines.push(`  ${ou}: ${c.compliant}/${c.total} current${c.outdated ? `, ${c.outdated} outdated` : ''}${c.failed ? `, ${c.failed} failed` : ''}${c.drifted ? `, ${c.drifted} drifted` : ''}`)
+    lines.push(
+      `  ${ou}: ${c.compliant}/${c.total} current${c.outdated ? `, ${c.outdated} outdated` : ''}${c.failed ? `, ${c.failed} failed` : ''}${c.drifted ? `, ${c.drifted} drifted` : ''}`,
+    )
   }
   for (const i of r.instances.filter((x) => !x.compliant)) {
-    lines.push(`    ✗ ${i.organizationalUnitId} ${i.account} ${i.region}: ${i.status}${i.detailedStatus ? `/${i.detailedStatus}` : ''}, drift ${i.drift}${i.reason ? `: ${i.reason}` : ''}`)
+    lines.push(
+      `    ✗ ${i.organizationalUnitId} ${i.account} ${i.region}: ${i.status}${i.detailedStatus ? `/${i.detailedStatus}` : ''}, drift ${i.drift}${i.reason ? `: ${i.reason}` : ''}`,
+    )
   }
   for (const t of r.missingTargets) lines.push(`    ✗ ${t.organizationalUnitId} ${t.region}: not deployed`)
   if (r.broker) {
     const b = r.broker
-    lines.push(b.deployed
-      ? `Session broker ${b.version}: in ${b.present} of ${b.total} account × region${b.unknown ? ` (${b.unknown} not current: unknown)` : ''}${b.configured ? '' : '; not configured any more'}`
-      : `Session broker: configured but not in the deployed template`)
+    lines.push(
+      b.deployed
+        ? `Session broker ${b.version}: in ${b.present} of ${b.total} account × region${b.unknown ? ` (${b.unknown} not current: unknown)` : ''}${b.configured ? '' : '; not configured any more'}`
+        : `Session broker: configured but not in the deployed template`,
+    )
     for (const i of r.instances.filter((x) => x.broker && x.broker.state !== 'present')) lines.push(`    ? ${i.account} ${i.region}: broker ${i.broker!.state}`)
   }
   if (r.scp) {
@@ -122,16 +136,24 @@ export function formatGuardrailPlan(plan: GuardrailPlan): string[] {
   if (warning) lines.push('', `! ${warning}`)
   if (plan.removeRunAsAttribute) {
     const kept = plan.runAsAttribute.attributes.filter((a) => a.Key !== plan.runAsAttribute.runAs?.key).map((a) => a.Key)
-    lines.push(`  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`)
+    lines.push(
+      `  will remove the ${RUN_AS_ATTRIBUTE} mapping; keeping ${kept.length > 0 ? kept.join(', ') : 'no other attribute (the attribute configuration is deleted)'}`,
+    )
   }
   for (const ps of plan.permissionSets) {
     const settled = plan.remove ? 'no ssmx statements' : `guardrail current (pinned to ${ps.document})`
-    const what = ps.change === 'none'
-      ? `${settled}; nothing to change`
-      : ps.change === 'provision' ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
-      : ps.change === 'delete' ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
-      : plan.remove ? 'remove the ssmx statements'
-      : ps.state === 'missing' ? `add the guardrail (pinned to ${ps.document})` : `update the guardrail (pinned to ${ps.document})`
+    const what =
+      ps.change === 'none'
+        ? `${settled}; nothing to change`
+        : ps.change === 'provision'
+          ? `${settled}; re-provision: ${ps.pendingAccounts!.length} account(s) do not have the latest version (${ps.pendingAccounts!.join(', ')})`
+          : ps.change === 'delete'
+            ? 'remove the ssmx statements; the inline policy is left empty and is deleted'
+            : plan.remove
+              ? 'remove the ssmx statements'
+              : ps.state === 'missing'
+                ? `add the guardrail (pinned to ${ps.document})`
+                : `update the guardrail (pinned to ${ps.document})`
     lines.push('', `${ps.name}: ${what}`)
     const diff = policyDiff(ps)
     if (diff) lines.push(diff)
@@ -144,7 +166,14 @@ export function formatGuardrailPlan(plan: GuardrailPlan): string[] {
 export function formatGuardrailResult(result: GuardrailResult): string[] {
   const lines = result.permissionSets.map((p) => {
     if (p.change === 'none') return `${p.name}: unchanged`
-    const did = p.change === 'delete' ? 'inline policy deleted' : p.change === 'provision' ? 'unchanged' : result.remove ? 'ssmx statements removed' : `pinned to ${p.document}`
+    const did =
+      p.change === 'delete'
+        ? 'inline policy deleted'
+        : p.change === 'provision'
+          ? 'unchanged'
+          : result.remove
+            ? 'ssmx statements removed'
+            : `pinned to ${p.document}`
     const prov = p.provisioning
     if (!prov || prov.status === 'SUCCEEDED') return `${p.name}: ${did}, provisioned to its accounts`
     if (prov.status === 'TIMED_OUT') return `${p.name}: ${did}; provisioning still in progress (request ${prov.requestId}); run again later to check`
@@ -155,10 +184,18 @@ export function formatGuardrailResult(result: GuardrailResult): string[] {
 }
 
 export function formatGuardrailStatus(status: GuardrailStatus): string[] {
-  const text = {current: 'present and current', outdated: 'present but outdated (run ssmx admin guardrails)', missing: 'missing (run ssmx admin guardrails)', 'not-found': 'permission set not found in IAM Identity Center'}
+  const text = {
+    current: 'present and current',
+    outdated: 'present but outdated (run ssmx admin guardrails)',
+    missing: 'missing (run ssmx admin guardrails)',
+    'not-found': 'permission set not found in IAM Identity Center',
+  }
   return [
     `guardrails (IAM Identity Center ${status.instanceArn})`,
-    ...status.permissionSets.map((p) => `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`),
+    ...status.permissionSets.map(
+      (p) =>
+        `  ${p.permissionSet.padEnd(24)} ${p.document.padEnd(32)} ${text[p.state]}${p.notProvisionedAccounts.length > 0 ? `; not provisioned to ${p.notProvisionedAccounts.join(', ')}` : ''}`,
+    ),
     status.runAsAttributeInTheWay
       ? `  ! ${RUN_AS_ATTRIBUTE} attribute mapped: it overrides every document (ssmx admin guardrails --remove-runas-attribute)`
       : `  ${RUN_AS_ATTRIBUTE} attribute: not mapped`,
@@ -168,6 +205,7 @@ export function formatGuardrailStatus(status: GuardrailStatus): string[] {
 export function formatGuardrailCheck(check: GuardrailCheck): string[] {
   if (!check.checked) return [`guardrails: not checked (${check.reason})`]
   const lines = formatGuardrailStatus(check)
-  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
+  if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated'))
+    lines.splice(1, 0, '  not applied (optional defense in depth: ssmx admin guardrails)')
   return lines
 }

@@ -29,7 +29,7 @@ function namer(config: SsmxConfig) {
   const {organizationalUnits, accounts} = config.admin.lza
   const missing = new Set<string>()
   const name = (id: string): string => {
-    const known = /^\d{12}$/.test(id) ? accounts[id] : organizationalUnits[id] ?? (id.startsWith('r-') ? 'Root' : undefined)
+    const known = /^\d{12}$/.test(id) ? accounts[id] : (organizationalUnits[id] ?? (id.startsWith('r-') ? 'Root' : undefined))
     if (known === undefined) missing.add(id)
     return known ?? id
   }
@@ -106,9 +106,9 @@ export function renderLza(config: SsmxConfig, artifacts: AdminArtifacts, version
     ),
     organization: serviceControlPolicy
       ? yamlFile(
-        ` ${generated}\n Merge this entry into organization-config.yaml under serviceControlPolicies;\n the policy file goes to ${lzaScpPath(config)} in the LZA configuration repository.`,
-        {serviceControlPolicies: [serviceControlPolicy]},
-      )
+          ` ${generated}\n Merge this entry into organization-config.yaml under serviceControlPolicies;\n the policy file goes to ${lzaScpPath(config)} in the LZA configuration repository.`,
+          {serviceControlPolicies: [serviceControlPolicy]},
+        )
       : undefined,
     scp: admin.scp.enabled ? renderScp(config, 'lza') : undefined,
   }

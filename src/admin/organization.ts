@@ -1,21 +1,4 @@
-import {DescribeOrganizationsAccessCommand, type DescribeOrganizationsAccessCommandOutput} from '@aws-sdk/client-cloudformation'
-import type {DescribeRegionsCommandOutput} from '@aws-sdk/client-ec2'
-import {
-  DescribeAccountCommand,
-  type DescribeAccountCommandOutput,
-  DescribeOrganizationCommand,
-  type DescribeOrganizationCommandOutput,
-  DescribeOrganizationalUnitCommand,
-  type DescribeOrganizationalUnitCommandOutput,
-  ListAWSServiceAccessForOrganizationCommand,
-  type ListAWSServiceAccessForOrganizationCommandOutput,
-  ListDelegatedAdministratorsCommand,
-  type ListDelegatedAdministratorsCommandOutput,
-  ListRootsCommand,
-  type ListRootsCommandOutput,
-  type Root,
-} from '@aws-sdk/client-organizations'
-import {GetCallerIdentityCommand, type GetCallerIdentityCommandOutput} from '@aws-sdk/client-sts'
+import type {DescribeOrganizationCommandOutput, Root} from '../aws/organizations.js'
 
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type AdminDeps, mapLimit, pages} from './deps.js'
@@ -40,7 +23,7 @@ interface Failure {
  */
 export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 'cfn' | 'callAs'>, options: {scp: boolean}): Promise<OrgFacts> {
   const org = await describeOrganization(deps)
-  const caller = (await deps.sts.send(new GetCallerIdentityCommand({}))) as GetCallerIdentityCommandOutput
+  const caller = await deps.sts.getCallerIdentity()
   const callerAccount = caller.Account ?? ''
   const managementAccountId = org?.MasterAccountId ?? ''
   const failures: Failure[] = []
@@ -57,7 +40,7 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
       fix: 'From the management account: aws cloudformation activate-organizations-access (or CloudFormation console → StackSets → Activate trusted access).',
     })
   }
-  const roots = ((await deps.orgs.send(new ListRootsCommand({}))) as ListRootsCommandOutput).Roots ?? []
+  const roots = (await deps.orgs.listRoots({})).Roots ?? []
   if (options.scp) failures.push(...scpPolicyTypeFailures(roots))
   if (failures.length > 0) {
     throw new SsmxError(
@@ -71,7 +54,7 @@ export async function checkPrerequisites(deps: Pick<AdminDeps, 'orgs' | 'sts' | 
 
 async function describeOrganization(deps: Pick<AdminDeps, 'orgs'>): Promise<DescribeOrganizationCommandOutput['Organization']> {
   try {
-    return ((await deps.orgs.send(new DescribeOrganizationCommand({}))) as DescribeOrganizationCommandOutput).Organization
+    return (await deps.orgs.describeOrganization({})).Organization
   } catch (error) {
     if (awsErrorName(error) === 'AWSOrganizationsNotInUseException') {
       throw new SsmxError('prerequisite', 'This account is not part of an AWS Organization.', [
@@ -86,20 +69,29 @@ async function describeOrganization(deps: Pick<AdminDeps, 'orgs'>): Promise<Desc
 async function callerFailures(deps: Pick<AdminDeps, 'orgs' | 'callAs'>, callerAccount: string, managementAccountId: string): Promise<Failure[]> {
   if (callerAccount === managementAccountId) {
     return deps.callAs === 'DELEGATED_ADMIN'
-      ? [{problem: `Account ${callerAccount} is the management account, which must call as SELF.`, fix: 'Drop --call-as DELEGATED_ADMIN (and admin.callAs) or run from the delegated administrator account.'}]
+      ? [
+          {
+            problem: `Account ${callerAccount} is the management account, which must call as SELF.`,
+            fix: 'Drop --call-as DELEGATED_ADMIN (and admin.callAs) or run from the delegated administrator account.',
+          },
+        ]
       : []
   }
   if (!(await isDelegatedAdmin(deps, callerAccount))) {
-    return [{
-      problem: `Account ${callerAccount} is neither the management account (${managementAccountId}) nor a delegated administrator for CloudFormation StackSets.`,
-      fix: `From the management account: aws organizations register-delegated-administrator --service-principal ${STACKSETS_PRINCIPAL} --account-id ${callerAccount}`,
-    }]
+    return [
+      {
+        problem: `Account ${callerAccount} is neither the management account (${managementAccountId}) nor a delegated administrator for CloudFormation StackSets.`,
+        fix: `From the management account: aws organizations register-delegated-administrator --service-principal ${STACKSETS_PRINCIPAL} --account-id ${callerAccount}`,
+      },
+    ]
   }
   if (deps.callAs !== 'DELEGATED_ADMIN') {
-    return [{
-      problem: `Account ${callerAccount} is a StackSets delegated administrator, so calls must be made as DELEGATED_ADMIN.`,
-      fix: 'Pass --call-as DELEGATED_ADMIN, or set admin.callAs: DELEGATED_ADMIN in the ssmx configuration.',
-    }]
+    return [
+      {
+        problem: `Account ${callerAccount} is a StackSets delegated administrator, so calls must be made as DELEGATED_ADMIN.`,
+        fix: 'Pass --call-as DELEGATED_ADMIN, or set admin.callAs: DELEGATED_ADMIN in the ssmx configuration.',
+      },
+    ]
   }
   return []
 }
@@ -115,7 +107,7 @@ function scpPolicyTypeFailures(roots: Root[]): Failure[] {
 }
 
 async function isDelegatedAdmin(deps: Pick<AdminDeps, 'orgs'>, account: string): Promise<boolean> {
-  for await (const out of pages<ListDelegatedAdministratorsCommandOutput>((page) => deps.orgs.send(new ListDelegatedAdministratorsCommand({ServicePrincipal: STACKSETS_PRINCIPAL, ...page})))) {
+  for await (const out of pages((page) => deps.orgs.listDelegatedAdministrators({ServicePrincipal: STACKSETS_PRINCIPAL, ...page}))) {
     if ((out.DelegatedAdministrators ?? []).some((d) => d.Id === account)) return true
   }
   return false
@@ -124,13 +116,13 @@ async function isDelegatedAdmin(deps: Pick<AdminDeps, 'orgs'>, account: string):
 /** Organizations' list of trusted services; a delegated administrator may not read it, CloudFormation's own view then answers. */
 async function trustedAccessEnabled(deps: Pick<AdminDeps, 'orgs' | 'cfn' | 'callAs'>): Promise<boolean> {
   try {
-    for await (const out of pages<ListAWSServiceAccessForOrganizationCommandOutput>((page) => deps.orgs.send(new ListAWSServiceAccessForOrganizationCommand(page)))) {
+    for await (const out of pages((page) => deps.orgs.listAWSServiceAccessForOrganization(page))) {
       if ((out.EnabledServicePrincipals ?? []).some((p) => p.ServicePrincipal === STACKSETS_PRINCIPAL)) return true
     }
     return false
   } catch (error) {
     if (!/AccessDenied/.test(awsErrorName(error) ?? '')) throw error
-    const out = (await deps.cfn.send(new DescribeOrganizationsAccessCommand({CallAs: deps.callAs}))) as DescribeOrganizationsAccessCommandOutput
+    const out = await deps.cfn.describeOrganizationsAccess({CallAs: deps.callAs})
     return out.Status === 'ENABLED'
   }
 }
@@ -149,10 +141,10 @@ export async function validateTargets(deps: Pick<AdminDeps, 'orgs'>, roots: Root
     }
     try {
       if (id.startsWith('ou-')) {
-        const out = (await deps.orgs.send(new DescribeOrganizationalUnitCommand({OrganizationalUnitId: id}))) as DescribeOrganizationalUnitCommandOutput
+        const out = await deps.orgs.describeOrganizationalUnit({OrganizationalUnitId: id})
         names.set(id, out.OrganizationalUnit?.Name ?? id)
       } else {
-        const out = (await deps.orgs.send(new DescribeAccountCommand({AccountId: id}))) as DescribeAccountCommandOutput
+        const out = await deps.orgs.describeAccount({AccountId: id})
         names.set(id, out.Account?.Name ?? id)
       }
     } catch (error) {
@@ -171,8 +163,7 @@ export async function validateTargets(deps: Pick<AdminDeps, 'orgs'>, roots: Root
 
 /** Throws naming every configured region EC2 does not know; warns about regions this account has not opted in to. */
 export async function validateRegions(deps: Pick<AdminDeps, 'ec2' | 'progress'>, regions: string[]): Promise<void> {
-  const {DescribeRegionsCommand} = await import('../aws/ec2.js')
-  const out = (await deps.ec2.send(new DescribeRegionsCommand({AllRegions: true}))) as DescribeRegionsCommandOutput
+  const out = await deps.ec2.describeRegions({AllRegions: true})
   const known = new Map((out.Regions ?? []).map((r) => [r.RegionName ?? '', r.OptInStatus ?? '']))
   const unknown = regions.filter((r) => !known.has(r))
   if (unknown.length > 0) {
@@ -182,6 +173,9 @@ export async function validateRegions(deps: Pick<AdminDeps, 'ec2' | 'progress'>,
   }
   const notOptedIn = regions.filter((r) => known.get(r) === 'not-opted-in')
   if (notOptedIn.length > 0) {
-    deps.progress({type: 'step', message: `Warning: ${notOptedIn.join(', ')} ${notOptedIn.length > 1 ? 'are' : 'is'} not enabled in this account; member accounts that have not opted in will fail there.`})
+    deps.progress({
+      type: 'step',
+      message: `Warning: ${notOptedIn.join(', ')} ${notOptedIn.length > 1 ? 'are' : 'is'} not enabled in this account; member accounts that have not opted in will fail there.`,
+    })
   }
 }

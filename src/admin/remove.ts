@@ -1,5 +1,3 @@
-import {DeleteStackInstancesCommand, type DeleteStackInstancesCommandOutput, DeleteStackSetCommand} from '@aws-sdk/client-cloudformation'
-
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError, awsErrorName} from '../errors.js'
 import type {AdminDeps} from './deps.js'
@@ -67,16 +65,14 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     await awaitRunningOperation(deps, name, true)
     if (plan.organizationalUnitIds.length > 0 && plan.regions.length > 0) {
       const operationId = await startOperation(deps, name, true, () =>
-        deps.cfn.send(
-          new DeleteStackInstancesCommand({
-            StackSetName: name,
-            CallAs: deps.callAs,
-            DeploymentTargets: {OrganizationalUnitIds: plan.organizationalUnitIds},
-            Regions: plan.regions,
-            RetainStacks: false,
-            OperationPreferences: OPERATION_PREFERENCES,
-          }),
-        ) as Promise<DeleteStackInstancesCommandOutput>,
+        deps.cfn.deleteStackInstances({
+          StackSetName: name,
+          CallAs: deps.callAs,
+          DeploymentTargets: {OrganizationalUnitIds: plan.organizationalUnitIds},
+          Regions: plan.regions,
+          RetainStacks: false,
+          OperationPreferences: OPERATION_PREFERENCES,
+        }),
       )
       deps.progress({type: 'operation', operationId, action: 'DELETE_STACK_INSTANCES', status: 'STARTED'})
       result.operation = await waitForOperation(deps, name, operationId, 'DELETE_STACK_INSTANCES')
@@ -87,14 +83,19 @@ export async function applyRemove(deps: AdminDeps, plan: RemovePlan): Promise<Re
     }
     deps.progress({type: 'step', message: `Deleting stack set ${name}`})
     try {
-      await deps.cfn.send(new DeleteStackSetCommand({StackSetName: name, CallAs: deps.callAs}))
+      await deps.cfn.deleteStackSet({StackSetName: name, CallAs: deps.callAs})
     } catch (error) {
       const code = awsErrorName(error)
       if (code === 'StackSetNotEmptyException') {
-        throw new SsmxError('compliance', `The stack set ${name} still has stack instances outside ${plan.organizationalUnitIds.join(', ') || 'the OUs it targets'}.`, [
-          `List them: aws cloudformation list-stack-instances --stack-set-name ${name}${deps.callAs === 'DELEGATED_ADMIN' ? ' --call-as DELEGATED_ADMIN' : ''}`,
-          'Then run ssmx admin remove again.',
-        ], {cause: error})
+        throw new SsmxError(
+          'compliance',
+          `The stack set ${name} still has stack instances outside ${plan.organizationalUnitIds.join(', ') || 'the OUs it targets'}.`,
+          [
+            `List them: aws cloudformation list-stack-instances --stack-set-name ${name}${deps.callAs === 'DELEGATED_ADMIN' ? ' --call-as DELEGATED_ADMIN' : ''}`,
+            'Then run ssmx admin remove again.',
+          ],
+          {cause: error},
+        )
       }
       if (code !== 'StackSetNotFoundException') throw error
     }

@@ -44,7 +44,11 @@ export function renderAdmin(config: SsmxConfig, version: string, options: {lza?:
     }
     const guardrails = renderLzaGuardrails(config)
     if (guardrails.files.length > 0) {
-      files.push({path: 'lza/iam-config.yaml', content: guardrails.iamConfigYaml, description: 'LZA identityCenterPermissionSets entries (ssmx admin guardrails)'})
+      files.push({
+        path: 'lza/iam-config.yaml',
+        content: guardrails.iamConfigYaml,
+        description: 'LZA identityCenterPermissionSets entries (ssmx admin guardrails)',
+      })
       for (const f of guardrails.files) files.push({path: `lza/${f.path}`, content: f.content, description: 'guardrail inline policy for a permission set'})
     }
   }
@@ -99,18 +103,18 @@ function readme(config: SsmxConfig, version: string, templateVersion: string, fi
     '## What the template deploys (per account and region)',
     `- \`${LOGICAL_IDS.function}\`: a Lambda function (inline code, nodejs24.x) that sets RunAs in \`SSM-SessionManagerRunShell\``,
     '  (created if missing; every other field kept as it is) and keeps one session document per permission set with',
-    '  that set\'s Linux user and the logging/KMS settings copied from `SSM-SessionManagerRunShell`.',
+    "  that set's Linux user and the logging/KMS settings copied from `SSM-SessionManagerRunShell`.",
     `- \`${LOGICAL_IDS.role}\`: its role \`ssmx-runas-<region>\`, limited to those documents and its log group.`,
     `- \`${LOGICAL_IDS.customResource}\`: the custom resource that runs it on create/update/delete (ServiceTimeout ${SERVICE_TIMEOUT_SECONDS} s).`,
     `- \`${LOGICAL_IDS.schedule}\`: a daily rule that re-applies it, so later rewrites of the settings (e.g. by LZA) are followed.`,
     ...(admin.broker.enabled
       ? [
-        `- The session broker: \`${LOGICAL_IDS.brokerFunction}\` (\`ssmx-broker\`, inline code, nodejs24.x, reserved concurrency ${admin.broker.reservedConcurrency}) behind a`,
-        `  function URL with AuthType AWS_IAM (\`${LOGICAL_IDS.brokerUrl}\`) that admits only principals of ${admin.broker.organizationId} (both`,
-        '  lambda:InvokeFunctionUrl and lambda:InvokeFunction, the latter only through the URL); its role `ssmx-broker-<region>`; the session',
-        '  role `ssmx-broker-session-<region>` that only the broker may assume, tagged SSMSessionRunAs with a configured Linux user;',
-        `  the SSM parameters \`${BROKER_URL_PARAMETER}\` and \`${BROKER_VERSION_PARAMETER}\` where clients find it.`,
-      ]
+          `- The session broker: \`${LOGICAL_IDS.brokerFunction}\` (\`ssmx-broker\`, inline code, nodejs24.x, reserved concurrency ${admin.broker.reservedConcurrency}) behind a`,
+          `  function URL with AuthType AWS_IAM (\`${LOGICAL_IDS.brokerUrl}\`) that admits only principals of ${admin.broker.organizationId} (both`,
+          '  lambda:InvokeFunctionUrl and lambda:InvokeFunction, the latter only through the URL); its role `ssmx-broker-<region>`; the session',
+          '  role `ssmx-broker-session-<region>` that only the broker may assume, tagged SSMSessionRunAs with a configured Linux user;',
+          `  the SSM parameters \`${BROKER_URL_PARAMETER}\` and \`${BROKER_VERSION_PARAMETER}\` where clients find it.`,
+        ]
       : []),
     '',
     '## Path 1: `ssmx admin enforce` (service-managed StackSet)',

@@ -1,20 +1,3 @@
-import {
-  AttachPolicyCommand,
-  CreatePolicyCommand,
-  type CreatePolicyCommandOutput,
-  DeletePolicyCommand,
-  DescribePolicyCommand,
-  type DescribePolicyCommandOutput,
-  DetachPolicyCommand,
-  ListPoliciesCommand,
-  type ListPoliciesCommandOutput,
-  ListPoliciesForTargetCommand,
-  type ListPoliciesForTargetCommandOutput,
-  ListTargetsForPolicyCommand,
-  type ListTargetsForPolicyCommandOutput,
-  UpdatePolicyCommand,
-} from '@aws-sdk/client-organizations'
-
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type AdminDeps, mapLimit, pages} from './deps.js'
 import {MAX_SCP_CHARACTERS} from './scp.js'
@@ -40,10 +23,10 @@ export interface ExistingPolicy {
 
 /** The customer-managed SCP of that name, with its content, or undefined. */
 export async function findPolicy(deps: Pick<AdminDeps, 'orgs'>, name: string): Promise<ExistingPolicy | undefined> {
-  for await (const out of pages<ListPoliciesCommandOutput>((page) => deps.orgs.send(new ListPoliciesCommand({Filter: SCP, ...page})))) {
+  for await (const out of pages((page) => deps.orgs.listPolicies({Filter: SCP, ...page}))) {
     const found = (out.Policies ?? []).find((p) => p.Name === name && !p.AwsManaged)
     if (found?.Id) {
-      const policy = ((await deps.orgs.send(new DescribePolicyCommand({PolicyId: found.Id}))) as DescribePolicyCommandOutput).Policy
+      const policy = (await deps.orgs.describePolicy({PolicyId: found.Id})).Policy
       return {id: found.Id, content: policy?.Content, description: policy?.PolicySummary?.Description}
     }
   }
@@ -72,7 +55,7 @@ export function checkScpSize(content: string, name: string): void {
 /** Targets the policy is attached to (one list call, paged, rather than one call per target). */
 export async function policyTargets(deps: Pick<AdminDeps, 'orgs'>, policyId: string): Promise<string[]> {
   const targets: string[] = []
-  for await (const out of pages<ListTargetsForPolicyCommandOutput>((page) => deps.orgs.send(new ListTargetsForPolicyCommand({PolicyId: policyId, ...page})))) {
+  for await (const out of pages((page) => deps.orgs.listTargetsForPolicy({PolicyId: policyId, ...page}))) {
     for (const t of out.Targets ?? []) if (t.TargetId) targets.push(t.TargetId)
   }
   return targets
@@ -80,7 +63,7 @@ export async function policyTargets(deps: Pick<AdminDeps, 'orgs'>, policyId: str
 
 async function scpsOnTarget(deps: Pick<AdminDeps, 'orgs'>, targetId: string): Promise<string[]> {
   const ids: string[] = []
-  for await (const out of pages<ListPoliciesForTargetCommandOutput>((page) => deps.orgs.send(new ListPoliciesForTargetCommand({TargetId: targetId, Filter: SCP, ...page})))) {
+  for await (const out of pages((page) => deps.orgs.listPoliciesForTarget({TargetId: targetId, Filter: SCP, ...page}))) {
     for (const p of out.Policies ?? []) if (p.Id) ids.push(p.Id)
   }
   return ids
@@ -109,48 +92,56 @@ export async function planScp(
     return {targetId, change: here ? ('unchanged' as const) : ('attach' as const), attachedScps: attached.length}
   })
   const full = attachments.filter((a) => a.change === 'attach' && a.attachedScps >= SCP_MAX_PER_TARGET)
-  if (full.length > 0) throw fullTargets(full.map((a) => a.targetId), desired.name)
+  if (full.length > 0)
+    throw fullTargets(
+      full.map((a) => a.targetId),
+      desired.name,
+    )
   const stale = existing ? (await policyTargets(deps, existing.id)).filter((t) => !desired.targets.includes(t)) : []
   const detach = stale.map((targetId) => ({targetId, change: 'detach' as const, attachedScps: 0}))
   return {name: desired.name, change, ...(existing ? {policyId: existing.id} : {}), reasons, attachments: [...attachments, ...detach]}
 }
 
 function fullTargets(targets: string[], name: string): SsmxError {
-  return new SsmxError('prerequisite', `${targets.join(', ')} already ${targets.length > 1 ? 'carry' : 'carries'} ${SCP_MAX_PER_TARGET} service control policies, the most Organizations allows; ${name} cannot be attached.`, [
-    `List them: aws organizations list-policies-for-target --target-id ${targets[0]} --filter SERVICE_CONTROL_POLICY`,
-    'Merge or detach one of them, or attach ssmx\'s SCP higher up (admin.scp.targets: a parent OU or the root).',
-  ])
+  return new SsmxError(
+    'prerequisite',
+    `${targets.join(', ')} already ${targets.length > 1 ? 'carry' : 'carries'} ${SCP_MAX_PER_TARGET} service control policies, the most Organizations allows; ${name} cannot be attached.`,
+    [
+      `List them: aws organizations list-policies-for-target --target-id ${targets[0]} --filter SERVICE_CONTROL_POLICY`,
+      "Merge or detach one of them, or attach ssmx's SCP higher up (admin.scp.targets: a parent OU or the root).",
+    ],
+  )
 }
 
 /** Creates or updates the policy and attaches it where the plan says. */
-export async function applyScp(
-  deps: Pick<AdminDeps, 'orgs' | 'progress'>,
-  plan: ScpPlan,
-  desired: {content: string; description: string},
-): Promise<string> {
+export async function applyScp(deps: Pick<AdminDeps, 'orgs' | 'progress'>, plan: ScpPlan, desired: {content: string; description: string}): Promise<string> {
   let policyId = plan.policyId
   try {
     if (plan.change === 'create') {
       deps.progress({type: 'step', message: `Creating SCP ${plan.name}`})
-      const out = (await deps.orgs.send(
-        new CreatePolicyCommand({Name: plan.name, Description: desired.description, Content: desired.content, Type: SCP}),
-      )) as CreatePolicyCommandOutput
+      const out = await deps.orgs.createPolicy({Name: plan.name, Description: desired.description, Content: desired.content, Type: SCP})
       policyId = out.Policy?.PolicySummary?.Id
     } else if (plan.change === 'update') {
       deps.progress({type: 'step', message: `Updating SCP ${plan.name}`})
-      await deps.orgs.send(new UpdatePolicyCommand({PolicyId: policyId, Description: desired.description, Content: desired.content}))
+      await deps.orgs.updatePolicy({PolicyId: policyId, Description: desired.description, Content: desired.content})
     }
   } catch (error) {
     const reason = (error as {Reason?: string}).Reason
     if (awsErrorName(error) === 'ConstraintViolationException' && reason === 'POLICY_CONTENT_LIMIT_EXCEEDED') {
-      throw new SsmxError('config', `Organizations refused the SCP ${plan.name} as too large (${desired.content.length} characters; the limit is ${MAX_SCP_CHARACTERS}).`, [
-        'Shorten admin.scp.exemptPrincipals (use wildcards), or set admin.scp.enabled: false.',
-      ], {cause: error})
+      throw new SsmxError(
+        'config',
+        `Organizations refused the SCP ${plan.name} as too large (${desired.content.length} characters; the limit is ${MAX_SCP_CHARACTERS}).`,
+        ['Shorten admin.scp.exemptPrincipals (use wildcards), or set admin.scp.enabled: false.'],
+        {cause: error},
+      )
     }
     if (awsErrorName(error) === 'PolicyTypeNotEnabledException') {
-      throw new SsmxError('prerequisite', 'Service control policies are not enabled in this organization.', [
-        'From the management account: aws organizations enable-policy-type --root-id <root id> --policy-type SERVICE_CONTROL_POLICY',
-      ], {cause: error})
+      throw new SsmxError(
+        'prerequisite',
+        'Service control policies are not enabled in this organization.',
+        ['From the management account: aws organizations enable-policy-type --root-id <root id> --policy-type SERVICE_CONTROL_POLICY'],
+        {cause: error},
+      )
     }
     throw error
   }
@@ -158,11 +149,12 @@ export async function applyScp(
   for (const a of plan.attachments.filter((x) => x.change === 'attach')) {
     deps.progress({type: 'step', message: `Attaching SCP ${plan.name} to ${a.targetId}`})
     try {
-      await deps.orgs.send(new AttachPolicyCommand({PolicyId: policyId, TargetId: a.targetId}))
+      await deps.orgs.attachPolicy({PolicyId: policyId, TargetId: a.targetId})
     } catch (error) {
       const name = awsErrorName(error)
       if (name === 'DuplicatePolicyAttachmentException') continue
-      if (name === 'ConstraintViolationException' && (error as {Reason?: string}).Reason === 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED') throw fullTargets([a.targetId], plan.name)
+      if (name === 'ConstraintViolationException' && (error as {Reason?: string}).Reason === 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED')
+        throw fullTargets([a.targetId], plan.name)
       throw error
     }
   }
@@ -175,7 +167,7 @@ async function detachAll(deps: Pick<AdminDeps, 'orgs' | 'progress'>, policy: {id
   for (const targetId of policy.targets) {
     deps.progress({type: 'step', message: `Detaching SCP ${policy.name} from ${targetId}`})
     try {
-      await deps.orgs.send(new DetachPolicyCommand({PolicyId: policy.id, TargetId: targetId}))
+      await deps.orgs.detachPolicy({PolicyId: policy.id, TargetId: targetId})
     } catch (error) {
       if (!['PolicyNotAttachedException', 'TargetNotFoundException', 'PolicyNotFoundException'].includes(awsErrorName(error) ?? '')) throw error
     }
@@ -187,7 +179,7 @@ export async function deleteScp(deps: Pick<AdminDeps, 'orgs' | 'progress'>, poli
   await detachAll(deps, policy)
   deps.progress({type: 'step', message: `Deleting SCP ${policy.name}`})
   try {
-    await deps.orgs.send(new DeletePolicyCommand({PolicyId: policy.id}))
+    await deps.orgs.deletePolicy({PolicyId: policy.id})
   } catch (error) {
     if (awsErrorName(error) !== 'PolicyNotFoundException') throw error
   }

@@ -39,12 +39,7 @@ export const ROLE_CHANGE_ACTIONS = [
 ]
 
 /** Changes to the function itself that would run other code as its role. */
-export const FUNCTION_CHANGE_ACTIONS = [
-  'lambda:CreateFunction',
-  'lambda:DeleteFunction',
-  'lambda:UpdateFunctionCode',
-  'lambda:UpdateFunctionConfiguration',
-]
+export const FUNCTION_CHANGE_ACTIONS = ['lambda:CreateFunction', 'lambda:DeleteFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration']
 
 /** The broker's function URL, resource policy and concurrency: who may call it and how much. */
 export const BROKER_FUNCTION_CHANGE_ACTIONS = [
@@ -142,7 +137,13 @@ function addBrokerStatements(statements: ScpStatement[], partition: string): voi
       Resource: fn,
       Condition: {ArnNotLike: {'aws:PrincipalArn': `arn:${partition}:iam::*:role${IDC_ROLE_PATH}*`}},
     },
-    {Sid: 'SsmxBrokerNoDirectInvoke', Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: fn, Condition: {BoolIfExists: {'lambda:InvokedViaFunctionUrl': 'false'}}},
+    {
+      Sid: 'SsmxBrokerNoDirectInvoke',
+      Effect: 'Deny',
+      Action: 'lambda:InvokeFunction',
+      Resource: fn,
+      Condition: {BoolIfExists: {'lambda:InvokedViaFunctionUrl': 'false'}},
+    },
   )
 }
 

@@ -1,26 +1,8 @@
-import {
-  DescribeStackInstanceCommand,
-  type DescribeStackInstanceCommandOutput,
-  DescribeStackSetCommand,
-  type DescribeStackSetCommandOutput,
-  DescribeStackSetOperationCommand,
-  type DescribeStackSetOperationCommandOutput,
-  ListStackInstancesCommand,
-  type ListStackInstancesCommandOutput,
-  ListStackSetAutoDeploymentTargetsCommand,
-  type ListStackSetAutoDeploymentTargetsCommandOutput,
-  ListStackSetOperationResultsCommand,
-  type ListStackSetOperationResultsCommandOutput,
-  ListStackSetOperationsCommand,
-  type ListStackSetOperationsCommandOutput,
-  type StackInstanceSummary,
-  type StackSet,
-  type StackSetOperationPreferences,
-} from '@aws-sdk/client-cloudformation'
+import type {StackInstanceSummary, StackSet, StackSetOperationPreferences} from '../aws/cloudformation.js'
 
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type AdminDeps, pages} from './deps.js'
-import type {AccountResult, ResultStatus} from './progress.js'
+import type {AccountResult} from './progress.js'
 import type {Parameter} from './types.js'
 
 /**
@@ -47,7 +29,7 @@ type Deps = Pick<AdminDeps, 'cfn' | 'callAs' | 'progress' | 'sleep' | 'now'>
 
 export async function describeStackSet(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string): Promise<StackSet | undefined> {
   try {
-    const out = (await deps.cfn.send(new DescribeStackSetCommand({StackSetName: name, CallAs: deps.callAs}))) as DescribeStackSetCommandOutput
+    const out = await deps.cfn.describeStackSet({StackSetName: name, CallAs: deps.callAs})
     return out.StackSet?.Status === 'DELETED' ? undefined : out.StackSet
   } catch (error) {
     if (awsErrorName(error) === 'StackSetNotFoundException') return undefined
@@ -58,7 +40,7 @@ export async function describeStackSet(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, 
 /** OU × regions the stack set targets (service-managed: what auto-deployment covers). */
 export async function listDeploymentTargets(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string): Promise<Map<string, Set<string>>> {
   const targets = new Map<string, Set<string>>()
-  for await (const out of pages<ListStackSetAutoDeploymentTargetsCommandOutput>((page) => deps.cfn.send(new ListStackSetAutoDeploymentTargetsCommand({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page})))) {
+  for await (const out of pages((page) => deps.cfn.listStackSetAutoDeploymentTargets({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page}))) {
     for (const s of out.Summaries ?? []) {
       if (!s.OrganizationalUnitId) continue
       const regions = targets.get(s.OrganizationalUnitId) ?? new Set<string>()
@@ -71,7 +53,7 @@ export async function listDeploymentTargets(deps: Pick<AdminDeps, 'cfn' | 'callA
 
 /** Calls `each` for every stack instance, a page (100) at a time: memory stays flat however big the organization. */
 export async function forEachStackInstance(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, each: (i: StackInstanceSummary) => void): Promise<void> {
-  for await (const out of pages<ListStackInstancesCommandOutput>((page) => deps.cfn.send(new ListStackInstancesCommand({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page})))) {
+  for await (const out of pages((page) => deps.cfn.listStackInstances({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page}))) {
     for (const s of out.Summaries ?? []) each(s)
   }
 }
@@ -80,7 +62,11 @@ export async function forEachStackInstance(deps: Pick<AdminDeps, 'cfn' | 'callAs
  * Where the stack set is deployed, OU → regions: its auto-deployment targets plus the OU and region of every stack
  * instance, in one page-wise pass over the instances that also hands each one to `each`.
  */
-export async function deployedTargets(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, each: (i: StackInstanceSummary) => void = () => {}): Promise<Map<string, Set<string>>> {
+export async function deployedTargets(
+  deps: Pick<AdminDeps, 'cfn' | 'callAs'>,
+  name: string,
+  each: (i: StackInstanceSummary) => void = () => {},
+): Promise<Map<string, Set<string>>> {
   const targets = await listDeploymentTargets(deps, name)
   await forEachStackInstance(deps, name, (i) => {
     const ou = i.OrganizationalUnitId
@@ -95,9 +81,7 @@ export async function deployedTargets(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, n
 
 /** The parameter overrides one stack instance carries (the same for every instance of an OU deployed together). */
 export async function instanceOverrides(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string, account: string, region: string): Promise<Parameter[]> {
-  const out = (await deps.cfn.send(
-    new DescribeStackInstanceCommand({StackSetName: name, StackInstanceAccount: account, StackInstanceRegion: region, CallAs: deps.callAs}),
-  )) as DescribeStackInstanceCommandOutput
+  const out = await deps.cfn.describeStackInstance({StackSetName: name, StackInstanceAccount: account, StackInstanceRegion: region, CallAs: deps.callAs})
   return (out.StackInstance?.ParameterOverrides ?? []).map((p) => ({ParameterKey: p.ParameterKey ?? '', ParameterValue: p.ParameterValue ?? ''}))
 }
 
@@ -115,10 +99,12 @@ export interface OperationOutcome {
 
 async function listResults(deps: Deps, name: string, operationId: string): Promise<AccountResult[]> {
   const results: AccountResult[] = []
-  for await (const out of pages<ListStackSetOperationResultsCommandOutput>((page) => deps.cfn.send(new ListStackSetOperationResultsCommand({StackSetName: name, OperationId: operationId, CallAs: deps.callAs, MaxResults: 100, ...page})))) {
+  for await (const out of pages((page) =>
+    deps.cfn.listStackSetOperationResults({StackSetName: name, OperationId: operationId, CallAs: deps.callAs, MaxResults: 100, ...page}),
+  )) {
     for (const s of out.Summaries ?? []) {
       const reason = s.StatusReason || (s.AccountGateResult?.Status === 'FAILED' ? `account gate: ${s.AccountGateResult.StatusReason ?? 'failed'}` : undefined)
-      results.push({account: s.Account ?? '?', region: s.Region ?? '?', status: (s.Status ?? 'PENDING') as ResultStatus, ...(reason ? {reason} : {})})
+      results.push({account: s.Account ?? '?', region: s.Region ?? '?', status: s.Status ?? 'PENDING', ...(reason ? {reason} : {})})
     }
   }
   return results
@@ -135,9 +121,7 @@ export async function waitForOperation(deps: Deps, name: string, operationId: st
   for (;;) {
     if (interval > 0) await deps.sleep(interval)
     interval = interval === 0 ? POLL_FIRST_MS : Math.min(POLL_MAX_MS, interval * 2)
-    const out = (await deps.cfn.send(
-      new DescribeStackSetOperationCommand({StackSetName: name, OperationId: operationId, CallAs: deps.callAs}),
-    )) as DescribeStackSetOperationCommandOutput
+    const out = await deps.cfn.describeStackSetOperation({StackSetName: name, OperationId: operationId, CallAs: deps.callAs})
     const op = out.StackSetOperation
     const status = op?.Status ?? 'RUNNING'
     const results = await listResults(deps, name, operationId)
@@ -156,17 +140,18 @@ export async function waitForOperation(deps: Deps, name: string, operationId: st
       }
     }
     if (deps.now() >= deadline) {
-      throw new SsmxError('compliance', `The stack-set operation ${operationId} (${action}) on ${name} is still ${status} after ${Math.round(timeoutMs / 60_000)} minutes.`, [
-        'It carries on in AWS. Follow it with: ssmx admin status',
-        'Run ssmx admin enforce again once it has finished; it picks up where this run stopped.',
-      ])
+      throw new SsmxError(
+        'compliance',
+        `The stack-set operation ${operationId} (${action}) on ${name} is still ${status} after ${Math.round(timeoutMs / 60_000)} minutes.`,
+        ['It carries on in AWS. Follow it with: ssmx admin status', 'Run ssmx admin enforce again once it has finished; it picks up where this run stopped.'],
+      )
     }
   }
 }
 
 /** The operation currently running (or queued) on the stack set, if any. */
 export async function runningOperation(deps: Pick<AdminDeps, 'cfn' | 'callAs'>, name: string): Promise<{operationId: string; action: string} | undefined> {
-  for await (const out of pages<ListStackSetOperationsCommandOutput>((page) => deps.cfn.send(new ListStackSetOperationsCommand({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page})))) {
+  for await (const out of pages((page) => deps.cfn.listStackSetOperations({StackSetName: name, CallAs: deps.callAs, MaxResults: 100, ...page}))) {
     const active = (out.Summaries ?? []).find((s) => ACTIVE.has(s.Status ?? ''))
     if (active?.OperationId) return {operationId: active.OperationId, action: active.Action ?? 'operation'}
   }
@@ -191,7 +176,13 @@ export async function awaitRunningOperation(deps: Deps, name: string, wait: bool
  * Starts a stack-set operation; if another one is running (OperationInProgressException), waits for it and
  * tries again (at most three times).
  */
-export async function startOperation(deps: Deps, name: string, wait: boolean, start: () => Promise<{OperationId?: string}>, timeoutMs = WAIT_TIMEOUT_MS): Promise<string> {
+export async function startOperation(
+  deps: Deps,
+  name: string,
+  wait: boolean,
+  start: () => Promise<{OperationId?: string}>,
+  timeoutMs = WAIT_TIMEOUT_MS,
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       const out = await start()

@@ -1,4 +1,4 @@
-import type {StackInstanceSummary, StackSet} from '@aws-sdk/client-cloudformation'
+import type {StackInstanceSummary, StackSet} from '../aws/cloudformation.js'
 import {parseDocument} from 'yaml'
 
 import type {SsmxConfig} from '../config/schema.js'
@@ -140,17 +140,29 @@ async function stackSetStatus(deps: AdminDeps, config: SsmxConfig, artifacts: Ad
   const deployment = await readDeployment(deps, stackSet, artifacts, (i) => addInstance(report, i, broker))
   const matchesTemplate = !deployment.reasons.includes('template differs')
   const deployedVersion = matchesTemplate ? artifacts.templateVersion : templateVersionOf(stackSet.TemplateBody)
-  report.stackSet = {exists: true, status: stackSet.Status, ...(deployedVersion ? {deployedVersion} : {}), expectedVersion: artifacts.templateVersion, matchesConfiguration: deployment.reasons.length === 0}
+  report.stackSet = {
+    exists: true,
+    status: stackSet.Status,
+    ...(deployedVersion ? {deployedVersion} : {}),
+    expectedVersion: artifacts.templateVersion,
+    matchesConfiguration: deployment.reasons.length === 0,
+  }
   if (deployedVersion !== artifacts.templateVersion) {
-    problems.push(`The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`)
+    problems.push(
+      `The stack set runs template version ${deployedVersion ?? 'unknown'}; this ssmx deploys ${artifacts.templateVersion}: run ssmx admin enforce.`,
+    )
   } else if (!matchesTemplate) {
-    problems.push('The stack set\'s template differs from what this configuration renders: run ssmx admin enforce.')
+    problems.push("The stack set's template differs from what this configuration renders: run ssmx admin enforce.")
   } else if (deployment.reasons.length > 0) {
     problems.push(`The stack set differs from what this configuration renders (${deployment.reasons.join(', ')}): run ssmx admin enforce.`)
   }
 
   const desiredOverrides = new Map(artifacts.ouOverrides.map((o) => [o.organizationalUnitId, o.parameters]))
-  const planned = planInstances(deployment, {ous: config.admin.organizationalUnits ?? [], regions: config.admin.regions ?? [], overridesFor: (ou) => desiredOverrides.get(ou) ?? []})
+  const planned = planInstances(deployment, {
+    ous: config.admin.organizationalUnits ?? [],
+    regions: config.admin.regions ?? [],
+    overridesFor: (ou) => desiredOverrides.get(ou) ?? [],
+  })
   const where = (change: InstancePlan['change']) => planned.filter((i) => i.change === change)
   report.missingTargets = where('create').map(({organizationalUnitId, region}) => ({organizationalUnitId, region}))
   if (report.missingTargets.length > 0) {
@@ -159,9 +171,15 @@ async function stackSetStatus(deps: AdminDeps, config: SsmxConfig, artifacts: Ad
   const overridden = [...new Set(where('update').map((i) => i.organizationalUnitId))]
   if (overridden.length > 0) problems.push(`The parameter overrides deployed to ${overridden.join(', ')} differ from admin.overrides: run ssmx admin enforce.`)
   const extra = where('delete')
-  if (extra.length > 0) problems.push(`Deployed to ${extra.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}, no longer configured: ssmx admin enforce removes those instances.`)
+  if (extra.length > 0)
+    problems.push(
+      `Deployed to ${extra.map((t) => `${t.organizationalUnitId}/${t.region}`).join(', ')}, no longer configured: ssmx admin enforce removes those instances.`,
+    )
   const bad = report.instances.filter((i) => !i.compliant).length
-  if (bad > 0) problems.push(`${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`)
+  if (bad > 0)
+    problems.push(
+      `${bad} stack instance${bad > 1 ? 's are' : ' is'} not current or drifted (listed above): ssmx admin enforce repairs failed and outdated ones.`,
+    )
   if (broker) brokerStatus(config, brokerVersion, report)
 }
 
@@ -175,8 +193,12 @@ function brokerStatus(config: SsmxConfig, brokerVersion: string | undefined, rep
     unknown: report.instances.filter((i) => i.broker?.state === 'unknown').length,
     total: report.instances.length,
   }
-  if (config.admin.broker.enabled && !brokerVersion) report.problems.push('The session broker is configured (admin.broker.enabled) but the deployed template has none: run ssmx admin enforce.')
-  if (!config.admin.broker.enabled && brokerVersion) report.problems.push('The deployed template has the session broker, but admin.broker.enabled is off in this configuration: run ssmx admin enforce to remove it.')
+  if (config.admin.broker.enabled && !brokerVersion)
+    report.problems.push('The session broker is configured (admin.broker.enabled) but the deployed template has none: run ssmx admin enforce.')
+  if (!config.admin.broker.enabled && brokerVersion)
+    report.problems.push(
+      'The deployed template has the session broker, but admin.broker.enabled is off in this configuration: run ssmx admin enforce to remove it.',
+    )
 }
 
 /** One stack instance: its row (with the broker's state when the broker is in play), and its OU's counts. */
@@ -225,11 +247,13 @@ async function scpStatus(deps: AdminDeps, expected: string[], artifacts: AdminAr
   }
   if (!policy) problems.push(`The SCP ${artifacts.scpName} does not exist: run ssmx admin enforce.`)
   else if (!scp.contentMatches) problems.push(`The SCP ${artifacts.scpName} differs from what this configuration renders: run ssmx admin enforce.`)
-  else if ((policy.description ?? '') !== artifacts.scpDescription) problems.push(`The SCP ${artifacts.scpName}'s description differs from what this configuration renders: run ssmx admin enforce.`)
+  else if ((policy.description ?? '') !== artifacts.scpDescription)
+    problems.push(`The SCP ${artifacts.scpName}'s description differs from what this configuration renders: run ssmx admin enforce.`)
   const detached = scp.targets.filter((t) => !t.attached).map((t) => t.targetId)
   if (policy && detached.length > 0) problems.push(`The SCP ${artifacts.scpName} is not attached to ${detached.join(', ')}: run ssmx admin enforce.`)
   const stale = [...attachedTo].filter((t) => !expected.includes(t))
-  if (stale.length > 0) problems.push(`The SCP ${artifacts.scpName} is attached to ${stale.join(', ')}, no longer in admin.scp.targets: ssmx admin enforce detaches it.`)
+  if (stale.length > 0)
+    problems.push(`The SCP ${artifacts.scpName} is attached to ${stale.join(', ')}, no longer in admin.scp.targets: ssmx admin enforce detaches it.`)
   return scp
 }
 
@@ -239,7 +263,11 @@ export type OrganizationStatus = StatusReport & {guardrails?: GuardrailCheck}
  * `ssmx admin status`: the deployment (adminStatus) and, where IAM Identity Center is reachable with the same
  * profile and region, the guardrails, read in parallel and merged into one list of problems and one verdict.
  */
-export async function organizationStatus(deps: {admin: AdminDeps; idc: IdcDeps; debug?: (line: string) => void}, config: SsmxConfig, artifacts: AdminArtifacts): Promise<OrganizationStatus> {
+export async function organizationStatus(
+  deps: {admin: AdminDeps; idc: IdcDeps; debug?: (line: string) => void},
+  config: SsmxConfig,
+  artifacts: AdminArtifacts,
+): Promise<OrganizationStatus> {
   const [stacks, guardrails] = await Promise.all([adminStatus(deps.admin, config, artifacts), checkGuardrails(config, deps.idc, {debug: deps.debug})])
   const extra = guardrailProblems(guardrails)
   return {...stacks, ...(guardrails ? {guardrails} : {}), problems: [...stacks.problems, ...extra], compliant: stacks.compliant && extra.length === 0}

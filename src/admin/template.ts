@@ -40,7 +40,12 @@ export const FUNCTION_NAME = 'ssmx-runas'
 export const MANAGED_TAG = 'ssmx:managed'
 
 /** Logical ids and parameter names: part of the contract with `admin status` and LZA parameters. */
-export const PARAMETERS = {defaultRunAsUser: 'DefaultRunAsUser', permissionSets: 'PermissionSets', onDelete: 'OnDelete', ouOverridden: 'OuOverriddenPermissionSets'} as const
+export const PARAMETERS = {
+  defaultRunAsUser: 'DefaultRunAsUser',
+  permissionSets: 'PermissionSets',
+  onDelete: 'OnDelete',
+  ouOverridden: 'OuOverriddenPermissionSets',
+} as const
 export const LOGICAL_IDS = {
   logGroup: 'RunAsLogGroup',
   role: 'RunAsRole',
@@ -103,7 +108,12 @@ function rolePolicy(documents: string[]): object {
     {Sid: 'SessionManagerPreferences', Effect: 'Allow', Action: DOCUMENT_ACTIONS, Resource: documentArn(DEFAULT_SESSION_DOCUMENT)},
   ]
   if (documents.length > 0) {
-    statements.push({Sid: 'PermissionSetDocuments', Effect: 'Allow', Action: [...DOCUMENT_ACTIONS, 'ssm:AddTagsToResource'], Resource: documents.map(documentArn)})
+    statements.push({
+      Sid: 'PermissionSetDocuments',
+      Effect: 'Allow',
+      Action: [...DOCUMENT_ACTIONS, 'ssm:AddTagsToResource'],
+      Resource: documents.map(documentArn),
+    })
   }
   statements.push({
     Sid: 'DeleteOwnDocuments',
@@ -125,7 +135,12 @@ function brokerRolePolicy(): object {
     Version: '2012-10-17',
     Statement: [
       {Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(L.brokerLogGroup, 'Arn')},
-      {Sid: 'AssumeSessionRole', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'], Resource: getAtt(L.brokerSessionRole, 'Arn')},
+      {
+        Sid: 'AssumeSessionRole',
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        Resource: getAtt(L.brokerSessionRole, 'Arn'),
+      },
       {
         Sid: 'CallerRoles',
         Effect: 'Allow',
@@ -133,7 +148,12 @@ function brokerRolePolicy(): object {
         Resource: sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role${IDC_ROLE_PATH}*`),
       },
       {Sid: 'InstanceTags', Effect: 'Allow', Action: 'ec2:DescribeTags', Resource: '*'},
-      {Sid: 'ManagedNodeTags', Effect: 'Allow', Action: 'ssm:ListTagsForResource', Resource: sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:managed-instance/*')},
+      {
+        Sid: 'ManagedNodeTags',
+        Effect: 'Allow',
+        Action: 'ssm:ListTagsForResource',
+        Resource: sub('arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:managed-instance/*'),
+      },
       {Sid: 'Sessions', Effect: 'Allow', Action: 'ssm:DescribeSessions', Resource: '*'},
     ],
   }
@@ -174,7 +194,13 @@ function brokerSessionPolicy(linuxUsers: string[]): object {
         Condition: {Null: {'kms:EncryptionContext:aws:ssm:SessionId': 'false'}},
       },
       {Sid: 'DenyWithoutRunAs', Effect: 'Deny', Action: 'ssm:StartSession', Resource: '*', Condition: {Null: {[tag]: 'true'}}},
-      {Sid: 'DenyOtherRunAs', Effect: 'Deny', Action: 'ssm:StartSession', Resource: '*', Condition: {StringNotEquals: {[tag]: linuxUsers}, Null: {[tag]: 'false'}}},
+      {
+        Sid: 'DenyOtherRunAs',
+        Effect: 'Deny',
+        Action: 'ssm:StartSession',
+        Resource: '*',
+        Condition: {StringNotEquals: {[tag]: linuxUsers}, Null: {[tag]: 'false'}},
+      },
       {Sid: 'DenySshKeys', Effect: 'Deny', Action: 'ec2-instance-connect:SendSSHPublicKey', Resource: '*'},
     ],
   }
@@ -189,7 +215,7 @@ function brokerResources(input: TemplateInput, broker: BrokerTemplateInput, brok
       Type: 'AWS::IAM::Role',
       Properties: {
         RoleName: sub(`${BROKER_ROLE_PREFIX}\${AWS::Region}`),
-        Description: 'ssmx: the session broker function (reads callers\' roles, simulates them, assumes the session role)',
+        Description: "ssmx: the session broker function (reads callers' roles, simulates them, assumes the session role)",
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [{Effect: 'Allow', Principal: {Service: 'lambda.amazonaws.com'}, Action: 'sts:AssumeRole'}],
@@ -226,7 +252,7 @@ function brokerResources(input: TemplateInput, broker: BrokerTemplateInput, brok
       Type: 'AWS::Lambda::Function',
       Properties: {
         FunctionName: BROKER_FUNCTION_NAME,
-        Description: 'ssmx session broker: starts Session Manager sessions as the Linux user of the caller\'s permission set',
+        Description: "ssmx session broker: starts Session Manager sessions as the Linux user of the caller's permission set",
         Runtime: 'nodejs24.x',
         Handler: 'index.handler',
         Timeout: BROKER_TIMEOUT_SECONDS,
@@ -261,11 +287,21 @@ function brokerResources(input: TemplateInput, broker: BrokerTemplateInput, brok
       Type: 'AWS::SSM::Parameter',
       // published once the URL accepts calls
       DependsOn: [L.brokerUrlPermission, L.brokerInvokePermission],
-      Properties: {Name: BROKER_URL_PARAMETER, Type: 'String', Value: getAtt(L.brokerUrl, 'FunctionUrl'), Description: 'ssmx session broker: the function URL (AuthType AWS_IAM)'},
+      Properties: {
+        Name: BROKER_URL_PARAMETER,
+        Type: 'String',
+        Value: getAtt(L.brokerUrl, 'FunctionUrl'),
+        Description: 'ssmx session broker: the function URL (AuthType AWS_IAM)',
+      },
     },
     [L.brokerVersionParameter]: {
       Type: 'AWS::SSM::Parameter',
-      Properties: {Name: BROKER_VERSION_PARAMETER, Type: 'String', Value: input.ssmxVersion, Description: 'ssmx session broker: the ssmx version that rendered it'},
+      Properties: {
+        Name: BROKER_VERSION_PARAMETER,
+        Type: 'String',
+        Value: input.ssmxVersion,
+        Description: 'ssmx session broker: the ssmx version that rendered it',
+      },
     },
   }
 }
@@ -299,13 +335,13 @@ function templateObject(input: TemplateInput, handler: string, brokerHandler: st
       },
       ...(input.broker
         ? {
-          [ouOverridden]: {
-            Type: 'String',
-            Description: 'Comma-separated permission sets whose Linux user in PermissionSets comes from an OU override (the broker reports it as the source)',
-            Default: '',
-            MaxLength: 4096,
-          },
-        }
+            [ouOverridden]: {
+              Type: 'String',
+              Description: 'Comma-separated permission sets whose Linux user in PermissionSets comes from an OU override (the broker reports it as the source)',
+              Default: '',
+              MaxLength: 4096,
+            },
+          }
         : {}),
     },
     Resources: {
@@ -355,11 +391,15 @@ function templateObject(input: TemplateInput, handler: string, brokerHandler: st
           Description: 'ssmx: re-applies Session Manager RunAs daily (after anything else rewrote the settings)',
           ScheduleExpression: 'rate(1 day)',
           State: 'ENABLED',
-          Targets: [{
-            Id: FUNCTION_NAME,
-            Arn: getAtt(L.function, 'Arn'),
-            Input: sub(`{"ssmx":"reapply","${defaultRunAsUser}":"\${${defaultRunAsUser}}","${onDelete}":"\${${onDelete}}","${permissionSets}":\${${permissionSets}}}`),
-          }],
+          Targets: [
+            {
+              Id: FUNCTION_NAME,
+              Arn: getAtt(L.function, 'Arn'),
+              Input: sub(
+                `{"ssmx":"reapply","${defaultRunAsUser}":"\${${defaultRunAsUser}}","${onDelete}":"\${${onDelete}}","${permissionSets}":\${${permissionSets}}}`,
+              ),
+            },
+          ],
         },
       },
       [L.schedulePermission]: {
@@ -375,12 +415,12 @@ function templateObject(input: TemplateInput, handler: string, brokerHandler: st
     },
     Outputs: {
       TemplateVersion: {Description: 'ssmx template version (handler + template shape + ssmx version)', Value: templateVersion},
-      FunctionRoleArn: {Description: 'the RunAs function\'s role, exempt from the ssmx SCP', Value: getAtt(L.role, 'Arn')},
+      FunctionRoleArn: {Description: "the RunAs function's role, exempt from the ssmx SCP", Value: getAtt(L.role, 'Arn')},
       ...(input.broker
         ? {
-          BrokerUrl: {Description: 'the session broker\'s function URL', Value: getAtt(L.brokerUrl, 'FunctionUrl')},
-          BrokerVersion: {Description: 'the ssmx version of the session broker', Value: input.ssmxVersion},
-        }
+            BrokerUrl: {Description: "the session broker's function URL", Value: getAtt(L.brokerUrl, 'FunctionUrl')},
+            BrokerVersion: {Description: 'the ssmx version of the session broker', Value: input.ssmxVersion},
+          }
         : {}),
     },
   }
@@ -390,10 +430,17 @@ function templateObject(input: TemplateInput, handler: string, brokerHandler: st
  * The StackSet template, YAML, deterministic. templateVersion hashes the handler, the template's shape
  * (everything but parameter defaults, which the stack set's parameters override anyway) and the ssmx version.
  */
-export function renderTemplate(input: TemplateInput, handler = handlerSource(), brokerHandler = input.broker ? brokerSource() : ''): {body: string; templateVersion: string} {
+export function renderTemplate(
+  input: TemplateInput,
+  handler = handlerSource(),
+  brokerHandler = input.broker ? brokerSource() : '',
+): {body: string; templateVersion: string} {
   const shape = templateObject(input, handler, brokerHandler, '') as {Parameters: Record<string, {Default?: unknown}>}
   for (const p of Object.values(shape.Parameters)) delete p.Default
-  const templateVersion = createHash('sha256').update(JSON.stringify({ssmx: input.ssmxVersion, handler, shape})).digest('hex').slice(0, 16)
+  const templateVersion = createHash('sha256')
+    .update(JSON.stringify({ssmx: input.ssmxVersion, handler, shape}))
+    .digest('hex')
+    .slice(0, 16)
   const body = stringify(templateObject(input, handler, brokerHandler, templateVersion), {lineWidth: 0, aliasDuplicateObjects: false, version: '1.1'})
   return {body, templateVersion}
 }

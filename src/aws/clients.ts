@@ -28,10 +28,8 @@ export interface AwsContextOptions {
   ssoRegionFallback?: boolean
 }
 
-/** The smallest client surface services need; SDK clients satisfy it. */
-export interface Sendable {
-  send(command: unknown, options?: unknown): Promise<unknown>
-}
+/** What a port factory needs from the context: its client builder (tests hand in their own). */
+export type ClientSource = Pick<AwsContext, 'client'>
 
 type ClientCtor<C> = new (config: Record<string, unknown>) => C
 
@@ -40,8 +38,7 @@ export const MAX_ATTEMPTS = 6
 const MAX_BACKOFF_MS = 5_000
 
 /** Capped exponential backoff with full jitter: 100 ms, 200, 400… never more than 5 s a wait. */
-export const backoff = (attempt: number, random = Math.random): number =>
-  Math.round(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (attempt - 1)) * (0.5 + random() / 2))
+export const backoff = (attempt: number, random = Math.random): number => Math.round(Math.min(MAX_BACKOFF_MS, 100 * 2 ** (attempt - 1)) * (0.5 + random() / 2))
 
 /**
  * The one place that knows profile, region, endpoint and credentials, and builds every SDK client
@@ -60,7 +57,14 @@ export class AwsContext {
   private constructor(
     readonly options: AwsContextOptions,
     readonly files: AwsFiles,
-    init: {profile: {name: string; explicit: boolean}; profileData?: AwsProfile; region: string; regionSource: RegionSource; credentials: AwsCredentialIdentityProvider; requestHandler?: ReturnType<typeof proxyRequestHandler>},
+    init: {
+      profile: {name: string; explicit: boolean}
+      profileData?: AwsProfile
+      region: string
+      regionSource: RegionSource
+      credentials: AwsCredentialIdentityProvider
+      requestHandler?: ReturnType<typeof proxyRequestHandler>
+    },
   ) {
     this.profile = init.profile
     this.profileData = init.profileData
@@ -91,9 +95,7 @@ export class AwsContext {
     let [region, regionSource] = resolveRegion(options.region, env, profileData)
     if (!region && options.ssoRegionFallback && profileData?.ssoRegion) [region, regionSource] = [profileData.ssoRegion, 'sso_region']
     if (!region) {
-      throw new SsmxError('usage', 'No AWS region is set.', [
-        `Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`,
-      ])
+      throw new SsmxError('usage', 'No AWS region is set.', [`Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`])
     }
     const requestHandler = proxyRequestHandler(env)
     if (requestHandler) {
@@ -114,9 +116,8 @@ export class AwsContext {
         }
         return chain(props)
       }
-      credentials = useProfile && isSsoProfile(profileData)
-        ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug})
-        : fromChain
+      credentials =
+        useProfile && isSsoProfile(profileData) ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug}) : fromChain
     }
     return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials, requestHandler})
   }
@@ -168,14 +169,6 @@ export class AwsContext {
   }
 }
 
-/** The context's EC2 client, loaded (EC2's SDK is large) on the first call only: for code that may never call EC2. */
-export const lazyEc2 = (ctx: AwsContext): Sendable => ({
-  send: async (command, options) => {
-    const {EC2Client} = await import('./ec2.js')
-    return (ctx.client(EC2Client, 'EC2') as Sendable).send(command, options)
-  },
-})
-
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
   throw new SsmxError('bug', 'An anonymous AWS client was asked to sign a request.', ['This is a bug in ssmx: please report it with the output of --debug.'])
 }
@@ -186,7 +179,9 @@ let warnedOldNode = false
 function warnOldNode(warn: (line: string) => void): void {
   if (warnedOldNode) return
   warnedOldNode = true
-  warn(`! HTTPS_PROXY/HTTP_PROXY is set, but Node.js ${process.versions.node} cannot send requests through a proxy: ssmx connects directly. Use Node.js ${PROXY_NODE_VERSIONS}.`)
+  warn(
+    `! HTTPS_PROXY/HTTP_PROXY is set, but Node.js ${process.versions.node} cannot send requests through a proxy: ssmx connects directly. Use Node.js ${PROXY_NODE_VERSIONS}.`,
+  )
 }
 
 function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv, profile: AwsProfile | undefined): [string | undefined, RegionSource] {
@@ -203,20 +198,21 @@ interface DebuggableClient {
 /** Logs `service.Operation input` before and the outcome after each call; inputs pass through redact(). */
 function addDebugLogging(client: DebuggableClient, service: string, log: (line: string) => void): void {
   client.middlewareStack.add(
-    (next: (args: unknown) => Promise<{response?: {statusCode?: number}}>, context: {commandName?: string}) =>
-      async (args: {input?: unknown}) => {
-        const started = performance.now()
-        const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`
-        log(`→ ${op} ${JSON.stringify(redact(args.input))}`)
-        try {
-          const result = await next(args)
-          log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
-          return result
-        } catch (error) {
-          log(`← ${op} ${(error as Error).name}: ${redactUrlCredentials(String((error as Error).message)).slice(0, 200)} ${Math.round(performance.now() - started)}ms`)
-          throw error
-        }
-      },
+    (next: (args: unknown) => Promise<{response?: {statusCode?: number}}>, context: {commandName?: string}) => async (args: {input?: unknown}) => {
+      const started = performance.now()
+      const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`
+      log(`→ ${op} ${JSON.stringify(redact(args.input))}`)
+      try {
+        const result = await next(args)
+        log(`← ${op} ${result.response?.statusCode ?? ''} ${Math.round(performance.now() - started)}ms`)
+        return result
+      } catch (error) {
+        log(
+          `← ${op} ${(error as Error).name}: ${redactUrlCredentials(String((error as Error).message)).slice(0, 200)} ${Math.round(performance.now() - started)}ms`,
+        )
+        throw error
+      }
+    },
     {step: 'initialize', name: 'ssmxDebugLog', priority: 'high'},
   )
 }

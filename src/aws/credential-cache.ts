@@ -6,7 +6,7 @@ import {isAbsolute, join} from 'node:path'
 import {getSSOTokenFilepath} from '@smithy/core/config'
 import type {AwsCredentialIdentity, AwsCredentialIdentityProvider} from '@smithy/types'
 
-import {ssmxCacheDir} from '../fast/cache-dir.js'
+import {ssmxCacheDir} from '../platform/cache-dir.js'
 import type {AwsProfile} from './profile.js'
 
 /**
@@ -63,7 +63,16 @@ async function cachePath(o: SsoCredentialCacheOptions, dir: string): Promise<str
     return undefined
   }
   if (typeof accessToken !== 'string' || accessToken === '') return undefined
-  const key = sha256(JSON.stringify([profile.ssoSession ? 'session' : 'startUrl', session, profile.ssoStartUrl ?? '', profile.ssoAccountId, profile.ssoRoleName, sha256(accessToken)]))
+  const key = sha256(
+    JSON.stringify([
+      profile.ssoSession ? 'session' : 'startUrl',
+      session,
+      profile.ssoStartUrl ?? '',
+      profile.ssoAccountId,
+      profile.ssoRoleName,
+      sha256(accessToken),
+    ]),
+  )
   return join(dir, `sso-${key}.json`)
 }
 

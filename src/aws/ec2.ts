@@ -1,7 +1,23 @@
 /**
- * The EC2 client and the commands ssmx sends, for `await import('../aws/ec2.js')`: EC2's client is large (its
- * schemas alone are over a megabyte), so commands that need it only sometimes load it here, on first use. A
- * dynamic import of '@aws-sdk/client-ec2' itself would bring in the whole package; these named exports let the
- * bundler keep only what is used.
+ * EC2 as ssmx uses it. EC2's client is large (its schemas alone are over a megabyte): load it through ports.ts's
+ * ec2(ctx), which imports this module on the first call; the bundler keeps only the commands used here.
  */
-export {DescribeInstancesCommand, DescribeRegionsCommand, EC2Client} from '@aws-sdk/client-ec2'
+import * as sdk from '@aws-sdk/client-ec2'
+
+import type {ClientSource} from './clients.js'
+import {operation} from './port.js'
+
+export type {Filter, Instance} from '@aws-sdk/client-ec2'
+
+export function ec2Port(client: sdk.EC2Client) {
+  const call = operation(client)
+  return {
+    /** one page; see pages() in paginate.ts */
+    describeInstances: call(sdk.DescribeInstancesCommand),
+    describeRegions: call(sdk.DescribeRegionsCommand),
+  }
+}
+
+export type Ec2 = ReturnType<typeof ec2Port>
+
+export const ec2 = (ctx: ClientSource): Ec2 => ec2Port(ctx.client(sdk.EC2Client, 'EC2'))

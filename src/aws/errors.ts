@@ -13,7 +13,14 @@ export interface ErrorContext {
 /** Node's codes for a request that never reached AWS (after the SDK's retries). */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'])
 
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded', 'ServiceUnavailable', 'ServiceUnavailableException'])
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+])
 
 /**
  * Turns what the SDK throws into an SsmxError with a next step and its own exit code.
@@ -34,60 +41,101 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
     // The SDK says "…has expired…" for an expired token and "…not found or is invalid…" for a missing one.
     // The message stays the same for both (the login offer quotes it); the next step says which it is.
     const why = /expired/i.test(message) ? 'The sign-in has expired.' : 'No valid SSO token is cached for it (not signed in, or signed out).'
-    return new SsmxError('ssoExpired', `The SSO session for profile "${c.profile}" is missing or expired.`, [
-      `${why} Run: ${login}  (or: ssmx login --profile ${c.profile})`,
-    ], {cause: error})
+    return new SsmxError(
+      'ssoExpired',
+      `The SSO session for profile "${c.profile}" is missing or expired.`,
+      [`${why} Run: ${login}  (or: ssmx login --profile ${c.profile})`],
+      {cause: error},
+    )
   }
   if (credentialError && /ForbiddenException|No access/.test(message)) {
-    return new SsmxError('credentials', `IAM Identity Center refused role credentials for profile "${c.profile}": ${message}`, [
-      `Your user may not be assigned the profile's permission set (sso_role_name) in its account (sso_account_id); check them in ~/.aws/config or re-create the profile with: aws configure sso --profile ${c.profile}`,
-    ], {cause: error})
+    return new SsmxError(
+      'credentials',
+      `IAM Identity Center refused role credentials for profile "${c.profile}": ${message}`,
+      [
+        `Your user may not be assigned the profile's permission set (sso_role_name) in its account (sso_account_id); check them in ~/.aws/config or re-create the profile with: aws configure sso --profile ${c.profile}`,
+      ],
+      {cause: error},
+    )
   }
   if (credentialError) {
-    return new SsmxError('credentials', `No AWS credentials found for profile "${c.profile}": ${message}`, [
-      `Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`,
-    ], {cause: error})
+    return new SsmxError(
+      'credentials',
+      `No AWS credentials found for profile "${c.profile}": ${message}`,
+      [`Sign in with an IAM Identity Center profile (aws configure sso --profile ${c.profile}), or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`],
+      {cause: error},
+    )
   }
   if (name === 'UnauthorizedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException' || name === 'InvalidClientTokenId') {
     return new SsmxError('ssoExpired', `AWS rejected the credentials of profile "${c.profile}" (${name}).`, [`Refresh them: ${login}`], {cause: error})
   }
   if (name === 'TargetNotConnected') {
-    return new SsmxError('targetNotConnected', `${c.target ?? 'The target'} is not connected to Session Manager.`, [
-      'Check the SSM agent is running and the instance can reach SSM (instance profile with AmazonSSMManagedInstanceCore, network route or VPC endpoints).',
-      'ssmx list shows each instance’s agent ping status.',
-    ], {cause: error})
+    return new SsmxError(
+      'targetNotConnected',
+      `${c.target ?? 'The target'} is not connected to Session Manager.`,
+      [
+        'Check the SSM agent is running and the instance can reach SSM (instance profile with AmazonSSMManagedInstanceCore, network route or VPC endpoints).',
+        'ssmx list shows each instance’s agent ping status.',
+      ],
+      {cause: error},
+    )
   }
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') return accessDenied(error, c)
   if (THROTTLING.has(name)) {
-    return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {cause: error})
+    return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {
+      cause: error,
+    })
   }
   const networkCode = (error as {code?: unknown} | undefined)?.code
   if (typeof networkCode === 'string' && NETWORK.has(networkCode)) return unreachable(error, message, c)
   if (name === 'InvalidDocument') {
-    return new SsmxError('document', `The session document ${c.document ?? ''} does not exist in this account and region.`, [
-      'Ask your platform team to deploy it (ssmx admin enforce), or pass --document.',
-    ], {cause: error})
+    return new SsmxError(
+      'document',
+      `The session document ${c.document ?? ''} does not exist in this account and region.`,
+      ['Ask your platform team to deploy it (ssmx admin enforce), or pass --document.'],
+      {cause: error},
+    )
   }
   if (name === 'InvalidInstanceId' || name === 'InvalidInstanceID.NotFound' || name === 'InvalidInstanceID.Malformed') {
-    return new SsmxError('target', `${c.target ?? 'The target'} was not found: ${message}`, ['Check the id, region and profile; ssmx list shows the managed instances.'], {cause: error})
+    return new SsmxError(
+      'target',
+      `${c.target ?? 'The target'} was not found: ${message}`,
+      ['Check the id, region and profile; ssmx list shows the managed instances.'],
+      {cause: error},
+    )
   }
   // a TypeError in ssmx's own code that reached an AWS call's error path is still a bug, not an AWS error
   if (isProgrammingError(error)) return bugError(error)
-  return new SsmxError('internal', `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`, ['Run again with --debug to see every AWS call.'], {cause: error})
+  return new SsmxError(
+    'internal',
+    `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`,
+    ['Run again with --debug to see every AWS call.'],
+    {cause: error},
+  )
 }
 
 function accessDenied(error: unknown, c: ErrorContext): SsmxError {
   const what = c.document ? ` with the document ${c.document}` : ''
   if (c.document && c.pinned && c.pinned.document !== c.document) {
-    return new SsmxError('accessDenied', `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}. Your permission set ${c.pinned.permissionSet} is pinned to the document ${c.pinned.document} (ssmx admin guardrails), so sessions with other documents are denied.`, [
-      `Connect without --document (ssmx uses ${c.pinned.document}), or ask your platform team to deploy ${c.pinned.document} where it is missing (ssmx admin enforce).`,
-    ], {cause: error})
+    return new SsmxError(
+      'accessDenied',
+      `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}. Your permission set ${c.pinned.permissionSet} is pinned to the document ${c.pinned.document} (ssmx admin guardrails), so sessions with other documents are denied.`,
+      [
+        `Connect without --document (ssmx uses ${c.pinned.document}), or ask your platform team to deploy ${c.pinned.document} where it is missing (ssmx admin enforce).`,
+      ],
+      {cause: error},
+    )
   }
-  return new SsmxError('accessDenied', `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`, [
-    c.document
-      ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`
-      : 'Check the permissions of your role with your platform team.',
-  ], {cause: error})
+  return new SsmxError(
+    'accessDenied',
+    `Access denied: ${c.operation ?? 'the AWS call'}${what}${c.target ? ` on ${c.target}` : ''}.`,
+    [
+      c.document
+        ? `Your permission set may not be allowed to use ${c.document}; ask your platform team, or check with: ssmx whoami`
+        : 'Check the permissions of your role with your platform team.',
+    ],
+    {cause: error},
+  )
 }
 
 /** The network error code (ENOTFOUND, ECONNREFUSED, …) a message names, if any. */
@@ -105,12 +153,18 @@ const IDENTITY_CENTER_HOST = /^(portal\.sso|oidc)\.[a-z0-9-]+\.amazonaws\.com(\.
 
 function unreachable(error: unknown, message: string, c: ErrorContext): SsmxError {
   const host = hostIn(message)
-  const network = 'Check your network, VPN and proxy (HTTPS_PROXY, NO_PROXY; ssmx doctor shows the proxy in use), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).'
+  const network =
+    'Check your network, VPN and proxy (HTTPS_PROXY, NO_PROXY; ssmx doctor shows the proxy in use), and any endpoint override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url).'
   if (host && IDENTITY_CENTER_HOST.test(host)) {
-    return new SsmxError('unreachable', `Cannot reach IAM Identity Center (${host}) for profile "${c.profile}": ${message.replace(/^Error: /, '')}`, [
-      network,
-      'This is not an expired sign-in: signing in again needs the same network. Once IAM Identity Center can be reached, ssmx works with the current sign-in.',
-    ], {cause: error})
+    return new SsmxError(
+      'unreachable',
+      `Cannot reach IAM Identity Center (${host}) for profile "${c.profile}": ${message.replace(/^Error: /, '')}`,
+      [
+        network,
+        'This is not an expired sign-in: signing in again needs the same network. Once IAM Identity Center can be reached, ssmx works with the current sign-in.',
+      ],
+      {cause: error},
+    )
   }
   return new SsmxError('unreachable', `Cannot reach AWS for ${c.operation ?? 'the request'}: ${message}`, [network], {cause: error})
 }

@@ -31,8 +31,7 @@ export interface AwsFiles {
   configPath: string
 }
 
-export const configFilePath = (env: NodeJS.ProcessEnv = process.env): string =>
-  env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config')
+export const configFilePath = (env: NodeJS.ProcessEnv = process.env): string => env.AWS_CONFIG_FILE ?? join(env.HOME ?? homedir(), '.aws', 'config')
 
 export const credentialsFilePath = (env: NodeJS.ProcessEnv = process.env): string =>
   env.AWS_SHARED_CREDENTIALS_FILE ?? join(env.HOME ?? homedir(), '.aws', 'credentials')
@@ -106,9 +105,11 @@ export function resolveProfile(files: AwsFiles, name: string): AwsProfile | unde
   if (!raw) return undefined
   const session = raw.sso_session ? files.ssoSessions[raw.sso_session] : undefined
   if (raw.sso_session && !session) {
-    throw new SsmxError('config', `Profile "${name}" names sso_session "${raw.sso_session}", but ${files.configPath} has no [sso-session ${raw.sso_session}] section.`, [
-      `Add the section, or run: aws configure sso --profile ${name}`,
-    ])
+    throw new SsmxError(
+      'config',
+      `Profile "${name}" names sso_session "${raw.sso_session}", but ${files.configPath} has no [sso-session ${raw.sso_session}] section.`,
+      [`Add the section, or run: aws configure sso --profile ${name}`],
+    )
   }
   const service = raw.services ? files.services[raw.services] : undefined
   return {

@@ -50,7 +50,10 @@ export function functionUrlRegion(url: string): string | undefined {
 }
 
 /** The request as signed: exposed for tests, which check the signature a verifier recomputes. */
-export async function signRequest(o: Pick<SignedPost, 'url' | 'body' | 'service' | 'region' | 'credentials' | 'userAgent'>, signingDate?: Date): Promise<HttpRequest> {
+export async function signRequest(
+  o: Pick<SignedPost, 'url' | 'body' | 'service' | 'region' | 'credentials' | 'userAgent'>,
+  signingDate?: Date,
+): Promise<HttpRequest> {
   const u = new URL(o.url)
   const request = new HttpRequest({
     method: 'POST',

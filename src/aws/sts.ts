@@ -1,2 +1,14 @@
-/** STS for `await import('../aws/sts.js')` (see ec2.ts): only what ssmx sends, loaded on first use. */
-export {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
+/** STS as ssmx uses it; loaded on first use through ports.ts's sts(ctx). */
+import * as sdk from '@aws-sdk/client-sts'
+
+import type {ClientSource} from './clients.js'
+
+export function stsPort(client: sdk.STSClient) {
+  return {
+    getCallerIdentity: () => client.send(new sdk.GetCallerIdentityCommand({})),
+  }
+}
+
+export type Sts = ReturnType<typeof stsPort>
+
+export const sts = (ctx: ClientSource): Sts => stsPort(ctx.client(sdk.STSClient, 'STS'))

@@ -13,9 +13,10 @@ import {join} from 'node:path'
 import type {AwsContext} from '../aws/clients.js'
 import {readPrivateJson, writePrivateJson} from '../aws/credential-cache.js'
 import {mapAwsError} from '../aws/errors.js'
+import {ssm} from '../aws/ssm.js'
 import {type SignedPost, type SignedResponse, UnreachableError, functionUrlRegion, signedPost} from '../aws/signed-http.js'
 import {SsmxError, awsErrorName} from '../errors.js'
-import {ssmxCacheDir, trustedDir} from '../fast/cache-dir.js'
+import {ssmxCacheDir, trustedDir} from '../platform/cache-dir.js'
 import {
   BROKER_URL_PARAMETER,
   type BrokerDecision,
@@ -32,7 +33,8 @@ import {
 } from './protocol.js'
 
 /** Who can change what the broker decides: printed with every refusal. */
-export const ASK_PLATFORM_TEAM = 'Ask your platform team: the broker\'s mapping (permission set or user → Linux user, target rules) is admin.broker in the shared ssmx configuration, deployed with ssmx admin enforce.'
+export const ASK_PLATFORM_TEAM =
+  "Ask your platform team: the broker's mapping (permission set or user → Linux user, target rules) is admin.broker in the shared ssmx configuration, deployed with ssmx admin enforce."
 
 /** Where the broker's URL is cached for one account × region. */
 export interface UrlCache {
@@ -173,7 +175,10 @@ export class BrokerClient {
     const response = await attempt(0)
     const parsed = parseJson(response.body)
     if (response.status >= 200 && response.status < 300) {
-      if (!parsed || typeof parsed !== 'object') throw new SsmxError('internal', `The session broker answered ${request.action} with something that is not JSON.`, ['Ask your platform team to check the broker\'s logs (ssmx admin status shows its version).'])
+      if (!parsed || typeof parsed !== 'object')
+        throw new SsmxError('internal', `The session broker answered ${request.action} with something that is not JSON.`, [
+          "Ask your platform team to check the broker's logs (ssmx admin status shows its version).",
+        ])
       return parsed as T
     }
     throw brokerError(response.status, parsed, {url, region, request, ctx})
@@ -220,10 +225,14 @@ function unwrap(error: unknown, ctx: AwsContext): unknown {
 }
 
 function notDeployed(ctx: AwsContext): SsmxError {
-  return new SsmxError('prerequisite', `No session broker is deployed in ${ctx.region} for this account (the SSM parameter ${BROKER_URL_PARAMETER} does not exist).`, [
-    `Check the region (--region; now ${ctx.region}, from ${ctx.regionSource}) and the profile: the broker is deployed per account and region.`,
-    'Ask your platform team to deploy it there (admin.broker in the shared configuration, then ssmx admin enforce), or use documents mode (mode: documents in the configuration, and no --broker).',
-  ])
+  return new SsmxError(
+    'prerequisite',
+    `No session broker is deployed in ${ctx.region} for this account (the SSM parameter ${BROKER_URL_PARAMETER} does not exist).`,
+    [
+      `Check the region (--region; now ${ctx.region}, from ${ctx.regionSource}) and the profile: the broker is deployed per account and region.`,
+      'Ask your platform team to deploy it there (admin.broker in the shared configuration, then ssmx admin enforce), or use documents mode (mode: documents in the configuration, and no --broker).',
+    ],
+  )
 }
 
 const parseJson = (text: string): unknown => {
@@ -248,7 +257,11 @@ export class BrokerRefusedError extends SsmxError {
 /** The refusal message: the broker's reason, who the broker thinks the caller is, and who can change it. */
 export function refusalError(decision: BrokerDecision | undefined, message: string): BrokerRefusedError {
   const who = decision?.permissionSet ? ` (you are ${decision.user || '?'} with permission set ${decision.permissionSet})` : ''
-  return new BrokerRefusedError(`The session broker refused: ${decision?.reason ?? message}${who}`, [ASK_PLATFORM_TEAM, 'ssmx whoami --broker --target <target> shows what the broker decides for you, without starting anything.'], decision && {...decision, allowed: false, reason: decision.reason ?? message})
+  return new BrokerRefusedError(
+    `The session broker refused: ${decision?.reason ?? message}${who}`,
+    [ASK_PLATFORM_TEAM, 'ssmx whoami --broker --target <target> shows what the broker decides for you, without starting anything.'],
+    decision && {...decision, allowed: false, reason: decision.reason ?? message},
+  )
 }
 
 function brokerError(status: number, body: unknown, o: {url: string; region: string; request: BrokerRequest; ctx: AwsContext}): Error {
@@ -259,26 +272,37 @@ function brokerError(status: number, body: unknown, o: {url: string; region: str
       case 'refused':
         return refusalError(error.decision, message)
       case 'bad-request':
-        return new SsmxError('usage', `The session broker rejected the request: ${message}`, ['Nothing was started. If ssmx sent it as you typed it, ssmx and the broker may be of different versions: ssmx admin status shows the broker\'s.'])
+        return new SsmxError('usage', `The session broker rejected the request: ${message}`, [
+          "Nothing was started. If ssmx sent it as you typed it, ssmx and the broker may be of different versions: ssmx admin status shows the broker's.",
+        ])
       case 'not-found':
-        return new SsmxError('session', `The session broker does not know that session: ${message}`, ['It may have ended already (ssmx sessions end when the shell or forward ends).'])
+        return new SsmxError('session', `The session broker does not know that session: ${message}`, [
+          'It may have ended already (ssmx sessions end when the shell or forward ends).',
+        ])
       case 'upstream': {
         const notConnected = /TargetNotConnected/i.test(message)
-        return new SsmxError(notConnected ? 'targetNotConnected' : 'internal', `The session broker could not do it: ${message}`, notConnected
-          ? ['The instance\'s SSM Agent is not connected: check that it runs and reaches ssm/ssmmessages.']
-          : ['Retry; if it persists, ask your platform team to look at the broker\'s log (one audit line per request).'])
+        return new SsmxError(
+          notConnected ? 'targetNotConnected' : 'internal',
+          `The session broker could not do it: ${message}`,
+          notConnected
+            ? ["The instance's SSM Agent is not connected: check that it runs and reaches ssm/ssmmessages."]
+            : ["Retry; if it persists, ask your platform team to look at the broker's log (one audit line per request)."],
+        )
       }
     }
   }
   if (status === 404) {
-    return new StaleUrl(o.url, new SsmxError('prerequisite', `The session broker's URL ${o.url} answers 404: the broker is gone from ${o.ctx.region}, or the published URL is stale.`, [
-      'Ask your platform team to redeploy it (ssmx admin enforce), or use documents mode (no --broker, mode: documents).',
-    ]))
+    return new StaleUrl(
+      o.url,
+      new SsmxError('prerequisite', `The session broker's URL ${o.url} answers 404: the broker is gone from ${o.ctx.region}, or the published URL is stale.`, [
+        'Ask your platform team to redeploy it (ssmx admin enforce), or use documents mode (no --broker, mode: documents).',
+      ]),
+    )
   }
   if (status === 403) {
     const configured = functionUrlRegion(o.url)
     return new SsmxError('accessDenied', `The session broker's function URL rejected your signed request (403${message ? `: ${message}` : ''}).`, [
-      'Your permission set needs lambda:InvokeFunctionUrl and lambda:InvokeFunction on the broker function (the broker\'s resource policy grants them to this account\'s IAM Identity Center roles; another account\'s caller needs them in its own policy too).',
+      "Your permission set needs lambda:InvokeFunctionUrl and lambda:InvokeFunction on the broker function (the broker's resource policy grants them to this account's IAM Identity Center roles; another account's caller needs them in its own policy too).",
       configured && configured !== o.ctx.region
         ? `The broker is in ${configured} but your profile uses ${o.ctx.region}: pass --region ${configured}.`
         : `Check the region (${o.region}) and your clock (SigV4 signatures are valid for 5 minutes).`,
@@ -286,14 +310,17 @@ function brokerError(status: number, body: unknown, o: {url: string; region: str
     ])
   }
   if (status === 429 || status === 503) {
-    return new SsmxError('throttled', `The session broker is busy (HTTP ${status}): its concurrency limit was reached.`, ['Retry in a moment; if it persists, ask your platform team to raise the broker\'s reserved concurrency.'])
+    return new SsmxError('throttled', `The session broker is busy (HTTP ${status}): its concurrency limit was reached.`, [
+      "Retry in a moment; if it persists, ask your platform team to raise the broker's reserved concurrency.",
+    ])
   }
-  return new SsmxError('internal', `The session broker answered HTTP ${status}${message ? `: ${message}` : ''}.`, ['Retry; if it persists, ask your platform team to look at the broker\'s log.'])
+  return new SsmxError('internal', `The session broker answered HTTP ${status}${message ? `: ${message}` : ''}.`, [
+    "Retry; if it persists, ask your platform team to look at the broker's log.",
+  ])
 }
 
 async function ssmGetParameter(ctx: AwsContext, name: string): Promise<string | undefined> {
-  const {GetParameterCommand, SSMClient} = await import('@aws-sdk/client-ssm')
-  const out = await ctx.client(SSMClient, 'SSM').send(new GetParameterCommand({Name: name}))
+  const out = await ssm(ctx).getParameter({Name: name})
   return out.Parameter?.Value
 }
 

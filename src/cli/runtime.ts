@@ -50,9 +50,11 @@ export function checkGlobalFlags(flags: GlobalFlags, command: {id: string; endpo
   if (command.callsAws === false) {
     const given = (['profile', 'region', 'endpoint-url'] as const).filter((f) => flags[f] !== undefined)
     if (given.length > 0) {
-      throw new SsmxError('usage', `ssmx ${command.id.replaceAll(':', ' ')} calls no AWS service: ${given.map((f) => `--${f}`).join(', ')} would change nothing.`, [
-        'Leave the flag out; the output depends only on the ssmx configuration (--config) and the ssmx version.',
-      ])
+      throw new SsmxError(
+        'usage',
+        `ssmx ${command.id.replaceAll(':', ' ')} calls no AWS service: ${given.map((f) => `--${f}`).join(', ')} would change nothing.`,
+        ['Leave the flag out; the output depends only on the ssmx configuration (--config) and the ssmx version.'],
+      )
     }
   }
   if (flags.region !== undefined && !isRegionName(flags.region)) {

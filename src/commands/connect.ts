@@ -5,7 +5,7 @@ import {sessionFlags} from '../cli/session-flags.js'
 import {connectCommand} from '../session/commands.js'
 
 export default class Connect extends BaseCommand<typeof Connect> {
-  static override summary = 'Open a shell on an instance as your permission set\'s Linux user.'
+  static override summary = "Open a shell on an instance as your permission set's Linux user."
   static override description = `Like "aws ssm start-session", but picks the session document of the IAM Identity Center permission set you signed in with, so the shell runs as that permission set's RunAs user. The session is handed to AWS's session-manager-plugin exactly as the AWS CLI does (the token travels in the environment, never on the command line).
 
 With --broker, or "mode: broker" in the configuration, the session broker your platform team deployed starts the session instead: it decides the Linux user from your permission set (or a per-user override) on its side, and --document cannot be used. ssmx finds the broker's URL in the SSM parameter /session-broker/ssmx/url of the account and region, signs its request with your credentials, and hands the started session to the plugin as usual; the plugin's ResumeSession/TerminateSession calls go to the broker through a loopback relay.
@@ -26,7 +26,7 @@ The target is an instance id (i-…, mi-…), a Name tag, a private IP, a privat
     target: Args.string({description: 'instance id, Name tag, private IP/DNS name, or tag:Key=Value (none: pick one)'}),
   }
   static override flags = {
-    document: Flags.string({description: 'use this session document instead of the permission set\'s'}),
+    document: Flags.string({description: "use this session document instead of the permission set's"}),
     reason: sessionFlags.reason(),
     native: sessionFlags.native(),
     broker: sessionFlags.broker(),

@@ -1,3 +1,4 @@
+import {resolveTargetFor} from '../session/commands.js'
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
@@ -20,7 +21,10 @@ Read-only: it never changes anything and never prints a token. It needs sts:GetC
     {description: 'Check a named profile before connecting with it', command: '<%= config.bin %> doctor --profile dev'},
     {description: 'The same as data, for a script or a bug report', command: '<%= config.bin %> doctor --profile dev --json'},
     {description: 'Check the session broker and what it decides for you on web-1', command: '<%= config.bin %> doctor --broker --target web-1'},
-    {description: 'Only the checks that need attention', command: '<%= config.bin %> doctor --json | jq \'.checks[] | select(.status == "warn" or .status == "fail")\''},
+    {
+      description: 'Only the checks that need attention',
+      command: '<%= config.bin %> doctor --json | jq \'.checks[] | select(.status == "warn" or .status == "fail")\'',
+    },
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -30,7 +34,14 @@ Read-only: it never changes anything and never prints a token. It needs sts:GetC
 
   async run(): Promise<DoctorResult> {
     if (this.flags.target !== undefined) checkTarget(this.flags.target)
-    const result = await doctor({profile: this.flags.profile, loadConfig: () => this.loadConfig(), awsContext: () => this.awsContext(), broker: this.flags.broker, target: this.flags.target})
+    const result = await doctor({
+      profile: this.flags.profile,
+      loadConfig: () => this.loadConfig(),
+      awsContext: () => this.awsContext(),
+      broker: this.flags.broker,
+      target: this.flags.target,
+      resolveTarget: resolveTargetFor,
+    })
     if (!this.jsonEnabled()) for (const line of formatDoctor(result)) this.log(line)
     if (!result.ok) throw doctorFailed(result)
     return result

@@ -15,9 +15,15 @@ The session runs through session-manager-plugin when it is installed, else (or w
 Permissions: ssm:StartSession on the instance and the document (AWS-StartPortForwardingSession or …ToRemoteHost), ssm:TerminateSession. With --broker (or "mode: broker" in the configuration) the session broker starts and ends the session instead, if your permission set may forward to that instance; you then need ssm:GetParameter on the broker's URL parameter and lambda:InvokeFunctionUrl on the broker.`
   static override examples = [
     {description: 'A web server on the instance, on localhost:8080', command: '<%= config.bin %> forward web-1 8080:80'},
-    {description: 'A private RDS database through a bastion, on a free local port', command: '<%= config.bin %> forward bastion 0:5432 --host mydb.abc123xyz.eu-west-1.rds.amazonaws.com'},
+    {
+      description: 'A private RDS database through a bastion, on a free local port',
+      command: '<%= config.bin %> forward bastion 0:5432 --host mydb.abc123xyz.eu-west-1.rds.amazonaws.com',
+    },
     {description: 'Same port on both sides (RDP)', command: '<%= config.bin %> forward i-0123456789abcdef0 3389'},
-    {description: 'Choose the local port with --local, and record why', command: '<%= config.bin %> forward db-bastion 5432 --host mydb.internal --local 15432 --reason "TICKET-123"'},
+    {
+      description: 'Choose the local port with --local, and record why',
+      command: '<%= config.bin %> forward db-bastion 5432 --host mydb.internal --local 15432 --reason "TICKET-123"',
+    },
     {description: 'With the built-in session client, no session-manager-plugin needed', command: '<%= config.bin %> forward web-1 8080:80 --native'},
     {description: 'Through the session broker', command: '<%= config.bin %> forward web-1 8080:80 --broker'},
     {description: 'Show what would be started, and start nothing', command: '<%= config.bin %> forward web-1 8080:80 --dry-run'},

@@ -13,10 +13,13 @@ export default class List extends BaseCommand<typeof List> {
 
 Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An instance missing here has no running SSM Agent, no instance profile with AmazonSSMManagedInstanceCore, or is in another region (--region).`
   static override examples = [
-    {description: 'Every managed instance in the profile\'s region', command: '<%= config.bin %> list'},
+    {description: "Every managed instance in the profile's region", command: '<%= config.bin %> list'},
     {description: 'Only those whose name, id, IP, platform or status matches "web"', command: '<%= config.bin %> list --filter web --profile dev'},
     {description: 'Another region', command: '<%= config.bin %> list --region us-east-1'},
-    {description: 'The ids of the instances whose agent is online', command: '<%= config.bin %> list --json | jq -r \'.[] | select(.pingStatus == "Online") | .id\''},
+    {
+      description: 'The ids of the instances whose agent is online',
+      command: '<%= config.bin %> list --json | jq -r \'.[] | select(.pingStatus == "Online") | .id\'',
+    },
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -25,7 +28,10 @@ Permissions: ssm:DescribeInstanceInformation and ec2:DescribeInstances. An insta
 
   async run(): Promise<InventoryItem[]> {
     const ctx = await this.awsContext()
-    const items = await withLoginOffer(() => managedInstances(ctx, {filter: this.flags.filter}), terminalLoginOffer(ctx, (l) => this.note(l)))
+    const items = await withLoginOffer(
+      () => managedInstances(ctx, {filter: this.flags.filter}),
+      terminalLoginOffer(ctx, (l) => this.note(l)),
+    )
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.note(this.flags.filter ? `No managed instance matches "${this.flags.filter}".` : `No managed instances in ${ctx.region}.`)
       for (const line of formatInventory(items)) this.log(line)

@@ -19,8 +19,16 @@ With AWS CLI v2 on PATH it runs "aws sso login --profile P" in your terminal. Wi
   /** "aws sso login" would not get it: the sign-in's endpoint moves with AWS_ENDPOINT_URL_SSO_OIDC, for both ways */
   static override baseFlags = globalFlags(null)
   static override flags = {
-    'aws-cli': Flags.boolean({description: 'use "aws sso login" when AWS CLI v2 is installed (--no-aws-cli: always the built-in sign-in)', default: true, allowNo: true}),
-    browser: Flags.boolean({description: 'try to open the sign-in page in a browser ($BROWSER, open, xdg-open, start); --no-browser only prints it', default: true, allowNo: true}),
+    'aws-cli': Flags.boolean({
+      description: 'use "aws sso login" when AWS CLI v2 is installed (--no-aws-cli: always the built-in sign-in)',
+      default: true,
+      allowNo: true,
+    }),
+    browser: Flags.boolean({
+      description: 'try to open the sign-in page in a browser ($BROWSER, open, xdg-open, start); --no-browser only prints it',
+      default: true,
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<LoginResult> {

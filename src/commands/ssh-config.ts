@@ -15,9 +15,11 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
     '<%= config.bin %> ssh-config --native >> ~/.ssh/config',
   ]
   static override flags = {
-    names: Flags.boolean({description: 'add a Host alias for each managed instance\'s Name tag'}),
+    names: Flags.boolean({description: "add a Host alias for each managed instance's Name tag"}),
     user: Flags.string({description: 'User for these hosts (e.g. ec2-user, ubuntu)'}),
-    native: Flags.boolean({description: 'the ProxyCommand uses the built-in session client (ssh-proxy --native), even where session-manager-plugin is installed'}),
+    native: Flags.boolean({
+      description: 'the ProxyCommand uses the built-in session client (ssh-proxy --native), even where session-manager-plugin is installed',
+    }),
   }
 
   async run(): Promise<void> {
@@ -25,7 +27,15 @@ Append it to your config: ssmx ssh-config --names >> ~/.ssh/config. With several
     let aliases
     // the SDK clients load only when AWS is asked, so the plain block prints at once
     if (names) aliases = await managedInstances(await this.awsContext())
-    const invocation = ['ssmx', 'ssh-config', ...(profile ? ['--profile', profile] : []), ...(region ? ['--region', region] : []), ...(names ? ['--names'] : []), ...(user ? ['--user', user] : []), ...(native ? ['--native'] : [])].join(' ')
+    const invocation = [
+      'ssmx',
+      'ssh-config',
+      ...(profile ? ['--profile', profile] : []),
+      ...(region ? ['--region', region] : []),
+      ...(names ? ['--names'] : []),
+      ...(user ? ['--user', user] : []),
+      ...(native ? ['--native'] : []),
+    ].join(' ')
     process.stdout.write(sshConfig({command: ['ssmx'], profile, region, endpointUrl: this.flags['endpoint-url'], user, aliases, invocation, native}))
   }
 }

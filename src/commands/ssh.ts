@@ -15,7 +15,10 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
   static override examples = [
     {description: 'Log in as ec2-user (your key must be on the instance)', command: '<%= config.bin %> ssh ec2-user@i-0123456789abcdef0'},
     {description: 'Push your public key for 60 s first, so none needs to be installed', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key'},
-    {description: 'Push your key for your permission set\'s Linux user (broker mode: the broker\'s choice) and log in as that user', command: '<%= config.bin %> ssh web-1 --push-key'},
+    {
+      description: "Push your key for your permission set's Linux user (broker mode: the broker's choice) and log in as that user",
+      command: '<%= config.bin %> ssh web-1 --push-key',
+    },
     {description: 'Through the session broker', command: '<%= config.bin %> ssh web-1 --push-key --broker'},
     {description: 'Use and push another key', command: '<%= config.bin %> ssh ubuntu@web-1 --push-key --key ~/.ssh/work_ed25519'},
     {
@@ -48,7 +51,11 @@ For scp, rsync and editors' remote-SSH, put "ssmx ssh-config" in ~/.ssh/config i
       region: this.flags.region,
       endpointUrl: this.flags['endpoint-url'],
     }
-    const code = await sshToInstance(options, {context: () => this.awsContext(), config: async () => (await this.loadConfig()).config, note: (l) => this.note(l)})
+    const code = await sshToInstance(options, {
+      context: () => this.awsContext(),
+      config: async () => (await this.loadConfig()).config,
+      note: (l) => this.note(l),
+    })
     if (code !== 0) this.exit(code)
   }
 }

@@ -16,7 +16,7 @@ Without a permission set (plain IAM users and roles) sessions use SSM-SessionMan
 Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter for the broker's URL, and lambda:InvokeFunctionUrl on the broker). If something looks wrong, ssmx doctor checks each piece and says how to fix it.`
   static override examples = [
     {description: 'Who you are with the default profile', command: '<%= config.bin %> whoami'},
-    {description: 'Which Linux user a profile\'s sessions run as', command: '<%= config.bin %> whoami --profile prod-admin'},
+    {description: "Which Linux user a profile's sessions run as", command: '<%= config.bin %> whoami --profile prod-admin'},
     {description: 'Broker mode: which Linux user the broker gives you on web-1', command: '<%= config.bin %> whoami --broker --target web-1'},
     {description: 'As data, e.g. just the RunAs user', command: '<%= config.bin %> whoami --profile prod-admin --json | jq -r .runAsUser'},
   ]
@@ -24,7 +24,9 @@ Changes nothing; needs only sts:GetCallerIdentity (broker mode: ssm:GetParameter
   static override baseFlags = globalFlags('STS')
   static override flags = {
     broker: sessionFlags.broker(),
-    target: Flags.string({description: 'broker mode: what the broker decides for you on this target (instance id, Name tag, IP, tag:Key=Value), without starting anything'}),
+    target: Flags.string({
+      description: 'broker mode: what the broker decides for you on this target (instance id, Name tag, IP, tag:Key=Value), without starting anything',
+    }),
   }
 
   async run(): Promise<WhoamiResult> {

@@ -13,10 +13,7 @@ const PROFILES = `(string replace -rf '^\\[(?:profile )?([^\\]]+)\\]$' '$1' < ~/
 export function fishCompletion(bin: string, commands: Command.Loadable[]): string {
   const visible = commands.filter((c) => !c.hidden).sort((a, b) => a.id.localeCompare(b.id))
   const words = (id: string) => id.split(':')
-  const lines = [
-    `# fish completion for ${bin}: ${bin} autocomplete fish > ~/.config/fish/completions/${bin}.fish`,
-    `complete -c ${bin} -f`,
-  ]
+  const lines = [`# fish completion for ${bin}: ${bin} autocomplete fish > ~/.config/fish/completions/${bin}.fish`, `complete -c ${bin} -f`]
   for (const c of visible) {
     const [top, sub] = words(c.id)
     const summary = fishQuote(firstLine(c.summary ?? c.description, bin))

@@ -14,8 +14,7 @@ export interface LoadConfigOptions {
 }
 
 /** The user-level configuration directory on every OS: $XDG_CONFIG_HOME/ssmx, default ~/.config/ssmx. */
-export const userConfigDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'ssmx')
+export const userConfigDir = (env: NodeJS.ProcessEnv = process.env): string => join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'ssmx')
 
 /** findConfig's search, in words, for the message that says a --config file is missing. */
 export const SEARCH_ORDER =
@@ -40,14 +39,17 @@ export async function findConfig(options: LoadConfigOptions = {}): Promise<{conf
       : ((await explorer.search(options.cwd ?? process.cwd())) ?? (await userLevel.search(userConfigDir(options.env))))
   } catch (error) {
     if (options.file && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new SsmxError('config', `The ssmx configuration file ${options.file} (from --config or SSMX_CONFIG) was not found.`, [
-        'Check the path, or leave out --config (and unset SSMX_CONFIG) to use the search.',
-        `Without --config ssmx searches, and uses the first it finds: ${SEARCH_ORDER}`,
-      ], {cause: error})
+      throw new SsmxError(
+        'config',
+        `The ssmx configuration file ${options.file} (from --config or SSMX_CONFIG) was not found.`,
+        [
+          'Check the path, or leave out --config (and unset SSMX_CONFIG) to use the search.',
+          `Without --config ssmx searches, and uses the first it finds: ${SEARCH_ORDER}`,
+        ],
+        {cause: error},
+      )
     }
     const where = options.file ?? (error as {filepath?: string}).filepath ?? 'the configuration file'
-    throw new SsmxError('config', `Cannot read ssmx configuration ${where}: ${errorMessage(error)}`, [
-      'Check the file is valid YAML or JSON.',
-    ])
+    throw new SsmxError('config', `Cannot read ssmx configuration ${where}: ${errorMessage(error)}`, ['Check the file is valid YAML or JSON.'])
   }
 }

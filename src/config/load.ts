@@ -1,6 +1,6 @@
 import type {z} from 'zod'
 
-import {closest} from '../cli/closest.js'
+import {closest} from '../platform/closest.js'
 import {SsmxError} from '../errors.js'
 import {type LoadConfigOptions, findConfig, userConfigDir} from './find.js'
 import {configSchema, type SsmxConfig} from './schema.js'

@@ -3,9 +3,7 @@ import {z} from 'zod'
 import {REGION_PATTERN, REGION_RULE} from './region.js'
 
 /** A Linux user name as Session Manager's RunAs accepts it. */
-const linuxUser = z
-  .string()
-  .regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
+const linuxUser = z.string().regex(/^[a-z_A-Z][a-zA-Z0-9_.@-]{0,31}$/, 'must be a Linux user name (letters, digits, _ . @ -, at most 32)')
 
 const documentName = z
   .string()
@@ -39,9 +37,21 @@ export const brokerSchema = z.strictObject({
   /** deploy the broker with the stack set (admin enforce / render) */
   enabled: z.boolean().default(false),
   /** the organization's id (o-…): the function URL's resource policy admits only its principals */
-  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-…)').optional(),
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id (o-…)')
+    .optional(),
   /** per-user overrides: IAM Identity Center user name (case-insensitive) → Linux user, whatever the permission set */
-  users: z.record(z.string().min(1).max(128).regex(/^[^\s"\\]+$/, 'must be an IAM Identity Center user name'), linuxUser).default({}),
+  users: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[^\s"\\]+$/, 'must be an IAM Identity Center user name'),
+      linuxUser,
+    )
+    .default({}),
   /** per permission set: instance tags a target must carry (key → allowed values) and the session kinds it may open */
   targetRules: z
     .record(
@@ -64,7 +74,10 @@ export const brokerSchema = z.strictObject({
 
 export const adminSchema = z.strictObject({
   /** the stack set's name */
-  stackSetName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/).default('ssmx-runas'),
+  stackSetName: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,127}$/)
+    .default('ssmx-runas'),
   /** regions the stack set deploys to (Session Manager settings are regional) */
   regions: z.array(regionName).min(1).optional(),
   /** OUs or the root the stack set deploys to */
@@ -101,9 +114,7 @@ export const adminSchema = z.strictObject({
   guardrails: z
     .strictObject({
       /** extra documents every permission set may start sessions with (port forwarding, ssh) */
-      allowDocuments: z
-        .array(z.string())
-        .default(['AWS-StartPortForwardingSession', 'AWS-StartPortForwardingSessionToRemoteHost', 'AWS-StartSSHSession']),
+      allowDocuments: z.array(z.string()).default(['AWS-StartPortForwardingSession', 'AWS-StartPortForwardingSessionToRemoteHost', 'AWS-StartSSHSession']),
     })
     .prefault({}),
 })

@@ -1,8 +1,8 @@
 import {existsSync} from 'node:fs'
 
-import {DescribeDocumentCommand, DescribeInstanceInformationCommand, SSMClient} from '@aws-sdk/client-ssm'
-
-import type {AwsContext, Sendable} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
+import {type Ssm, iam} from '../aws/ports.js'
+import {ssm as ssmOf} from '../aws/ssm.js'
 import {mapAwsError} from '../aws/errors.js'
 import {type AwsFiles, type AwsProfile, loadAwsFiles, profileName, resolveProfile} from '../aws/profile.js'
 import {PROXY_NODE_VERSIONS, describeProxy, nodeSupportsProxyEnv} from '../aws/proxy.js'
@@ -23,7 +23,22 @@ export const RUN_AS_TAG = 'SSMSessionRunAs'
 /** a token closer than this to its expiry gets a warning */
 const EXPIRY_WARNING_MS = 15 * 60_000
 
-export type CheckId = 'node' | 'plugin' | 'config' | 'awsConfig' | 'profile' | 'region' | 'proxy' | 'ssoToken' | 'credentials' | 'ssm' | 'mode' | 'broker' | 'brokerDecision' | 'document' | 'runAs'
+export type CheckId =
+  | 'node'
+  | 'plugin'
+  | 'config'
+  | 'awsConfig'
+  | 'profile'
+  | 'region'
+  | 'proxy'
+  | 'ssoToken'
+  | 'credentials'
+  | 'ssm'
+  | 'mode'
+  | 'broker'
+  | 'brokerDecision'
+  | 'document'
+  | 'runAs'
 
 /**
  * ok ✓, warn ! (connect works, but look), fail ✗ (blocks connect), skip – (an earlier check it needs
@@ -71,6 +86,7 @@ export interface DoctorDeps {
   /** the broker client (default: brokerFor(ctx)); tests fake it */
   brokerClient?: (ctx: AwsContext) => DoctorBroker
   /** --target → instance (default: as connect resolves it) */
+  /** resolves --target (the command passes session/commands' resolveTargetFor: the picker lives above this layer) */
   resolveTarget?: (ctx: AwsContext, target: string) => Promise<{id: string; name?: string}>
 }
 
@@ -105,7 +121,7 @@ interface DoctorState {
   ctxError?: SsmxError
   profileData?: AwsProfile
   caller?: Identity
-  ssm?: SSMClient
+  ssm?: Ssm
   /** broker mode: the client the broker checks share */
   broker?: DoctorBroker
 }
@@ -136,7 +152,12 @@ const CHECKS: CheckDefinition[] = [
   {id: 'plugin', title: 'session-manager-plugin', needs: [], run: async (s) => pluginCheck(s.deps, {config: s.config, env: s.env, platform: s.platform})},
   {id: 'awsConfig', title: 'AWS config', needs: [], run: awsConfigCheck},
   {id: 'profile', title: 'profile', needs: ['awsConfig'], run: profileCheck},
-  {id: 'region', title: 'region', needs: ['profile'], run: async (s) => (s.ctx ? ok(`${s.ctx.region} (from ${s.ctx.regionSource})`) : fromError(known(s.ctxError, 'the context error')))},
+  {
+    id: 'region',
+    title: 'region',
+    needs: ['profile'],
+    run: async (s) => (s.ctx ? ok(`${s.ctx.region} (from ${s.ctx.regionSource})`) : fromError(known(s.ctxError, 'the context error'))),
+  },
   // only when a proxy variable is set: which proxy AWS calls go through (credentials redacted)
   {id: 'proxy', title: 'proxy', needs: [], applies: (s) => describeProxy(s.env) !== undefined, run: proxyCheck},
   {id: 'ssoToken', title: 'SSO session', needs: ['profile'], run: ssoTokenCheck},
@@ -146,7 +167,12 @@ const CHECKS: CheckDefinition[] = [
   {id: 'broker', title: 'session broker', needs: ['credentials'], applies: brokerOn, run: brokerCheck},
   {id: 'brokerDecision', title: 'broker decision', needs: ['broker'], applies: (s) => brokerOn(s) && s.deps.target !== undefined, run: brokerDecisionCheck},
   {id: 'document', title: 'session document', needs: ['config', 'ssm'], run: documentCheck},
-  {id: 'runAs', title: `${RUN_AS_TAG} tag`, needs: ['credentials'], run: async (s) => runAsTag(known(s.ctx, 'the AWS context'), known(s.caller, 'the caller'), s.config)},
+  {
+    id: 'runAs',
+    title: `${RUN_AS_TAG} tag`,
+    needs: ['credentials'],
+    run: async (s) => runAsTag(known(s.ctx, 'the AWS context'), known(s.caller, 'the caller'), s.config),
+  },
 ]
 
 /**
@@ -187,7 +213,11 @@ export function doctorFailed(result: DoctorResult): SsmxError {
 function nodeCheck(version: string): Outcome {
   return Number(version.split('.')[0]) >= MIN_NODE_MAJOR
     ? ok(version)
-    : fail(`${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`, [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`], 'prerequisite')
+    : fail(
+        `${version} is too old: ssmx needs Node.js ${MIN_NODE_MAJOR} or newer.`,
+        [`Install Node.js ${MIN_NODE_MAJOR} LTS or newer (https://nodejs.org/), then reinstall ssmx.`],
+        'prerequisite',
+      )
 }
 
 async function configCheck(s: DoctorState): Promise<Outcome> {
@@ -219,7 +249,8 @@ async function profileCheck(s: DoctorState): Promise<Outcome> {
   }
   const {profile, env} = s
   s.profileData = s.ctx?.profileData ?? resolveProfile(known(s.files, 'the AWS config'), profile.name)
-  if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
+  if (!profile.explicit && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+    return ok(`${profile.name}: credentials from AWS_ACCESS_KEY_ID in the environment`)
   if (s.profileData) return ok(describeProfile(s.profileData))
   return warn(`no "${profile.name}" profile and no access keys in the environment; the SDK will look for container or instance credentials`, [
     'Pass --profile, set AWS_PROFILE, or run: aws configure sso',
@@ -229,7 +260,9 @@ async function profileCheck(s: DoctorState): Promise<Outcome> {
 async function proxyCheck(s: DoctorState): Promise<Outcome> {
   const proxy = known(describeProxy(s.env), 'the proxy')
   const version = s.deps.nodeVersion ?? process.versions.node
-  return nodeSupportsProxyEnv(version) ? info(proxy) : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
+  return nodeSupportsProxyEnv(version)
+    ? info(proxy)
+    : warn(`${proxy}: ignored, Node.js ${version} cannot use a proxy.`, [`Install Node.js ${PROXY_NODE_VERSIONS}.`])
 }
 
 async function ssoTokenCheck(s: DoctorState): Promise<Outcome> {
@@ -242,41 +275,55 @@ async function ssoTokenCheck(s: DoctorState): Promise<Outcome> {
   if (!token?.accessToken || !token.expiresAt) return fail(`no SSO token cached for ${what} (${path}).`, [login], 'ssoExpired')
   const left = Date.parse(token.expiresAt) - s.now()
   if (left <= 0) {
-    const refreshable = signIn.form === 'sso-session' && token.refreshToken && token.clientId && token.clientSecret &&
+    const refreshable =
+      signIn.form === 'sso-session' &&
+      token.refreshToken &&
+      token.clientId &&
+      token.clientSecret &&
       !(token.registrationExpiresAt && Date.parse(token.registrationExpiresAt) <= s.now())
     return refreshable
-      ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [`If "credentials" fails: ssmx login --profile ${name}`])
+      ? warn(`${what}: the access token expired ${formatDuration(left)} ago; the SDK will try its refresh token.`, [
+          `If "credentials" fails: ssmx login --profile ${name}`,
+        ])
       : fail(`${what}: expired ${formatDuration(left)} ago (at ${token.expiresAt}).`, [login], 'ssoExpired')
   }
-  if (left < EXPIRY_WARNING_MS) return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [`Sign in again before a long session: ssmx login --profile ${name}`])
+  if (left < EXPIRY_WARNING_MS)
+    return warn(`${what}: expires in ${formatDuration(left)} (at ${token.expiresAt}).`, [`Sign in again before a long session: ssmx login --profile ${name}`])
   return ok(`${what}: valid for ${formatDuration(left)} (until ${token.expiresAt})`)
 }
 
 async function credentialsCheck(s: DoctorState): Promise<Outcome> {
-  const identity = await identityFromSts(known(s.ctx, 'the AWS context')).catch((e) => Promise.reject(mapAwsError(e, {profile: s.profile.name, operation: 'STS GetCallerIdentity'})))
+  const identity = await identityFromSts(known(s.ctx, 'the AWS context')).catch((e) =>
+    Promise.reject(mapAwsError(e, {profile: s.profile.name, operation: 'STS GetCallerIdentity'})),
+  )
   s.caller = identity
   return ok(`${identity.principal?.arn ?? '?'} (account ${identity.account ?? '?'})`)
 }
 
 async function ssmCheck(s: DoctorState): Promise<Outcome> {
   const ctx = known(s.ctx, 'the AWS context')
-  const ssm = ctx.client(SSMClient, 'SSM')
+  const ssm = ssmOf(ctx)
   s.ssm = ssm
   const endpoint = await ssmEndpoint(ctx, ssm)
   try {
-    const out = await ssm.send(new DescribeInstanceInformationCommand({MaxResults: 5}))
+    const out = await ssm.describeInstanceInformation({MaxResults: 5})
     const n = out.InstanceInformationList?.length ?? 0
     return ok(`${endpoint} answers; ${n}${out.NextToken ? '+' : ''} managed node${n === 1 && !out.NextToken ? '' : 's'} visible`)
   } catch (error) {
     const e = mapAwsError(error, {profile: s.profile.name, operation: 'SSM DescribeInstanceInformation'})
-    if (e.code === 'accessDenied') return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
+    if (e.code === 'accessDenied')
+      return warn(`${endpoint} answers, but ssm:DescribeInstanceInformation is denied.`, ['connect can still work; ssmx list needs this permission.'])
     return fail(`${endpoint}: ${e.message}`, e.suggestions, e.code)
   }
 }
 
 async function modeCheck(s: DoctorState): Promise<Outcome> {
-  if (brokerOn(s)) return info(`broker: the session broker starts sessions and decides the Linux user${s.deps.broker && s.config?.mode !== 'broker' ? ' (--broker)' : ''}`)
-  return info('documents: your permission set\'s session document decides the Linux user', s.deps.target ? ['--target is for broker mode: add --broker (or mode: broker in the configuration).'] : [])
+  if (brokerOn(s))
+    return info(`broker: the session broker starts sessions and decides the Linux user${s.deps.broker && s.config?.mode !== 'broker' ? ' (--broker)' : ''}`)
+  return info(
+    "documents: your permission set's session document decides the Linux user",
+    s.deps.target ? ['--target is for broker mode: add --broker (or mode: broker in the configuration).'] : [],
+  )
 }
 
 /** The broker's URL is published here, and the broker answers a signed request (a probe that starts nothing). */
@@ -300,13 +347,15 @@ async function brokerCheck(s: DoctorState): Promise<Outcome> {
 /** --target: what the broker decides for the caller there (a refusal is a failure with exit code 15). */
 async function brokerDecisionCheck(s: DoctorState): Promise<Outcome> {
   const ctx = known(s.ctx, 'the AWS context')
-  const [{resolveTargetFor}, {describeDecision}, {ASK_PLATFORM_TEAM}] = await Promise.all([import('../session/commands.js'), import('../session/broker.js'), import('../broker/client.js')])
-  const target = await (s.deps.resolveTarget ?? resolveTargetFor)(ctx, s.deps.target!)
-  const d = await known(s.broker, 'the broker client').decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
-    const said = (error as {decision?: DecideResponse}).decision
-    if (!said) throw error
-    return {...said, allowed: false}
-  })
+  const [{describeDecision}, {ASK_PLATFORM_TEAM}] = await Promise.all([import('../session/broker.js'), import('../broker/client.js')])
+  const target = await known(s.deps.resolveTarget, 'the target resolver')(ctx, known(s.deps.target, 'the target'))
+  const d = await known(s.broker, 'the broker client')
+    .decide({target: target.id, kind: 'shell'})
+    .catch((error: unknown) => {
+      const said = (error as {decision?: DecideResponse}).decision
+      if (!said) throw error
+      return {...said, allowed: false}
+    })
   if (!d.allowed) return fail(`${target.id}: ${describeDecision(d)}`, [ASK_PLATFORM_TEAM], 'brokerRefused')
   return ok(`${target.id}${target.name ? ` (${target.name})` : ''}: ${describeDecision(d)}`)
 }
@@ -317,22 +366,32 @@ async function documentCheck(s: DoctorState): Promise<Outcome> {
   const identity = identityFromProfile(ctx) ?? s.caller
   const choice = chooseDocument({permissionSet: identity?.permissionSet, config: known(s.config, 'the configuration')})
   if (choice.reason === 'default') {
-    return info(`no permission set in ${s.caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`)
+    return info(
+      `no permission set in ${s.caller?.principal?.arn ?? 'this identity'}: sessions use ${DEFAULT_SESSION_DOCUMENT} and the account's default RunAs user`,
+    )
   }
   const runsAs = choice.runAsUser ? `; sessions run as ${choice.runAsUser}` : '; the ssmx configuration does not name its RunAs user'
   try {
-    const out = await known(s.ssm, 'the SSM client').send(new DescribeDocumentCommand({Name: choice.document}))
+    const out = await known(s.ssm, 'the SSM client').describeDocument(choice.document)
     const type = out.Document?.DocumentType
     if (type && type !== 'Session') {
-      return fail(`${choice.document} exists in ${ctx.region} but is a ${type} document, not a Session document.`, ['Ask your platform team to redeploy it (ssmx admin enforce).'], 'document')
+      return fail(
+        `${choice.document} exists in ${ctx.region} but is a ${type} document, not a Session document.`,
+        ['Ask your platform team to redeploy it (ssmx admin enforce).'],
+        'document',
+      )
     }
     return ok(`${choice.document} (permission set ${identity?.permissionSet}) exists in ${ctx.region}${runsAs}`)
   } catch (error) {
     const e = mapAwsError(error, {profile: s.profile.name, operation: 'SSM DescribeDocument', document: choice.document})
     if (awsErrorName(error) === 'InvalidDocument' && choice.fallback) {
-      return warn(`${choice.document} does not exist in ${ctx.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`, e.suggestions)
+      return warn(
+        `${choice.document} does not exist in ${ctx.region}: connect falls back to ${choice.fallback} (the account's default RunAs user).`,
+        e.suggestions,
+      )
     }
-    if (awsErrorName(error) === 'InvalidDocument') return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
+    if (awsErrorName(error) === 'InvalidDocument')
+      return fail(`${e.message} strict is on, so connect will refuse to start a session.`, e.suggestions, 'document')
     if (e.code === 'accessDenied') return warn(`cannot check ${choice.document}: ssm:DescribeDocument is denied.`, ['connect will tell at StartSession.'])
     throw e
   }
@@ -358,9 +417,10 @@ async function pluginCheck(deps: DoctorDeps, o: {config?: SsmxConfig; env: NodeJ
   }
   if (o.config?.native) return info(`${plugin.version} (${plugin.path}), ${unused}.`)
   if (plugin.envHandoff) return ok(`${plugin.version} (${plugin.path})`)
-  return warn(`${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`, [
-    ...installSteps(o.platform, arch).map((s) => `Update it. ${s}`),
-  ])
+  return warn(
+    `${plugin.version} (${plugin.path}) is not newer than ${ENV_HANDOFF_AFTER}: connect has to pass the session token on its command line, where other local users can see it.`,
+    [...installSteps(o.platform, arch).map((s) => `Update it. ${s}`)],
+  )
 }
 
 function describeProfile(p: AwsProfile): string {
@@ -368,7 +428,13 @@ function describeProfile(p: AwsProfile): string {
     const signIn = p.ssoSession ? `sso-session ${p.ssoSession}` : 'legacy sso_start_url'
     return `${p.name}: IAM Identity Center, permission set ${p.ssoRoleName ?? '?'} in account ${p.ssoAccountId ?? '?'} (${signIn})`
   }
-  const how = p.raw.role_arn ? `assumes ${p.raw.role_arn}` : p.raw.aws_access_key_id ? 'access keys' : p.raw.credential_process ? 'credential_process' : 'no credential settings'
+  const how = p.raw.role_arn
+    ? `assumes ${p.raw.role_arn}`
+    : p.raw.aws_access_key_id
+      ? 'access keys'
+      : p.raw.credential_process
+        ? 'credential_process'
+        : 'no credential settings'
   return `${p.name}: ${how}`
 }
 
@@ -393,12 +459,13 @@ async function runAsTag(ctx: AwsContext, caller: Identity, config: SsmxConfig | 
   const permission = user ? 'iam:ListUserTags' : 'iam:ListRoleTags'
   try {
     // loaded only here: the IAM client is large, and most callers are IAM Identity Center roles
-    const {IAMClient, ListRoleTagsCommand, ListUserTagsCommand} = await import('@aws-sdk/client-iam')
-    const iam: Sendable = ctx.client(IAMClient, 'IAM')
-    const {Tags} = (await iam.send(user ? new ListUserTagsCommand({UserName: name}) : new ListRoleTagsCommand({RoleName: roleName}))) as {Tags?: Array<{Key?: string; Value?: string}>}
+    const port = iam(ctx)
+    const {Tags} = user ? await port.listUserTags(name) : await port.listRoleTags(roleName ?? '')
     const tag = Tags?.find((t) => t.Key === RUN_AS_TAG)
     if (tag) return info(`${what} has ${RUN_AS_TAG}=${tag.Value}: Session Manager runs your sessions as ${tag.Value}, whatever the document says.`)
-    return ok(`${what} has no ${RUN_AS_TAG} tag: the document's RunAs user applies${principal?.kind === 'assumed-role' ? ' (unless the session was started with session tags)' : ''}`)
+    return ok(
+      `${what} has no ${RUN_AS_TAG} tag: the document's RunAs user applies${principal?.kind === 'assumed-role' ? ' (unless the session was started with session tags)' : ''}`,
+    )
   } catch (error) {
     const e = mapAwsError(error, {profile: ctx.profile.name, operation: `IAM ${permission}`})
     if (e.code === 'accessDenied') return info(`cannot read the tags of ${what} (${permission} is denied).`)

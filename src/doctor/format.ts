@@ -14,8 +14,11 @@ export function formatDoctor(r: DoctorResult): string[] {
   const failed = r.checks.filter((c) => c.status === 'fail').length
   const warned = r.checks.filter((c) => c.status === 'warn').length
   const warnings = warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''
-  lines.push('', failed > 0
-    ? `${failed} problem${failed === 1 ? '' : 's'} block${failed === 1 ? 's' : ''} ssmx connect for profile ${r.profile}${warnings}.`
-    : `Nothing blocks ssmx connect for profile ${r.profile}${warnings}.`)
+  lines.push(
+    '',
+    failed > 0
+      ? `${failed} problem${failed === 1 ? '' : 's'} block${failed === 1 ? 's' : ''} ssmx connect for profile ${r.profile}${warnings}.`
+      : `Nothing blocks ssmx connect for profile ${r.profile}${warnings}.`,
+  )
   return lines
 }

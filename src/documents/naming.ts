@@ -32,7 +32,9 @@ export function documentNameFor(permissionSet: string, config: Pick<SsmxConfig, 
  * Every configured permission set with its document; throws when two map to the same document
  * (e.g. `Ops+Admin` and `Ops=Admin` both → `…Ops_Admin`) or one maps to the default document.
  */
-export function documentPlan(config: Pick<SsmxConfig, 'documentPrefix' | 'permissionSets'>): Array<{permissionSet: string; document: string; runAsUser: string}> {
+export function documentPlan(
+  config: Pick<SsmxConfig, 'documentPrefix' | 'permissionSets'>,
+): Array<{permissionSet: string; document: string; runAsUser: string}> {
   const byDocument = new Map<string, string>()
   const plan = Object.entries(config.permissionSets)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

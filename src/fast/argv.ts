@@ -38,7 +38,20 @@ export interface ParsedArgv {
 }
 
 /** Manifest keys that only describe (help text, grouping) or that say the feature is off. */
-const FLAG_KEYS = new Set(['name', 'type', 'description', 'summary', 'helpGroup', 'hasDynamicHelp', 'env', 'multiple', 'allowNo', 'hidden', 'deprecateAliases', 'noCacheDefault'])
+const FLAG_KEYS = new Set([
+  'name',
+  'type',
+  'description',
+  'summary',
+  'helpGroup',
+  'hasDynamicHelp',
+  'env',
+  'multiple',
+  'allowNo',
+  'hidden',
+  'deprecateAliases',
+  'noCacheDefault',
+])
 const ARG_KEYS = new Set(['name', 'description', 'hidden', 'required', 'default'])
 
 /** A flag this parser models: boolean or option, no short char, no default, no choices, no relationships. */
@@ -46,7 +59,9 @@ function plainFlag(flag: ManifestFlag): boolean {
   if (flag.type !== 'boolean' && flag.type !== 'option') return false
   if (flag.multiple || flag.allowNo) return false
   if (flag.type === 'boolean' && flag.env) return false
-  return Object.entries(flag).every(([key, value]) => FLAG_KEYS.has(key) || value === undefined || value === false || (Array.isArray(value) && value.length === 0))
+  return Object.entries(flag).every(
+    ([key, value]) => FLAG_KEYS.has(key) || value === undefined || value === false || (Array.isArray(value) && value.length === 0),
+  )
 }
 
 /** An argument this parser models: optional or required, with at most a string default. */

@@ -22,7 +22,7 @@ import {createRequire} from 'node:module'
 import {basename, dirname, join} from 'node:path'
 import {Script} from 'node:vm'
 
-import {ssmxCacheDir, trustedDir} from './cache-dir.js'
+import {ssmxCacheDir, trustedDir} from '../platform/cache-dir.js'
 
 export type CacheStatus = 'hit' | 'shipped' | 'partial' | 'miss' | 'rejected' | 'off'
 
@@ -76,7 +76,17 @@ export function loadCachedBundle<T>(file: string, dir: string | undefined = code
   const cachedData = fullData ?? partialData ?? shippedData
   // a vm script has no import() of its own: the bundle calls __ssmxImport (scripts/bundle.js), this module's import()
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __ssmxImport) {${source}\n})`, {filename: file, cachedData})
-  const status: CacheStatus = !dir ? 'off' : !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : fullData ? 'hit' : shippedData ? 'shipped' : 'partial'
+  const status: CacheStatus = !dir
+    ? 'off'
+    : !cachedData
+      ? 'miss'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : fullData
+          ? 'hit'
+          : shippedData
+            ? 'shipped'
+            : 'partial'
   const module = {exports: {} as T}
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier: string) => import(specifier))
   return {

@@ -9,7 +9,7 @@ import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {type ManifestCommand, type ParsedArgv, parseArgv} from './argv.js'
-import {enableNodeCompileCache} from './cache-dir.js'
+import {enableNodeCompileCache} from '../platform/cache-dir.js'
 import {type PackageJson, oclifAsBuilt, readJson} from './root.js'
 
 /** What a fast entry exports: runs the command, returns its exit code. */
@@ -18,7 +18,11 @@ export interface FastEntry {
 }
 
 /** The bundle and the parsed command line when argv can take the fast start, else undefined. */
-export function fastCommand(argv: readonly string[], root: URL, env: NodeJS.ProcessEnv = process.env): {bundle: string; parsed: ParsedArgv; version: string} | undefined {
+export function fastCommand(
+  argv: readonly string[],
+  root: URL,
+  env: NodeJS.ProcessEnv = process.env,
+): {bundle: string; parsed: ParsedArgv; version: string} | undefined {
   const id = argv[0]
   if (env.SSMX_NO_FAST || !id || !/^[a-z][a-z-]*$/.test(id)) return undefined
   const bundle = fileURLToPath(new URL(`dist/fast/${id}.cjs`, root))

@@ -6,7 +6,7 @@
  */
 import type {Hook} from '@oclif/core'
 
-import {closest} from '../cli/closest.js'
+import {closest} from '../platform/closest.js'
 import {reportError} from '../cli/runtime.js'
 import {SsmxError} from '../errors.js'
 
@@ -19,7 +19,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
   let near: string | undefined
   let length = opts.config.findTopic(typed[0]) ? 2 : 1
   for (let n = Math.min(typed.length, Math.max(...ids.map((id) => id.split(':').length))); n >= 1 && !near; n--) {
-    near = closest(typed.slice(0, n).join(':'), ids.filter((id) => id.split(':').length === n))
+    near = closest(
+      typed.slice(0, n).join(':'),
+      ids.filter((id) => id.split(':').length === n),
+    )
     if (near) length = n
   }
   const error = new SsmxError('usage', `"${typed.slice(0, length).join(' ')}" is not an ssmx command.`, [

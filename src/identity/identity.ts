@@ -1,4 +1,5 @@
 import type {AwsContext} from '../aws/clients.js'
+import {sts} from '../aws/ports.js'
 import {type Principal, parsePrincipalArn} from './arn.js'
 
 export interface Identity {
@@ -22,9 +23,7 @@ export function identityFromProfile(ctx: Pick<AwsContext, 'profileData'>): Ident
 /** The caller as STS sees it; the permission set is parsed from an AWSReservedSSO_ assumed-role ARN. */
 export async function identityFromSts(ctx: Pick<AwsContext, 'client'>): Promise<Identity> {
   // loaded on first use: an SSO profile names its permission set and never needs STS
-  const {GetCallerIdentityCommand, STSClient} = await import('../aws/sts.js')
-  const sts = ctx.client(STSClient, 'STS')
-  const out = await sts.send(new GetCallerIdentityCommand({}))
+  const out = await sts(ctx).getCallerIdentity()
   const principal = parsePrincipalArn(out.Arn ?? '')
   return {
     account: out.Account ?? principal.account,

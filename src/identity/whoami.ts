@@ -74,7 +74,13 @@ export async function whoami(deps: {
       regionSource: ctx.regionSource,
       ...(fromProfile?.account ? {account: fromProfile.account} : {}),
       ...(fromProfile && choice
-        ? {permissionSet: fromProfile.permissionSet, permissionSetSource: fromProfile.source, document: choice.document, documentReason: choice.reason, runAsUser: choice.runAsUser}
+        ? {
+            permissionSet: fromProfile.permissionSet,
+            permissionSetSource: fromProfile.source,
+            document: choice.document,
+            documentReason: choice.reason,
+            runAsUser: choice.runAsUser,
+          }
         : {permissionSetSource: 'none' as const}),
       configFile: deps.configFile,
       plugin,
@@ -126,24 +132,49 @@ export function formatWhoami(r: WhoamiResult): string[] {
     row('region', `${r.region} (from ${r.regionSource})`),
     row('account', missing.has('account') ? UNAVAILABLE : (r.account ?? '-')),
     row('principal', missing.has('principalArn') ? UNAVAILABLE : (r.principalArn ?? '-')),
-    row('permission set', missing.has('permissionSet') ? UNAVAILABLE : r.permissionSet ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})` : 'none (not an IAM Identity Center role)'),
-    row('mode', r.mode === 'broker' ? 'broker (the session broker starts sessions and decides the Linux user)' : 'documents (your permission set\'s session document decides the Linux user)'),
-    ...(r.broker ? brokerRows(r.broker, row) : [
-      row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
-      row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
-    ]),
+    row(
+      'permission set',
+      missing.has('permissionSet')
+        ? UNAVAILABLE
+        : r.permissionSet
+          ? `${r.permissionSet} (from ${r.permissionSetSource === 'sts' ? 'STS' : r.permissionSetSource})`
+          : 'none (not an IAM Identity Center role)',
+    ),
+    row(
+      'mode',
+      r.mode === 'broker'
+        ? 'broker (the session broker starts sessions and decides the Linux user)'
+        : "documents (your permission set's session document decides the Linux user)",
+    ),
+    ...(r.broker
+      ? brokerRows(r.broker, row)
+      : [
+          row('document', missing.has('document') ? UNAVAILABLE : `${r.document}${r.documentReason === 'default' ? ' (account default)' : ''}`),
+          row('runs as', missing.has('runAsUser') ? UNAVAILABLE : (r.runAsUser ?? 'unknown (the permission set is not in the ssmx configuration)')),
+        ]),
     row('config', r.configFile ?? 'none (built-in defaults)'),
     row('plugin', formatPlugin(r.plugin)),
   ]
 }
 
 function brokerRows(b: NonNullable<WhoamiResult['broker']>, row: (k: string, v: string) => string): string[] {
-  const rows = [row('broker', `${b.url} (${b.urlSource === 'cache' ? 'cached' : `from the SSM parameter ${BROKER_URL_PARAMETER}`})${b.decision && b.decision.version !== '?' ? `, version ${b.decision.version}` : ''}`)]
+  const rows = [
+    row(
+      'broker',
+      `${b.url} (${b.urlSource === 'cache' ? 'cached' : `from the SSM parameter ${BROKER_URL_PARAMETER}`})${b.decision && b.decision.version !== '?' ? `, version ${b.decision.version}` : ''}`,
+    ),
+  ]
   if (!b.target || !b.decision) return [...rows, row('runs as', 'decided by the broker per target: ssmx whoami --target <target>')]
   const d = b.decision
   rows.push(row('target', `${b.target.id}${b.target.name ? ` (${b.target.name})` : ''}`))
   rows.push(row('broker says', `${d.user} with permission set ${d.permissionSet}`))
-  if (d.allowed) rows.push(row('runs as', `${d.linuxUser} (from ${d.source === 'user' ? 'a per-user override' : d.source === 'ou-permission-set' ? 'the permission set, overridden for this OU' : 'the permission set'})`))
+  if (d.allowed)
+    rows.push(
+      row(
+        'runs as',
+        `${d.linuxUser} (from ${d.source === 'user' ? 'a per-user override' : d.source === 'ou-permission-set' ? 'the permission set, overridden for this OU' : 'the permission set'})`,
+      ),
+    )
   else rows.push(row('runs as', `refused: ${d.reason ?? 'no reason given'}`))
   return rows
 }

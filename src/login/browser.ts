@@ -1,6 +1,6 @@
 import {spawn as nodeSpawn} from 'node:child_process'
 
-import type {Spawn} from '../session/plugin.js'
+import type {Spawn} from '../platform/process.js'
 
 /**
  * The command that opens a URL: $BROWSER when set, else `open` (macOS), `cmd /c start` (Windows), or

@@ -1,16 +1,7 @@
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {
-  CreateTokenCommand,
-  type CreateTokenCommandOutput,
-  RegisterClientCommand,
-  type RegisterClientCommandOutput,
-  StartDeviceAuthorizationCommand,
-  type StartDeviceAuthorizationCommandOutput,
-} from '@aws-sdk/client-sso-oidc'
-
-import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
+import type {SsoOidc} from '../aws/ports.js'
 import {SsmxError, awsErrorName} from '../errors.js'
 import {type CachedSsoToken, type SsoSignIn, describeSignIn, isoSeconds} from './sso-cache.js'
 
@@ -22,7 +13,7 @@ const DEFAULT_EXPIRES_S = 600
 
 export interface DeviceFlowDeps {
   /** an SSO OIDC client for the sso_region (AwsContext.anonymousClient) */
-  oidc: Sendable
+  oidc: SsoOidc
   /** tries to open the URL in a browser; false when it could not */
   openBrowser: (url: string) => Promise<boolean>
   /** progress lines for the user (stderr) */
@@ -32,7 +23,6 @@ export interface DeviceFlowDeps {
   sleep?: (ms: number) => Promise<void>
   now?: () => number
 }
-
 
 /** The registration's client name, as the AWS CLI's `botocore-client-<session>`. */
 export const clientName = (s: SsoSignIn): string => (s.form === 'sso-session' ? `ssmx-${s.key}` : 'ssmx')
@@ -47,14 +37,12 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
   const sleep = deps.sleep ?? ((ms: number) => delay(ms))
   const now = deps.now ?? Date.now
   const fail = (operation: string) => (e: unknown) => Promise.reject(mapAwsError(e, {profile: deps.profile, operation: `SSO OIDC ${operation}`}))
-  const registration = (await deps.oidc
-    .send(new RegisterClientCommand({clientName: clientName(signIn), clientType: 'public', ...(signIn.scopes.length > 0 ? {scopes: signIn.scopes} : {})}))
-    .catch(fail('RegisterClient'))) as RegisterClientCommandOutput
+  const registration = await deps.oidc
+    .registerClient({clientName: clientName(signIn), clientType: 'public', ...(signIn.scopes.length > 0 ? {scopes: signIn.scopes} : {})})
+    .catch(fail('RegisterClient'))
   const client = {clientId: registration.clientId ?? '', clientSecret: registration.clientSecret ?? ''}
   const started = now()
-  const auth = (await deps.oidc
-    .send(new StartDeviceAuthorizationCommand({...client, startUrl: signIn.startUrl}))
-    .catch(fail('StartDeviceAuthorization'))) as StartDeviceAuthorizationCommandOutput
+  const auth = await deps.oidc.startDeviceAuthorization({...client, startUrl: signIn.startUrl}).catch(fail('StartDeviceAuthorization'))
   const url = auth.verificationUriComplete ?? auth.verificationUri ?? signIn.startUrl
   const opened = await deps.openBrowser(url).catch(() => false)
   deps.notify(opened ? `Opened the IAM Identity Center sign-in page in your browser. If it did not open, go to:` : 'Open this page in a browser to sign in:')
@@ -71,9 +59,9 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
       ])
     }
     await sleep(intervalMs)
-    let token: CreateTokenCommandOutput
+    let token: Awaited<ReturnType<SsoOidc['createToken']>>
     try {
-      token = (await deps.oidc.send(new CreateTokenCommand({...client, grantType: DEVICE_CODE_GRANT, deviceCode: auth.deviceCode}))) as CreateTokenCommandOutput
+      token = await deps.oidc.createToken({...client, grantType: DEVICE_CODE_GRANT, deviceCode: auth.deviceCode})
     } catch (error) {
       const name = awsErrorName(error)
       if (name === 'AuthorizationPendingException') continue
@@ -82,10 +70,14 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
         continue
       }
       if (name === 'ExpiredTokenException') {
-        throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${deps.profile}`], {cause: error})
+        throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${deps.profile}`], {
+          cause: error,
+        })
       }
       if (name === 'AccessDeniedException') {
-        throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${deps.profile}`], {cause: error})
+        throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${deps.profile}`], {
+          cause: error,
+        })
       }
       throw mapAwsError(error, {profile: deps.profile, operation: 'SSO OIDC CreateToken'})
     }

@@ -1,10 +1,9 @@
 import {spawn as nodeSpawn} from 'node:child_process'
 
-import {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
-
 import type {AwsContext} from '../aws/clients.js'
+import {ssoOidc} from '../aws/sso-oidc.js'
 import {SsmxError} from '../errors.js'
-import {type Spawn, findExecutable} from '../session/plugin.js'
+import {type Spawn, findExecutable} from '../platform/process.js'
 import {openBrowser as defaultOpenBrowser} from './browser.js'
 import {deviceAuthorization} from './device-flow.js'
 import {type SsoSignIn, describeSignIn, formatDuration, readSsoToken, ssoSignIn, writeSsoToken} from './sso-cache.js'
@@ -68,7 +67,10 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
   if (found) {
     const version = await awsCliVersion(deps.spawn ?? nodeSpawn, found, env)
     if (version.major !== undefined && version.major >= 2) aws = found
-    else deps.notify(`${found} is ${version.major === undefined ? `not an AWS CLI ssmx recognizes (aws --version: ${version.text || 'no output'})` : `AWS CLI ${version.text}`}, which has no "aws sso login" (AWS CLI v2 has): signing in with ssmx's built-in sign-in.`)
+    else
+      deps.notify(
+        `${found} is ${version.major === undefined ? `not an AWS CLI ssmx recognizes (aws --version: ${version.text || 'no output'})` : `AWS CLI ${version.text}`}, which has no "aws sso login" (AWS CLI v2 has): signing in with ssmx's built-in sign-in.`,
+      )
   }
   let method: LoginResult['method']
   let cacheFile: string
@@ -86,7 +88,7 @@ export async function login(options: LoginOptions, deps: LoginDeps): Promise<Log
     cacheFile = cached.path
     expiresAt = cached.token?.expiresAt
   } else {
-    const oidc = ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)
+    const oidc = ssoOidc(ctx, signIn.region)
     const open = options.browser === false ? async () => false : (deps.openBrowser ?? ((url: string) => defaultOpenBrowser(url, {env, platform})))
     const token = await deviceAuthorization(signIn, {oidc, openBrowser: open, notify: deps.notify, profile, sleep: deps.sleep, now: deps.now})
     method = 'device-authorization'
@@ -130,7 +132,9 @@ export function awsCliVersion(spawn: Spawn, command: string, env: NodeJS.Process
 function runInherited(spawn: Spawn, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {stdio: 'inherit', env})
-    child.once('error', (error) => reject(new SsmxError('internal', `Cannot run ${command}: ${error.message}`, ['Try the built-in sign-in: ssmx login --no-aws-cli'])))
+    child.once('error', (error) =>
+      reject(new SsmxError('internal', `Cannot run ${command}: ${error.message}`, ['Try the built-in sign-in: ssmx login --no-aws-cli'])),
+    )
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)))
   })
 }

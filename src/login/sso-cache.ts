@@ -39,11 +39,22 @@ export const DEFAULT_SSO_SCOPES = ['sso:account:access']
 export function ssoSignIn(profile: AwsProfile | undefined): SsoSignIn | undefined {
   if (!profile?.ssoStartUrl) return undefined
   if (!profile.ssoRegion) {
-    throw new SsmxError('config', `Profile "${profile.name}" has sso_start_url but no sso_region.`, [`Add sso_region, or run: aws configure sso --profile ${profile.name}`])
+    throw new SsmxError('config', `Profile "${profile.name}" has sso_start_url but no sso_region.`, [
+      `Add sso_region, or run: aws configure sso --profile ${profile.name}`,
+    ])
   }
-  const scopes = profile.ssoRegistrationScopes?.split(',').map((s) => s.trim()).filter(Boolean)
+  const scopes = profile.ssoRegistrationScopes
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   return profile.ssoSession
-    ? {key: profile.ssoSession, form: 'sso-session', startUrl: profile.ssoStartUrl, region: profile.ssoRegion, scopes: scopes?.length ? scopes : DEFAULT_SSO_SCOPES}
+    ? {
+        key: profile.ssoSession,
+        form: 'sso-session',
+        startUrl: profile.ssoStartUrl,
+        region: profile.ssoRegion,
+        scopes: scopes?.length ? scopes : DEFAULT_SSO_SCOPES,
+      }
     : {key: profile.ssoStartUrl, form: 'legacy', startUrl: profile.ssoStartUrl, region: profile.ssoRegion, scopes: []}
 }
 
@@ -61,7 +72,9 @@ export async function readSsoToken(key: string): Promise<{path: string; token?: 
     text = await readFile(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {path}
-    throw new SsmxError('ssoExpired', `Cannot read the SSO token cache ${path}: ${(error as Error).message}`, ['Check its permissions, or sign in again: ssmx login'])
+    throw new SsmxError('ssoExpired', `Cannot read the SSO token cache ${path}: ${(error as Error).message}`, [
+      'Check its permissions, or sign in again: ssmx login',
+    ])
   }
   try {
     return {path, token: JSON.parse(text) as CachedSsoToken}

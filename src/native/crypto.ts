@@ -5,7 +5,7 @@
  */
 import {createCipheriv, createDecipheriv, randomBytes} from 'node:crypto'
 
-import {GenerateDataKeyCommand, type KMSClient} from '@aws-sdk/client-kms'
+import type {Kms} from '../aws/ports.js'
 
 const NONCE = 12
 const TAG = 16
@@ -47,16 +47,14 @@ export function openGcm(key: Buffer, sealed: Buffer): Buffer {
   return Buffer.concat([decipher.update(sealed.subarray(NONCE, sealed.length - TAG)), decipher.final()])
 }
 
-export type KmsSend = Pick<KMSClient, 'send'>
+export type KmsSend = Pick<Kms, 'generateDataKey'>
 
 export async function generateSessionKey(kms: KmsSend, keyId: string, sessionId: string, targetId: string): Promise<SessionCipher> {
-  const out = await kms.send(
-    new GenerateDataKeyCommand({
-      KeyId: keyId,
-      NumberOfBytes: 64,
-      EncryptionContext: {'aws:ssm:SessionId': sessionId, 'aws:ssm:TargetId': targetId},
-    }),
-  )
+  const out = await kms.generateDataKey({
+    KeyId: keyId,
+    NumberOfBytes: 64,
+    EncryptionContext: {'aws:ssm:SessionId': sessionId, 'aws:ssm:TargetId': targetId},
+  })
   if (!out.Plaintext || out.Plaintext.length !== 64 || !out.CiphertextBlob) throw new Error('KMS GenerateDataKey returned no 64-byte key')
   return SessionCipher.fromDataKey(out.Plaintext, out.CiphertextBlob)
 }

@@ -5,7 +5,7 @@
  */
 import {hash, randomFillSync} from 'node:crypto'
 
-import {compareVersions, parsePluginVersion} from '../session/plugin.js'
+import {compareVersions, parseVersion} from '../platform/version.js'
 
 export const HEADER_LENGTH = 116
 export const PAYLOAD_OFFSET = HEADER_LENGTH + 4
@@ -116,10 +116,11 @@ function writeUInt64(out: Buffer, value: number, offset: number): void {
 
 const readUInt64 = (frame: Buffer, offset: number): number => frame.readUInt32BE(offset) * 0x1_0000_0000 + frame.readUInt32BE(offset + 4)
 
-export type MessageInit = Partial<ClientMessage> & Pick<ClientMessage, 'messageType'> & {
-  /** written just before the payload, as part of it (an smux header): saves building the two in one buffer first */
-  prefix?: Buffer
-}
+export type MessageInit = Partial<ClientMessage> &
+  Pick<ClientMessage, 'messageType'> & {
+    /** written just before the payload, as part of it (an smux header): saves building the two in one buffer first */
+    prefix?: Buffer
+  }
 
 /** The bytes a message of this payload length takes on the wire. */
 export const frameLength = (payloadLength: number): number => PAYLOAD_OFFSET + payloadLength
@@ -159,7 +160,11 @@ const FREQUENT = [MessageType.output, MessageType.acknowledge, MessageType.input
 function readType(frame: Buffer): string {
   for (const known of FREQUENT) if (frame.compare(typeField(known), 0, TYPE_LENGTH, TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH) === 0) return known
   let end = TYPE_OFFSET + TYPE_LENGTH
-  while (end > TYPE_OFFSET && (frame[end - 1] === 0x20 || frame[end - 1] === 0 || frame[end - 1] === 0x09 || frame[end - 1] === 0x0a || frame[end - 1] === 0x0d)) end--
+  while (
+    end > TYPE_OFFSET &&
+    (frame[end - 1] === 0x20 || frame[end - 1] === 0 || frame[end - 1] === 0x09 || frame[end - 1] === 0x0a || frame[end - 1] === 0x0d)
+  )
+    end--
   let start = TYPE_OFFSET
   while (start < end && (frame[start] === 0x20 || frame[start] === 0 || frame[start] === 0x09 || frame[start] === 0x0a || frame[start] === 0x0d)) start++
   return frame.toString('latin1', start, end)
@@ -192,7 +197,8 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   if (!messageType) throw new FrameError('message type missing')
   if (message.createdDate === 0) throw new FrameError('created date missing')
   if (payloadLength !== payload.length) throw new FrameError(`payload length ${payloadLength} does not match the ${payload.length} bytes received`)
-  if (payloadLength > 0 && sha256Latin1(payload) !== frame.toString('latin1', DIGEST_OFFSET, DIGEST_OFFSET + 32)) throw new FrameError('payload digest does not match')
+  if (payloadLength > 0 && sha256Latin1(payload) !== frame.toString('latin1', DIGEST_OFFSET, DIGEST_OFFSET + 32))
+    throw new FrameError('payload digest does not match')
   return message
 }
 
@@ -238,6 +244,6 @@ export const flagPayload = (flag: number): Buffer => {
 
 /** True when the agent's version is strictly newer than `after` (the plugin's feature gates). */
 export function agentNewerThan(agentVersion: string | undefined, after: string): boolean {
-  const v = parsePluginVersion(agentVersion ?? '')
-  return v !== undefined && compareVersions(v, parsePluginVersion(after)!) > 0
+  const v = parseVersion(agentVersion ?? '')
+  return v !== undefined && compareVersions(v, parseVersion(after)!) > 0
 }

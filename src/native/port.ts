@@ -109,7 +109,6 @@ abstract class ListeningMode implements SessionMode {
     for (const s of this.sockets) s.destroy()
     this.sockets.clear()
   }
-
 }
 
 /** One local connection at a time; the next waits until the current one closes. */

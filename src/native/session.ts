@@ -9,7 +9,7 @@ import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from
 import {BasicPortMode, MUX_AFTER, MuxPortMode, type PortProperties, StdioMode} from './port.js'
 import {ShellMode} from './shell.js'
 import {getHeapSpaceStatistics, setFlagsFromString} from 'node:v8'
-import {signalExitCode} from '../session/signals.js'
+import {signalExitCode} from '../platform/process.js'
 import type {SessionIo, SessionMode} from './types.js'
 
 export type {Credentials} from './channel.js'
@@ -62,7 +62,6 @@ function parseHandshakeComplete(payload: Buffer, cipher?: {decrypt(b: Buffer): B
     return JSON.parse(cipher.decrypt(payload).toString('utf8'))
   }
 }
-
 
 /**
  * A session moves many small, short-lived messages for hours. V8 answers such a load by growing its young
@@ -163,7 +162,8 @@ class NativeSession {
         return this.handshakeComplete(message)
       default:
         // an agent that skips the handshake starts a shell right away
-        if (!this.mode && message.payloadType === PayloadType.output) return this.startMode({sessionType: 'Standard_Stream', properties: {}}).then(() => this.mode?.onMessage(message))
+        if (!this.mode && message.payloadType === PayloadType.output)
+          return this.startMode({sessionType: 'Standard_Stream', properties: {}}).then(() => this.mode?.onMessage(message))
         return this.mode?.onMessage(message)
     }
   }
@@ -232,7 +232,10 @@ class NativeSession {
   private awaitFirstWord(): void {
     if (this.finished || this.heard) return
     const seconds = Math.round(this.timeout / 1000)
-    this.firstWord = setTimeout(() => this.finish(new NativeSessionError(`the agent did not start session ${this.options.sessionId} within ${seconds} s`)), this.timeout)
+    this.firstWord = setTimeout(
+      () => this.finish(new NativeSessionError(`the agent did not start session ${this.options.sessionId} within ${seconds} s`)),
+      this.timeout,
+    )
   }
 
   private agentClosed(output: string): void {

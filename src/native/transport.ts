@@ -120,7 +120,15 @@ export class Transport extends EventEmitter {
   }
 
   private opened(ws: WebSocket): void {
-    ws.send(JSON.stringify({MessageSchemaVersion: '1.0', RequestId: randomUUID(), TokenValue: this.creds.token, ClientId: this.clientId, ClientVersion: CLIENT_VERSION}))
+    ws.send(
+      JSON.stringify({
+        MessageSchemaVersion: '1.0',
+        RequestId: randomUUID(),
+        TokenValue: this.creds.token,
+        ClientId: this.clientId,
+        ClientVersion: CLIENT_VERSION,
+      }),
+    )
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.emit('frame', toBuffer(data))
     })
@@ -171,7 +179,8 @@ export class Transport extends EventEmitter {
           delay = Math.min(delay * 2, RECONNECT.maxDelay)
         }
       }
-      if (!this.ended) this.emit('error', new ChannelError(`the data channel dropped and could not be resumed: ${(lastError as Error)?.message ?? 'unknown error'}`))
+      if (!this.ended)
+        this.emit('error', new ChannelError(`the data channel dropped and could not be resumed: ${(lastError as Error)?.message ?? 'unknown error'}`))
     } finally {
       this.reconnecting = false
     }

@@ -4,8 +4,8 @@
  * environment) with a loopback relay as its SSM endpoint (src/broker/relay.ts), and the built-in client asks the
  * broker to resume and for the KMS data key. Terminate goes to the broker too: its sessions are not the user's to end.
  */
-import type {StartSessionCommandInput} from '@aws-sdk/client-ssm'
 
+import type {StartSessionInput} from '../aws/ports.js'
 import {type BrokerClient, brokerFor, refusalError} from '../broker/client.js'
 import type {DecideResponse, StartRequest} from '../broker/protocol.js'
 import {startRelay} from '../broker/relay.js'
@@ -14,12 +14,18 @@ import type {SessionBackend, SessionDeps, SessionPlan, SessionRequest} from './c
 
 /** One line on who the broker says you are and which Linux user the session runs as. */
 export function describeDecision(d: Pick<DecideResponse, 'user' | 'permissionSet' | 'linuxUser' | 'source' | 'allowed' | 'reason'>): string {
-  const source = d.source === 'user' ? 'a per-user override' : d.source === 'ou-permission-set' ? 'the permission set, overridden for this OU' : 'the permission set'
+  const source =
+    d.source === 'user' ? 'a per-user override' : d.source === 'ou-permission-set' ? 'the permission set, overridden for this OU' : 'the permission set'
   const who = `${d.user || '?'} with permission set ${d.permissionSet || '?'}`
   return d.allowed ? `${who}: runs as ${d.linuxUser} (from ${source})` : `${who}: refused: ${d.reason ?? 'no reason given'}`
 }
 
-export async function brokerBackend(plan: SessionPlan, req: SessionRequest, deps: SessionDeps & {broker?: BrokerClient}, options: {dryRun?: boolean} = {}): Promise<SessionBackend> {
+export async function brokerBackend(
+  plan: SessionPlan,
+  req: SessionRequest,
+  deps: SessionDeps & {broker?: BrokerClient},
+  options: {dryRun?: boolean} = {},
+): Promise<SessionBackend> {
   const broker = deps.broker ?? brokerFor(deps.ctx)
   const kind = plan.broker!.kind
   const request: Omit<StartRequest, 'action'> = {
@@ -50,10 +56,10 @@ export async function brokerBackend(plan: SessionPlan, req: SessionRequest, deps
   let sessionId = ''
   let streamUrl = ''
   const kms: KmsSend = {
-    send: (async (command: {input: {KeyId?: string}}) => {
-      const out = await broker.datakey({sessionId, target: plan.target.id, kmsKeyId: String(command.input.KeyId ?? '')})
-      return {KeyId: command.input.KeyId, CiphertextBlob: Buffer.from(out.ciphertextBlob, 'base64'), Plaintext: Buffer.from(out.plaintext, 'base64')}
-    }) as unknown as KmsSend['send'],
+    generateDataKey: async (input) => {
+      const out = await broker.datakey({sessionId, target: plan.target.id, kmsKeyId: String(input.KeyId ?? '')})
+      return {$metadata: {}, KeyId: input.KeyId, CiphertextBlob: Buffer.from(out.ciphertextBlob, 'base64'), Plaintext: Buffer.from(out.plaintext, 'base64')}
+    },
   }
   return {
     endpoint: relay?.url ?? '',
@@ -63,7 +69,7 @@ export async function brokerBackend(plan: SessionPlan, req: SessionRequest, deps
       streamUrl = out.streamUrl
       if (relay) relay.sessionId = out.sessionId
       deps.warn(`Session broker: ${describeDecision(out)}.`)
-      const input: StartSessionCommandInput = {Target: plan.target.id, DocumentName: out.document, ...(req.parameters ? {Parameters: req.parameters} : {})}
+      const input: StartSessionInput = {Target: plan.target.id, DocumentName: out.document, ...(req.parameters ? {Parameters: req.parameters} : {})}
       return {response: {SessionId: out.sessionId, TokenValue: out.tokenValue, StreamUrl: out.streamUrl}, input}
     },
     async terminate(id) {

@@ -6,7 +6,8 @@ import type {CommandIo} from '../cli/runtime.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {SsmxError} from '../errors.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
-import {type AwsContext, lazyEc2} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
+import {ec2} from '../aws/ports.js'
 import {mapAwsError} from '../aws/errors.js'
 import {type Candidate, checkTarget, resolveTarget} from '../targets/resolve.js'
 import {pickTarget, terminalChooser} from '../ui/chooser.js'
@@ -15,7 +16,7 @@ import {forwardPort, parseForwardSpec} from './forward.js'
 
 /** A target as connect resolves it (Name tag, IP, tag:Key=Value; the picker when several match), for whoami/doctor --target. */
 export async function resolveTargetFor(ctx: AwsContext, target: string): Promise<Candidate> {
-  return resolveTarget(target, {ec2: lazyEc2(ctx), choose: terminalChooser(ctx)}).catch((e) =>
+  return resolveTarget(target, {ec2: ec2(ctx), choose: terminalChooser(ctx)}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target})),
   )
 }
@@ -31,7 +32,8 @@ export const brokerMode = (flag: boolean | undefined, config: Pick<SsmxConfig, '
 /** `ssmx connect`: the picker when no target is given, the session, and a login offer when the SSO session has expired. */
 export async function connectCommand({args, flags}: ConnectArgv, {start, note, log}: CommandIo): Promise<number> {
   if (args.target !== undefined) checkTarget(args.target)
-  if (flags.broker && flags.document) throw new SsmxError('usage', '--document cannot be used with --broker: the broker chooses the document.', ['Leave out one of them.'])
+  if (flags.broker && flags.document)
+    throw new SsmxError('usage', '--document cannot be used with --broker: the broker chooses the document.', ['Leave out one of them.'])
   const {ctx, config} = await start()
   const session = async () => {
     const target = args.target ?? (await pickTarget(ctx))
@@ -54,7 +56,12 @@ export async function forwardCommand({args, flags}: ForwardArgv, {start, note, l
   checkTarget(args.target)
   const {ctx, config} = await start()
   const forward = () =>
-    forwardPort(args.target, spec, {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)}, {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native, broker: brokerMode(flags.broker, config)})
+    forwardPort(
+      args.target,
+      spec,
+      {ctx, config, warn: note, out: log, choose: terminalChooser(ctx)},
+      {reason: flags.reason, dryRun: flags['dry-run'], native: flags.native, broker: brokerMode(flags.broker, config)},
+    )
   return withLoginOffer(forward, terminalLoginOffer(ctx, note))
 }
 

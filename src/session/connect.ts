@@ -1,8 +1,8 @@
-import {SSMClient, StartSessionCommand, type StartSessionCommandInput, TerminateSessionCommand} from '@aws-sdk/client-ssm'
-
-import {type AwsContext, lazyEc2} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import {identityByAccessKey} from '../aws/identity-cache.js'
+import {type Ssm, type StartSessionInput, ec2} from '../aws/ports.js'
+import {ssm as ssmOf} from '../aws/ssm.js'
 import type {SsmxConfig} from '../config/schema.js'
 import {documentNameFor} from '../documents/naming.js'
 import {type DocumentChoice, chooseDocument} from '../documents/select.js'
@@ -13,8 +13,19 @@ import {type Identity, identityFromProfile, identityFromSts} from '../identity/i
 import {type Candidate, type Chooser, resolveTarget} from '../targets/resolve.js'
 import type {SessionIo} from '../native/session.js'
 import type {NativeRun} from './native.js'
-import {NATIVE_NOTE, type PluginInfo, type PluginLaunch, PluginMissingError, type RunResult, type Spawn, type StartSessionResponse, checkPlugin, displayCommand, oldPluginWarning, runPlugin} from './plugin.js'
-import {type SignalSource, deferSignals, signalExitCode} from './signals.js'
+import {type RunResult, type Spawn, signalExitCode} from '../platform/process.js'
+import {
+  NATIVE_NOTE,
+  type PluginInfo,
+  type PluginLaunch,
+  PluginMissingError,
+  type StartSessionResponse,
+  checkPlugin,
+  displayCommand,
+  oldPluginWarning,
+  runPlugin,
+} from './plugin.js'
+import {type SignalSource, deferSignals} from './signals.js'
 
 export interface SessionRequest {
   /** instance id, Name tag, IP, DNS name or tag:Key=Value */
@@ -62,7 +73,7 @@ export interface SessionPlan {
   identity?: Identity
   choice: DocumentChoice
   target: Candidate
-  input: StartSessionCommandInput
+  input: StartSessionInput
   /** undefined: the session runs in the built-in client */
   plugin?: PluginInfo
   /** broker mode: what the broker is asked for (the document in `choice` is the one it uses for that kind) */
@@ -70,14 +81,7 @@ export interface SessionPlan {
 }
 
 /** The SSM endpoint the client uses, as the plugin's last argument: the override, else the regional default. */
-export async function ssmEndpoint(ctx: AwsContext, ssm: SSMClient): Promise<string> {
-  const override = ctx.endpointOverride('SSM')
-  if (override) return override.replace(/\/+$/, '')
-  const useFIPS = await ssm.config.useFipsEndpoint()
-  const useDualStack = await ssm.config.useDualstackEndpoint()
-  const endpoint = ssm.config.endpointProvider({Region: ctx.region, UseFIPS: useFIPS, UseDualStack: useDualStack})
-  return endpoint.url.toString().replace(/\/+$/, '')
-}
+export const ssmEndpoint = (ctx: AwsContext, ssm: Pick<Ssm, 'endpoint'>): Promise<string> => ssm.endpoint(ctx.region, ctx.endpointOverride('SSM'))
 
 /** The plugin to run the session with, or undefined for the built-in client (asked for, or no plugin installed). */
 async function choosePlugin(req: SessionRequest, deps: SessionDeps): Promise<PluginInfo | undefined> {
@@ -96,7 +100,9 @@ export async function sessionIdentity(ctx: AwsContext): Promise<Identity> {
   // credentials ssmx resolved itself: the identity is cached per access key; handed-in ones are asked each time
   const fromSts = () => identityFromSts(ctx)
   const lookup = ctx.options.credentials ? fromSts : () => identityByAccessKey(ctx.credentials, fromSts, {env: ctx.options.env})
-  return identityFromProfile(ctx) ?? (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+  return (
+    identityFromProfile(ctx) ?? (await lookup().catch((e) => Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'}))))
+  )
 }
 
 /** The caller's permission set (sessionIdentity), or undefined for principals that are not IAM Identity Center roles. */
@@ -126,7 +132,9 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
   let broker: SessionPlan['broker']
   if (req.broker) {
     if (req.document) {
-      throw new SsmxError('usage', '--document cannot be used in broker mode: the broker chooses the document.', ['Leave out --document, or use documents mode (no --broker, mode: documents).'])
+      throw new SsmxError('usage', '--document cannot be used in broker mode: the broker chooses the document.', [
+        'Leave out --document, or use documents mode (no --broker, mode: documents).',
+      ])
     }
     broker = {kind: sessionKind(req.fixedDocument)}
     choice = {document: KIND_DOCUMENTS[broker.kind], reason: 'flag'}
@@ -138,10 +146,10 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
     }
     choice = chooseDocument({flag: req.document, permissionSet: identity?.permissionSet, config})
   }
-  const target = await resolveTarget(req.target, {ec2: lazyEc2(ctx), choose: deps.choose}).catch((e) =>
+  const target = await resolveTarget(req.target, {ec2: ec2(ctx), choose: deps.choose}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: req.target})),
   )
-  const input: StartSessionCommandInput = {
+  const input: StartSessionInput = {
     Target: target.id,
     ...(choice.reason === 'default' ? {} : {DocumentName: choice.document}),
     ...(req.parameters ? {Parameters: req.parameters} : {}),
@@ -153,7 +161,8 @@ async function planTarget(req: SessionRequest, deps: SessionDeps): Promise<Omit<
 /** The broker's session kind for a fixed document (port forwarding, ssh), else a shell. */
 export function sessionKind(fixedDocument?: string): SessionKind {
   const kind = (Object.keys(KIND_DOCUMENTS) as SessionKind[]).find((k) => k !== 'shell' && KIND_DOCUMENTS[k] === fixedDocument)
-  if (fixedDocument && !kind) throw new SsmxError('internal', `No broker session kind for the document ${fixedDocument}.`, ['This is a bug in ssmx: please report it.'])
+  if (fixedDocument && !kind)
+    throw new SsmxError('internal', `No broker session kind for the document ${fixedDocument}.`, ['This is a bug in ssmx: please report it.'])
   return kind ?? 'shell'
 }
 
@@ -161,16 +170,24 @@ export function sessionKind(fixedDocument?: string): SessionKind {
  * StartSession with the chosen document, falling back once to SSM-SessionManagerRunShell (with a
  * warning) when the per-role document does not exist and the configuration is not strict.
  */
-async function startSession(ssm: SSMClient, plan: SessionPlan, deps: SessionDeps) {
-  const ctxErr = (document?: string) => ({profile: deps.ctx.profile.name, operation: 'SSM StartSession', document, target: plan.target.id, pinned: pinnedDocument(plan, deps)})
+async function startSession(ssm: Ssm, plan: SessionPlan, deps: SessionDeps) {
+  const ctxErr = (document?: string) => ({
+    profile: deps.ctx.profile.name,
+    operation: 'SSM StartSession',
+    document,
+    target: plan.target.id,
+    pinned: pinnedDocument(plan, deps),
+  })
   try {
-    return {out: await ssm.send(new StartSessionCommand(plan.input)), input: plan.input}
+    return {out: await ssm.startSession(plan.input), input: plan.input}
   } catch (error) {
     if (awsErrorName(error) === 'InvalidDocument' && plan.choice.fallback) {
-      deps.warn(`warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`)
+      deps.warn(
+        `warning: the document ${plan.choice.document} does not exist in ${deps.ctx.region}; using ${plan.choice.fallback} (the account default RunAs user) instead.`,
+      )
       const {DocumentName: _, ...input} = plan.input
       try {
-        return {out: await ssm.send(new StartSessionCommand(input)), input}
+        return {out: await ssm.startSession(input), input}
       } catch (error2) {
         throw mapAwsError(error2, ctxErr(plan.choice.fallback))
       }
@@ -215,7 +232,7 @@ export function describePlan(plan: SessionPlan, launch?: PluginLaunch, backend?:
 export interface SessionBackend {
   /** the plugin's SSM endpoint argument */
   endpoint: string
-  start(): Promise<{response: StartSessionResponse; input: StartSessionCommandInput}>
+  start(): Promise<{response: StartSessionResponse; input: StartSessionInput}>
   terminate(sessionId: string): Promise<void>
   /** for the built-in client: ResumeSession and the KMS data key, when they do not go to AWS directly */
   native?: Pick<NativeRun, 'resume' | 'kms'>
@@ -225,7 +242,7 @@ export interface SessionBackend {
   close(): Promise<void>
 }
 
-function ssmBackend(ssm: SSMClient, endpoint: string, plan: SessionPlan, deps: SessionDeps): SessionBackend {
+function ssmBackend(ssm: Ssm, endpoint: string, plan: SessionPlan, deps: SessionDeps): SessionBackend {
   return {
     endpoint,
     async start() {
@@ -233,7 +250,7 @@ function ssmBackend(ssm: SSMClient, endpoint: string, plan: SessionPlan, deps: S
       return {response: {SessionId: out.SessionId ?? '', TokenValue: out.TokenValue ?? '', StreamUrl: out.StreamUrl ?? ''}, input}
     },
     async terminate(sessionId) {
-      await ssm.send(new TerminateSessionCommand({SessionId: sessionId}))
+      await ssm.terminateSession(sessionId)
     },
     close: async () => {},
   }
@@ -248,11 +265,11 @@ function ssmBackend(ssm: SSMClient, endpoint: string, plan: SessionPlan, deps: S
 export async function runSession(req: SessionRequest, deps: SessionDeps): Promise<number> {
   const plan = await planSession(req, deps)
   const {ctx} = deps
-  const ssm = ctx.client(SSMClient, 'SSM')
+  const ssm = ssmOf(ctx)
   const backend = plan.broker
     ? await (await import('./broker.js')).brokerBackend(plan, req, deps, {dryRun: req.dryRun})
     : ssmBackend(ssm, await ssmEndpoint(ctx, ssm), plan, deps)
-  const launchFor = (input: StartSessionCommandInput, response: PluginLaunch['response']): PluginLaunch => ({
+  const launchFor = (input: StartSessionInput, response: PluginLaunch['response']): PluginLaunch => ({
     plugin: plan.plugin!,
     response,
     region: ctx.region,

@@ -4,18 +4,18 @@
  * only built when the agent asks for encryption. Loaded with import() where a session needs it, so the plugin
  * path never loads the client, ws or KMS.
  */
-import {KMSClient} from '@aws-sdk/client-kms'
-import {ResumeSessionCommand, type SSMClient} from '@aws-sdk/client-ssm'
-
 import type {AwsContext} from '../aws/clients.js'
+import {kms} from '../aws/kms.js'
+import type {Ssm} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
 import type {KmsSend} from '../native/crypto.js'
 import {NativeSessionError, type SessionIo, runNativeSession} from '../native/session.js'
-import type {RunResult, StartSessionResponse} from './plugin.js'
+import type {RunResult} from '../platform/process.js'
+import type {StartSessionResponse} from './plugin.js'
 
 export interface NativeRun {
   ctx: AwsContext
-  ssm: Pick<SSMClient, 'send'>
+  ssm: Pick<Ssm, 'resumeSession'>
   response: StartSessionResponse
   target: string
   warn: (line: string) => void
@@ -36,11 +36,13 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
       streamUrl: response.StreamUrl,
       token: response.TokenValue,
       targetId: run.target,
-      kms: run.kms ?? (() => run.ctx.client(KMSClient, 'KMS')),
-      resume: run.resume ?? (async () => {
-        const out = await run.ssm.send(new ResumeSessionCommand({SessionId: response.SessionId}))
-        return out.TokenValue ? {token: out.TokenValue, streamUrl: out.StreamUrl ?? response.StreamUrl} : undefined
-      }),
+      kms: run.kms ?? (() => kms(run.ctx)),
+      resume:
+        run.resume ??
+        (async () => {
+          const out = await run.ssm.resumeSession(response.SessionId)
+          return out.TokenValue ? {token: out.TokenValue, streamUrl: out.StreamUrl ?? response.StreamUrl} : undefined
+        }),
       io: run.io,
       openTimeoutMs: run.openTimeoutMs ?? (Number(process.env.SSMX_NATIVE_TIMEOUT_MS) || undefined),
       proxyEnv: run.ctx.proxyEnv,
@@ -51,7 +53,7 @@ export async function runNative(run: NativeRun): Promise<RunResult> {
   } catch (error) {
     if (!(error instanceof NativeSessionError)) throw error
     throw new SsmxError('session', `Session ${response.SessionId} failed: ${error.message}.`, [
-      'Check that the instance\'s SSM Agent is online (ssm DescribeInstanceInformation) and that nothing blocks websockets to ssmmessages.',
+      "Check that the instance's SSM Agent is online (ssm DescribeInstanceInformation) and that nothing blocks websockets to ssmmessages.",
       'Retry; or install session-manager-plugin and run without --native.',
     ])
   }

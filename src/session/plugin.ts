@@ -1,10 +1,9 @@
-import {execFile, spawn as nodeSpawn} from 'node:child_process'
-import {constants} from 'node:fs'
+import {execFile} from 'node:child_process'
 import {access} from 'node:fs/promises'
-import {delimiter, join} from 'node:path'
 
 import {SsmxError} from '../errors.js'
-import {signalExitCode} from './signals.js'
+import {type AttachedOptions, type RunResult, findExecutable, isExecutable, runAttached, shellQuote} from '../platform/process.js'
+import {compareVersions, parseVersion} from '../platform/version.js'
 
 export const PLUGIN_NAME = 'session-manager-plugin'
 /** Plugins newer than this read the StartSession response from the environment. */
@@ -13,19 +12,8 @@ export const RESPONSE_ENV = 'AWS_SSM_START_SESSION_RESPONSE'
 /** Printed when the plugin is missing and the built-in client (src/session/native.ts) runs the session instead. */
 export const NATIVE_NOTE = 'note: session-manager-plugin is not installed; using the built-in session client (see --native).'
 
-/** Parses `1.2.3` / `1.2.707.0`: trimmed, up to four numeric parts, missing parts are 0. */
-export function parsePluginVersion(text: string): number[] | undefined {
-  const v = text.trim()
-  if (!/^\d+(\.\d+){0,3}$/.test(v)) return undefined
-  const parts = v.split('.').map(Number)
-  while (parts.length < 4) parts.push(0)
-  return parts
-}
-
-export function compareVersions(a: number[], b: number[]): number {
-  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i] - b[i]
-  return 0
-}
+/** Parses the plugin's `--version` (see parseVersion). */
+export const parsePluginVersion = parseVersion
 
 /** True when the plugin takes the response through AWS_SSM_START_SESSION_RESPONSE (strictly newer than 1.2.497.0). */
 export const supportsEnvHandoff = (version: string): boolean => {
@@ -56,7 +44,10 @@ export function installSteps(platform: NodeJS.Platform, arch: string): string[] 
   const base = 'https://s3.amazonaws.com/session-manager-downloads/plugin/latest'
   switch (platform) {
     case 'darwin':
-      return ['Install it with Homebrew: brew install --cask session-manager-plugin', `or the signed installer: ${base}/mac${arch === 'arm64' ? '_arm64' : ''}/session-manager-plugin.pkg`]
+      return [
+        'Install it with Homebrew: brew install --cask session-manager-plugin',
+        `or the signed installer: ${base}/mac${arch === 'arm64' ? '_arm64' : ''}/session-manager-plugin.pkg`,
+      ]
     case 'win32':
       return [`Install it from ${base}/windows/SessionManagerPluginSetup.exe`, 'or with winget: winget install Amazon.SessionManagerPlugin']
     default: {
@@ -89,21 +80,6 @@ export interface PluginLookup {
   locations?: string[]
 }
 
-const isExecutable = (p: string): Promise<boolean> =>
-  access(p, constants.X_OK).then(
-    () => true,
-    () => false,
-  )
-
-/** The first executable among `names` in the PATH directories, then among `extra` full paths; undefined when none. */
-export async function findExecutable(names: string[], env: NodeJS.ProcessEnv = process.env, extra: string[] = []): Promise<string | undefined> {
-  const onPath = (env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => names.map((name) => join(dir, name)))
-  for (const candidate of [...onPath, ...extra]) {
-    if (await isExecutable(candidate)) return candidate
-  }
-  return undefined
-}
-
 /** The plugin's path: SSMX_PLUGIN_PATH / configuration, then PATH, then the installers' locations. */
 export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   const env = lookup.env ?? process.env
@@ -111,11 +87,15 @@ export async function findPlugin(lookup: PluginLookup = {}): Promise<string> {
   const explicit = env.SSMX_PLUGIN_PATH || lookup.explicit
   if (explicit) {
     if (await isExecutable(explicit)) return explicit
-    const missing = await access(explicit).then(() => false, () => true)
-    throw new SsmxError('plugin', `session-manager-plugin ${missing ? 'does not exist' : 'is not executable'} at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : 'the configuration\'s pluginPath'}).`, [
-      ...(missing ? installSteps(platform, lookup.arch ?? process.arch) : []),
-      'Fix the path, or unset it to search PATH. No session was started.',
-    ])
+    const missing = await access(explicit).then(
+      () => false,
+      () => true,
+    )
+    throw new SsmxError(
+      'plugin',
+      `session-manager-plugin ${missing ? 'does not exist' : 'is not executable'} at ${explicit} (from ${env.SSMX_PLUGIN_PATH ? 'SSMX_PLUGIN_PATH' : "the configuration's pluginPath"}).`,
+      [...(missing ? installSteps(platform, lookup.arch ?? process.arch) : []), 'Fix the path, or unset it to search PATH. No session was started.'],
+    )
   }
   const found = await findExecutable([platform === 'win32' ? `${PLUGIN_NAME}.exe` : PLUGIN_NAME], env, lookup.locations ?? standardPluginLocations(platform))
   if (found) return found
@@ -186,71 +166,6 @@ export function displayCommand(launch: PluginLaunch): string {
   return [launch.plugin.path, ...args].map(shellQuote).join(' ')
 }
 
-/** A POSIX-shell word: as is when safe, else single-quoted. */
-export const shellQuote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
-
-export interface RunResult {
-  code: number
-  signal?: NodeJS.Signals
-  /** ended by Ctrl-C under `interrupt: 'stop'`: a clean, user-requested end (code 0) */
-  stopped?: boolean
-}
-
-export type Spawn = typeof nodeSpawn
-
-export interface AttachedOptions {
-  spawn?: Spawn
-  env?: NodeJS.ProcessEnv
-  stdio?: 'inherit' | 'pipe'
-  /** 'ignore' (default): Ctrl-C belongs to the child; 'stop': Ctrl-C ends the child with SIGTERM (port forwarding) */
-  interrupt?: 'ignore' | 'stop'
-}
-
-/**
- * Runs a child in the foreground with inherited stdio (or the given stdio) until it exits. While it runs,
- * ssmx ignores SIGINT, SIGQUIT and SIGTSTP (the child, in the same process group, gets them) and forwards
- * SIGTERM and SIGHUP to it. Resolves with the child's exit code. Used for the plugin and for ssh.
- */
-export function runAttached(command: string, args: string[], options: AttachedOptions = {}): Promise<RunResult> {
-  const spawn = options.spawn ?? nodeSpawn
-  const ignore = () => {}
-  const stopOnInterrupt = options.interrupt === 'stop'
-  const ignored: NodeJS.Signals[] = (process.platform === 'win32' ? ['SIGINT'] : ['SIGINT', 'SIGQUIT', 'SIGTSTP']).filter(
-    (s) => !(stopOnInterrupt && s === 'SIGINT'),
-  ) as NodeJS.Signals[]
-  const forwarded: NodeJS.Signals[] = process.platform === 'win32' ? [] : ['SIGTERM', 'SIGHUP']
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {stdio: options.stdio ?? 'inherit', env: options.env ?? process.env})
-    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal)
-    const forwarders: Array<[NodeJS.Signals, () => void]> = forwarded.map((s) => [s, forward(s)])
-    let stopped = false
-    if (stopOnInterrupt) {
-      forwarders.push([
-        'SIGINT',
-        () => {
-          stopped = true
-          child.kill('SIGTERM')
-        },
-      ])
-    }
-    for (const s of ignored) process.on(s, ignore)
-    for (const [s, fn] of forwarders) process.on(s, fn)
-    const cleanup = () => {
-      for (const s of ignored) process.off(s, ignore)
-      for (const [s, fn] of forwarders) process.off(s, fn)
-    }
-    child.once('error', (error) => {
-      cleanup()
-      reject(error)
-    })
-    child.once('exit', (code, signal) => {
-      cleanup()
-      if (stopped) resolve({code: 0, stopped})
-      else resolve({code: code ?? (signal ? signalExitCode(signal) : 1), signal: signal ?? undefined})
-    })
-  })
-}
-
 /** Runs the plugin attached (see runAttached) with the AWS CLI's argv and environment. */
 export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): Promise<RunResult> {
   const {args, env} = pluginCommand(launch)
@@ -258,4 +173,3 @@ export function runPlugin(launch: PluginLaunch, options: AttachedOptions = {}): 
     Promise.reject(new SsmxError('plugin', `Cannot start ${launch.plugin.path}: ${error.message}`, ['Reinstall session-manager-plugin.'])),
   )
 }
-

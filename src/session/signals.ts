@@ -5,12 +5,6 @@
  * is recorded, and once StartSession returns the session is terminated rather than handed over.
  */
 
-const signalNumber = (s: NodeJS.Signals): number | undefined =>
-  ({SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15} as Partial<Record<NodeJS.Signals, number>>)[s]
-
-/** The exit code of a process a signal ended, as shells report it: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). */
-export const signalExitCode = (s: NodeJS.Signals): number => 128 + (signalNumber(s) ?? 1)
-
 /** The signals that end ssmx by default and that a user or a supervisor sends to stop it. */
 export const DEFERRED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT']
 

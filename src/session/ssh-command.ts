@@ -6,9 +6,10 @@
 import {realpathSync} from 'node:fs'
 import {homedir} from 'node:os'
 
-import {type AwsContext, type Sendable, lazyEc2} from '../aws/clients.js'
+import type {AwsContext} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {SsmxConfig} from '../config/schema.js'
+import {ec2 as ec2Port, ec2InstanceConnect} from '../aws/ports.js'
 import {terminalLoginOffer, withLoginOffer} from '../login/offer.js'
 import {type Candidate, checkTarget, resolveTarget} from '../targets/resolve.js'
 import {terminalChooser} from '../ui/chooser.js'
@@ -56,13 +57,25 @@ export async function sshToInstance(o: SshOptions, io: SshIo): Promise<number> {
   const {instance, identity, pushedFor} = await withLoginOffer(() => prepare(ctx, config, {...o, user, target}, io), terminalLoginOffer(ctx, io.note))
   const login = user ?? pushedFor
   const self = o.self ?? (process.argv[1] ? [process.execPath, realpathSync(process.argv[1])] : ['ssmx'])
-  const proxy = proxyCommand({command: self, profile: ctx.profile.explicit ? ctx.profile.name : undefined, region: o.region, endpointUrl: o.endpointUrl, native: o.native, broker: o.broker})
+  const proxy = proxyCommand({
+    command: self,
+    profile: ctx.profile.explicit ? ctx.profile.name : undefined,
+    region: o.region,
+    endpointUrl: o.endpointUrl,
+    native: o.native,
+    broker: o.broker,
+  })
   return (io.run ?? runSsh)(sshArgs({proxy, destination: login ? `${login}@${instance.id}` : instance.id, identity, extra: o.extra}))
 }
 
 /** The instance, and the private key ssh offers (pushed first with --push-key). */
-async function prepare(ctx: AwsContext, config: Pick<SsmxConfig, 'mode' | 'permissionSets'>, o: SshOptions & {user?: string; target: string}, io: SshIo): Promise<{instance: Candidate; identity?: string; pushedFor?: string}> {
-  const ec2 = lazyEc2(ctx)
+async function prepare(
+  ctx: AwsContext,
+  config: Pick<SsmxConfig, 'mode' | 'permissionSets'>,
+  o: SshOptions & {user?: string; target: string},
+  io: SshIo,
+): Promise<{instance: Candidate; identity?: string; pushedFor?: string}> {
+  const ec2 = ec2Port(ctx)
   const instance = await resolveTarget(o.target, {ec2, choose: terminalChooser(ctx)}).catch((e) =>
     Promise.reject(mapAwsError(e, {profile: ctx.profile.name, operation: 'EC2 DescribeInstances', target: o.target})),
   )
@@ -77,15 +90,9 @@ async function prepare(ctx: AwsContext, config: Pick<SsmxConfig, 'mode' | 'permi
       user = chosen.user
       io.note(`Pushing the key for ${user} (from ${chosen.from}).`)
     }
-    await pushKey({ec2, eic: lazyInstanceConnect(ctx), profile: ctx.profile.name}, instance.id, user, key.publicKey)
+    await pushKey({ec2, eic: ec2InstanceConnect(ctx), profile: ctx.profile.name}, instance.id, user, key.publicKey)
     io.note(`Pushed ${key.publicPath} for ${user}@${instance.id} (valid 60 s).`)
     return {instance, identity: key.identity, pushedFor: o.user ? undefined : user}
   }
   return {instance, identity: key.identity}
 }
-
-/** The EC2 Instance Connect client, loaded on its first call (only --push-key needs it). */
-const lazyInstanceConnect = (ctx: AwsContext): Sendable => ({
-  send: async (command, options) =>
-    (ctx.client((await import('@aws-sdk/client-ec2-instance-connect')).EC2InstanceConnectClient, 'EC2_INSTANCE_CONNECT') as Sendable).send(command, options),
-})

@@ -1,6 +1,6 @@
 /** ~/.ssh/config text for ssh through ssmx: no SDK imports, so `ssmx ssh-config` starts fast. */
 import type {InventoryItem} from '../targets/inventory.js'
-import {shellQuote} from './plugin.js'
+import {shellQuote} from '../platform/process.js'
 
 export interface ProxyOptions {
   /** how to run ssmx: ['ssmx'] in a config file, [node, bin/run.js] for `ssmx ssh` */
@@ -16,7 +16,13 @@ export interface ProxyOptions {
 
 /** A `ProxyCommand` value: shell-quoted, with ssh's `%` escaped except in `%h %p`. */
 export function proxyCommand(o: ProxyOptions): string {
-  const extra = [...(o.profile ? ['--profile', o.profile] : []), ...(o.region ? ['--region', o.region] : []), ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []), ...(o.native ? ['--native'] : []), ...(o.broker ? ['--broker'] : [])]
+  const extra = [
+    ...(o.profile ? ['--profile', o.profile] : []),
+    ...(o.region ? ['--region', o.region] : []),
+    ...(o.endpointUrl ? ['--endpoint-url', o.endpointUrl] : []),
+    ...(o.native ? ['--native'] : []),
+    ...(o.broker ? ['--broker'] : []),
+  ]
   const word = (a: string) => shellQuote(a).replace(/%/g, '%%')
   return [...o.command.map(word), 'ssh-proxy', '%h', '%p', ...extra.map(word)].join(' ')
 }
@@ -47,7 +53,8 @@ export function sshConfig(o: ProxyOptions & {user?: string; aliases?: InventoryI
       byAlias.set(alias, [...(byAlias.get(alias) ?? []), item])
     }
     const shared = [...byAlias].filter(([, items]) => items.length > 1)
-    if (shared.length > 0) lines.push(`# left out, the name is on several instances: ${shared.map(([a, items]) => `${a} (${items.map((i) => i.id).join(', ')})`).join('; ')}`)
+    if (shared.length > 0)
+      lines.push(`# left out, the name is on several instances: ${shared.map(([a, items]) => `${a} (${items.map((i) => i.id).join(', ')})`).join('; ')}`)
     for (const [alias, items] of [...byAlias].filter(([, i]) => i.length === 1)) {
       lines.push('', `Host ${alias}`, `  HostName ${items[0].id}`, ...user, `  ProxyCommand ${proxy}`)
     }
@@ -55,4 +62,3 @@ export function sshConfig(o: ProxyOptions & {user?: string; aliases?: InventoryI
   lines.push('', 'Host i-* mi-*', ...user, `  ProxyCommand ${proxy}`)
   return `${lines.join('\n')}\n`
 }
-

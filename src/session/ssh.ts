@@ -2,12 +2,12 @@ import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import type {Sendable} from '../aws/clients.js'
 import {mapAwsError} from '../aws/errors.js'
 import type {BrokerDecision} from '../broker/protocol.js'
 import type {SsmxConfig} from '../config/schema.js'
+import type {Ec2, Ec2InstanceConnect} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
-import {type Spawn, runAttached} from './plugin.js'
+import {type Spawn, runAttached} from '../platform/process.js'
 
 /** `user@target` → parts; the target alone when there is no `@`. */
 export function parseDestination(destination: string): {user?: string; target: string} {
@@ -31,7 +31,9 @@ export async function findPublicKey(home: string, key?: string): Promise<{public
   }
   const publicKey = (await readFile(publicPath, 'utf8')).trim()
   if (!/^(ssh-ed25519|ssh-rsa) [A-Za-z0-9+/=]+/.test(publicKey)) {
-    throw new SsmxError('usage', `${publicPath} is not an OpenSSH ed25519 or RSA public key.`, ['EC2 Instance Connect accepts ed25519 and RSA keys: ssh-keygen -t ed25519'])
+    throw new SsmxError('usage', `${publicPath} is not an OpenSSH ed25519 or RSA public key.`, [
+      'EC2 Instance Connect accepts ed25519 and RSA keys: ssh-keygen -t ed25519',
+    ])
   }
   const privatePath = publicPath.slice(0, -'.pub'.length)
   return {publicKey, publicPath, identity: key && existsSync(privatePath) ? privatePath : undefined}
@@ -41,18 +43,28 @@ export async function findPublicKey(home: string, key?: string): Promise<{public
  * EC2 Instance Connect SendSSHPublicKey: the key is accepted for `user` on the instance for 60 seconds.
  * Needs the instance's Availability Zone, from EC2 DescribeInstances.
  */
-export async function pushKey(deps: {ec2: Sendable; eic: Sendable; profile: string}, instanceId: string, user: string, publicKey: string): Promise<void> {
+export async function pushKey(
+  deps: {ec2: Pick<Ec2, 'describeInstances'>; eic: Pick<Ec2InstanceConnect, 'sendSshPublicKey'>; profile: string},
+  instanceId: string,
+  user: string,
+  publicKey: string,
+): Promise<void> {
   if (!instanceId.startsWith('i-')) {
-    throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, ['Install your key on the node instead, and run without --push-key.'])
+    throw new SsmxError('usage', `${instanceId} is not an EC2 instance: EC2 Instance Connect cannot push a key to it.`, [
+      'Install your key on the node instead, and run without --push-key.',
+    ])
   }
   const context = (operation: string) => ({profile: deps.profile, operation, target: instanceId})
   // loaded only for --push-key: `ssmx ssh` itself needs neither EC2 Instance Connect nor the inventory
-  const [{SendSSHPublicKeyCommand}, {describeEc2}] = await Promise.all([import('@aws-sdk/client-ec2-instance-connect'), import('../targets/inventory.js')])
+  const {describeEc2} = await import('../targets/inventory.js')
   const instance = (await describeEc2(deps.ec2, [instanceId]).catch((e) => Promise.reject(mapAwsError(e, context('EC2 DescribeInstances'))))).get(instanceId)
   const az = instance?.Placement?.AvailabilityZone
-  if (!az) throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, ['Check the region and profile; ssmx list shows the managed instances.'])
+  if (!az)
+    throw new SsmxError('target', `${instanceId} was not found in EC2 (needed for its Availability Zone).`, [
+      'Check the region and profile; ssmx list shows the managed instances.',
+    ])
   await deps.eic
-    .send(new SendSSHPublicKeyCommand({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az}))
+    .sendSshPublicKey({InstanceId: instanceId, InstanceOSUser: user, SSHPublicKey: publicKey, AvailabilityZone: az})
     .catch((e) => Promise.reject(mapAwsError(e, context('EC2 Instance Connect SendSSHPublicKey'))))
 }
 
@@ -79,11 +91,14 @@ export async function runSsh(args: string[], options: {spawn?: Spawn; ssh?: stri
  * Broker mode: the broker's decision for this instance (so the key is for the user the guardrail pins
  * ec2-instance-connect:SendSSHPublicKey to). Documents mode: the permission set's runAsUser in the configuration.
  */
-export async function defaultPushUser(deps: {
-  broker?: {decide(request: {target: string; kind: 'ssh'}): Promise<BrokerDecision>}
-  permissionSet: () => Promise<string | undefined>
-  config: Pick<SsmxConfig, 'permissionSets'>
-}, instanceId: string): Promise<{user: string; from: string}> {
+export async function defaultPushUser(
+  deps: {
+    broker?: {decide(request: {target: string; kind: 'ssh'}): Promise<BrokerDecision>}
+    permissionSet: () => Promise<string | undefined>
+    config: Pick<SsmxConfig, 'permissionSets'>
+  },
+  instanceId: string,
+): Promise<{user: string; from: string}> {
   if (deps.broker) {
     const decision = await deps.broker.decide({target: instanceId, kind: 'ssh'})
     if (!decision.allowed || !decision.linuxUser) {
@@ -95,9 +110,11 @@ export async function defaultPushUser(deps: {
   const permissionSet = await deps.permissionSet()
   const user = permissionSet ? deps.config.permissionSets[permissionSet]?.runAsUser : undefined
   if (!user) {
-    throw new SsmxError('usage', `--push-key needs the OS user the key is for: ${permissionSet ? `the configuration names no runAsUser for the permission set ${permissionSet}` : 'you are not signed in with an IAM Identity Center permission set'}.`, [
-      `Name the user: ssmx ssh ec2-user@${instanceId} --push-key`,
-    ])
+    throw new SsmxError(
+      'usage',
+      `--push-key needs the OS user the key is for: ${permissionSet ? `the configuration names no runAsUser for the permission set ${permissionSet}` : 'you are not signed in with an IAM Identity Center permission set'}.`,
+      [`Name the user: ssmx ssh ec2-user@${instanceId} --push-key`],
+    )
   }
   return {user, from: `permission set ${permissionSet}`}
 }

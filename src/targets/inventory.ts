@@ -1,7 +1,5 @@
-import {DescribeInstancesCommand, type Instance} from '@aws-sdk/client-ec2'
-import {DescribeInstanceInformationCommand, type InstanceInformation} from '@aws-sdk/client-ssm'
-
-import type {Sendable} from '../aws/clients.js'
+import {allPages} from '../aws/paginate.js'
+import type {Ec2, Instance, InstanceInformation, Ssm} from '../aws/ports.js'
 import {type Candidate, candidateFromInstance} from './resolve.js'
 
 /** A managed instance as `ssmx list` and the picker show it: SSM's agent view joined with EC2's. */
@@ -20,41 +18,31 @@ export const STALE_AFTER_MS = 15 * 60_000
 /** EC2 accepts at most 200 values in one filter. */
 export const EC2_ID_BATCH = 200
 
-interface InventoryDeps {
-  ssm: Sendable
-  ec2: Sendable
+export interface InventoryDeps {
+  ssm: Pick<Ssm, 'describeInstanceInformation'>
+  ec2: Pick<Ec2, 'describeInstances'>
   now?: () => Date
 }
 
 /** All pages of SSM DescribeInstanceInformation, optionally only the given ids. */
-export async function describeManaged(ssm: Sendable, ids?: string[]): Promise<InstanceInformation[]> {
-  const all: InstanceInformation[] = []
-  let NextToken: string | undefined
-  do {
-    const out = (await ssm.send(
-      new DescribeInstanceInformationCommand({MaxResults: 50, NextToken, ...(ids ? {Filters: [{Key: 'InstanceIds', Values: ids}]} : {})}),
-    )) as {InstanceInformationList?: InstanceInformation[]; NextToken?: string}
-    all.push(...(out.InstanceInformationList ?? []))
-    NextToken = out.NextToken
-  } while (NextToken)
-  return all
+export async function describeManaged(ssm: InventoryDeps['ssm'], ids?: string[]): Promise<InstanceInformation[]> {
+  return allPages(
+    (page) => ssm.describeInstanceInformation({MaxResults: 50, NextToken: page.NextToken, ...(ids ? {Filters: [{Key: 'InstanceIds', Values: ids}]} : {})}),
+    (out) => out.InstanceInformationList,
+  )
 }
 
 /** EC2 DescribeInstances for these ids: an instance-id filter per batch of 200, every page of each. */
-export async function describeEc2(ec2: Sendable, ids: string[]): Promise<Map<string, Instance>> {
+export async function describeEc2(ec2: InventoryDeps['ec2'], ids: string[]): Promise<Map<string, Instance>> {
   const found = new Map<string, Instance>()
   const ec2Ids = ids.filter((id) => id.startsWith('i-'))
   for (let start = 0; start < ec2Ids.length; start += EC2_ID_BATCH) {
     const Values = ec2Ids.slice(start, start + EC2_ID_BATCH)
-    let NextToken: string | undefined
-    do {
-      const out = (await ec2.send(new DescribeInstancesCommand({Filters: [{Name: 'instance-id', Values}], MaxResults: 1000, NextToken}))) as {
-        Reservations?: Array<{Instances?: Instance[]}>
-        NextToken?: string
-      }
-      for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) found.set(i.InstanceId, i)
-      NextToken = out.NextToken
-    } while (NextToken)
+    const reservations = await allPages(
+      (page) => ec2.describeInstances({Filters: [{Name: 'instance-id', Values}], MaxResults: 1000, NextToken: page.NextToken}),
+      (out) => out.Reservations,
+    )
+    for (const r of reservations) for (const i of r.Instances ?? []) if (i.InstanceId) found.set(i.InstanceId, i)
   }
   return found
 }
@@ -86,7 +74,10 @@ export function joinInstance(info: InstanceInformation, instance: Instance | und
  */
 export async function listInstances(deps: InventoryDeps, options: {ids?: string[]; filter?: string} = {}): Promise<InventoryItem[]> {
   const managed = await describeManaged(deps.ssm, options.ids)
-  const ec2 = await describeEc2(deps.ec2, managed.map((m) => m.InstanceId ?? ''))
+  const ec2 = await describeEc2(
+    deps.ec2,
+    managed.map((m) => m.InstanceId ?? ''),
+  )
   const now = (deps.now ?? (() => new Date()))()
   const items = managed.map((m) => joinInstance(m, ec2.get(m.InstanceId ?? ''), now))
   items.sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.id.localeCompare(b.id))
@@ -150,7 +141,12 @@ export const filterInstances = <T extends Candidate>(items: readonly T[], query:
 
 const pad = (rows: string[][]): string[] => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** Aligned columns for a terminal; stale agents are marked with `!` (see staleNote). */

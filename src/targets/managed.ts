@@ -10,9 +10,9 @@ import type {InventoryItem, listInstances} from './inventory.js'
 export type InventoryOptions = NonNullable<Parameters<typeof listInstances>[1]>
 
 export async function managedInstances(ctx: AwsContext, options: InventoryOptions = {}): Promise<InventoryItem[]> {
-  const [{EC2Client}, {SSMClient}, inventory] = await Promise.all([import('../aws/ec2.js'), import('../aws/ssm.js'), import('./inventory.js')])
+  const [{ec2}, {ssm}, inventory] = await Promise.all([import('../aws/ports.js'), import('../aws/ssm.js'), import('./inventory.js')])
   try {
-    return await inventory.listInstances({ssm: ctx.client(SSMClient, 'SSM'), ec2: ctx.client(EC2Client, 'EC2')}, options)
+    return await inventory.listInstances({ssm: ssm(ctx), ec2: ec2(ctx)}, options)
   } catch (error) {
     throw mapAwsError(error, {profile: ctx.profile.name, operation: 'listing managed instances'})
   }

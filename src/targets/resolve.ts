@@ -1,6 +1,5 @@
-import type {Filter, Instance} from '@aws-sdk/client-ec2'
-
-import type {Sendable} from '../aws/clients.js'
+import {allPages} from '../aws/paginate.js'
+import type {Ec2, Filter, Instance} from '../aws/ports.js'
 import {SsmxError} from '../errors.js'
 
 export interface Candidate {
@@ -64,21 +63,17 @@ export function checkTarget(query: string): string {
  * name or `tag:Key=Value` is looked up with EC2 DescribeInstances (paged). Several running matches go to
  * `choose` when there is one (the picker), else they are an error that lists them.
  */
-export async function resolveTarget(query: string, deps: {ec2: Sendable; choose?: Chooser}): Promise<Candidate> {
+export async function resolveTarget(query: string, deps: {ec2: Pick<Ec2, 'describeInstances'>; choose?: Chooser}): Promise<Candidate> {
   const q = checkTarget(query)
   if (isTargetId(q)) return {id: q}
   const {filter, describe} = targetFilter(q)
-  // loaded here, not at the top: connecting by instance id never pays for the EC2 client's start-up
-  const {DescribeInstancesCommand} = await import('../aws/ec2.js')
-  const all: Candidate[] = []
-  let NextToken: string | undefined
-  do {
-    const out = (await deps.ec2.send(
-      new DescribeInstancesCommand({Filters: [filter, {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}], NextToken}),
-    )) as {Reservations?: Array<{Instances?: Instance[]}>; NextToken?: string}
-    for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) all.push(candidateFromInstance(i))
-    NextToken = out.NextToken
-  } while (NextToken)
+  // a lazy port (ports.ts): connecting by instance id never pays for the EC2 client's start-up
+  const states = {Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped']}
+  const reservations = await allPages(
+    (page) => deps.ec2.describeInstances({Filters: [filter, states], NextToken: page.NextToken}),
+    (out) => out.Reservations,
+  )
+  const all = reservations.flatMap((r) => (r.Instances ?? []).map(candidateFromInstance))
   const running = all.filter((c) => c.state === 'running')
   if (running.length === 1) return running[0]
   if (running.length === 0) {

@@ -62,7 +62,9 @@ export async function pickTarget(ctx: AwsContext): Promise<string> {
     load: async () => {
       const items = await managedInstances(ctx)
       if (items.length > 0) return items
-      throw new SsmxError('target', `No managed instances in ${ctx.region} for profile "${ctx.profile.name}".`, ['Check the region and profile; instances need the SSM agent and an instance profile with AmazonSSMManagedInstanceCore.'])
+      throw new SsmxError('target', `No managed instances in ${ctx.region} for profile "${ctx.profile.name}".`, [
+        'Check the region and profile; instances need the SSM agent and an instance profile with AmazonSSMManagedInstanceCore.',
+      ])
     },
   })
   return choice.id

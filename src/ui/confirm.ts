@@ -10,7 +10,10 @@ import {openKeyboard} from './keyboard.js'
  * Without `input` it reads the picker's keyboard (its own /dev/tty handle, closed once answered), so the
  * keys typed afterwards reach the session that follows, not this process.
  */
-export async function confirm(question: string, io: {input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream; defaultNo?: boolean} = {}): Promise<boolean> {
+export async function confirm(
+  question: string,
+  io: {input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream; defaultNo?: boolean} = {},
+): Promise<boolean> {
   const keyboard = io.input ? {stdin: io.input, release: () => {}} : openKeyboard()
   const rl = createInterface({input: keyboard.stdin, output: io.output ?? process.stderr})
   const abort = new AbortController()

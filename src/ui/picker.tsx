@@ -28,8 +28,7 @@ export const rowText = (c: Candidate, w: number[]): string =>
   [fit(c.name ?? '-', w[0]), fit(c.id, w[1]), fit(c.privateIp ?? '-', w[2]), fit(c.platform ?? '-', w[3]), c.pingStatus ?? c.state ?? '-'].join('  ')
 
 /** The first visible row: keeps the cursor inside a window of `height` rows. */
-export const windowStart = (cursor: number, height: number, total: number): number =>
-  Math.max(0, Math.min(cursor - Math.floor(height / 2), total - height))
+export const windowStart = (cursor: number, height: number, total: number): number => Math.max(0, Math.min(cursor - Math.floor(height / 2), total - height))
 
 export interface PickerViewProps {
   items: readonly Candidate[]
@@ -62,9 +61,7 @@ export function PickerView({items, widths, query, cursor, height, width, title}:
           </Text>
         )
       })}
-      <Text dimColor>
-        {items.length === 0 ? 'no match' : `${cursor + 1}/${items.length}`} · type to filter · ↑↓ PgUp PgDn move · Enter select · Esc cancel
-      </Text>
+      <Text dimColor>{items.length === 0 ? 'no match' : `${cursor + 1}/${items.length}`} · type to filter · ↑↓ PgUp PgDn move · Enter select · Esc cancel</Text>
     </Box>
   )
 }
@@ -148,7 +145,9 @@ export function Picker({load, query: initialQuery = '', title = 'Pick an instanc
   if (done) return null
   if (!items) return <Text>{`${SPINNER[frame % SPINNER.length]} Loading instances…`}</Text>
   const m = model.current
-  return <PickerView items={m.matches} widths={widths} query={m.query} cursor={m.cursor} height={height} width={Math.max(20, (columns || 80) - 1)} title={title} />
+  return (
+    <PickerView items={m.matches} widths={widths} query={m.query} cursor={m.cursor} height={height} width={Math.max(20, (columns || 80) - 1)} title={title} />
+  )
 }
 
 export interface PickOptions {

@@ -40,10 +40,16 @@ describe('buildArtifacts (the contract with admin enforce/status/remove)', () =>
     ])
     expect(a.ouOverrides).to.deep.equal([
       {organizationalUnitId: 'ou-ab12-yyyyyy88', parameters: [{ParameterKey: 'DefaultRunAsUser', ParameterValue: 'admin'}]},
-      {organizationalUnitId: 'ou-ab12-zzzzzz99', parameters: [
-        {ParameterKey: 'DefaultRunAsUser', ParameterValue: 'ubuntu'},
-        {ParameterKey: 'PermissionSets', ParameterValue: JSON.stringify({...permissionSets, Developer: {document: 'SSMX-RunAs-Developer', runAsUser: 'devops'}})},
-      ]},
+      {
+        organizationalUnitId: 'ou-ab12-zzzzzz99',
+        parameters: [
+          {ParameterKey: 'DefaultRunAsUser', ParameterValue: 'ubuntu'},
+          {
+            ParameterKey: 'PermissionSets',
+            ParameterValue: JSON.stringify({...permissionSets, Developer: {document: 'SSMX-RunAs-Developer', runAsUser: 'devops'}}),
+          },
+        ],
+      },
     ])
     expect(a.documents).to.deep.equal(['SSMX-RunAs-Developer', 'SSMX-RunAs-Ops_Admin'])
     expect(a).to.include({scpName: 'ssmx-protect-session-documents'})
@@ -52,17 +58,28 @@ describe('buildArtifacts (the contract with admin enforce/status/remove)', () =>
   })
 
   it('refuses colliding or invalid document names', () => {
-    expect(configError(() => buildArtifacts(parseConfig({permissionSets: {'Ops+Admin': {runAsUser: 'a'}, 'Ops=Admin': {runAsUser: 'b'}}}), '1.0.0')).message)
-      .to.match(/both map to the document "SSMX-RunAs-Ops_Admin"/)
-    expect(configError(() => buildArtifacts(parseConfig({documentPrefix: '', permissionSets: {Ab: {runAsUser: 'a'}}}), '1.0.0')).message).to.match(/not a valid SSM document name/)
+    expect(
+      configError(() => buildArtifacts(parseConfig({permissionSets: {'Ops+Admin': {runAsUser: 'a'}, 'Ops=Admin': {runAsUser: 'b'}}}), '1.0.0')).message,
+    ).to.match(/both map to the document "SSMX-RunAs-Ops_Admin"/)
+    expect(configError(() => buildArtifacts(parseConfig({documentPrefix: '', permissionSets: {Ab: {runAsUser: 'a'}}}), '1.0.0')).message).to.match(
+      /not a valid SSM document name/,
+    )
   })
 
   it('refuses overrides for OUs not deployed to, or for unknown permission sets', () => {
     const base = {permissionSets: {Developer: {runAsUser: 'dev'}}}
-    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {organizationalUnits: ['ou-ab12-cdefgh12'], overrides: {'ou-ab12-zzzzzz99': {defaultRunAsUser: 'x'}}}}), '1.0.0')).message)
-      .to.match(/admin.overrides names ou-ab12-zzzzzz99, which is not in admin.organizationalUnits/)
-    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {overrides: {'ou-ab12-zzzzzz99': {permissionSets: {Tester: {runAsUser: 'x'}}}}}}), '1.0.0')).message)
-      .to.match(/permissionSets names "Tester", not in permissionSets/)
+    expect(
+      configError(() =>
+        buildArtifacts(
+          parseConfig({...base, admin: {organizationalUnits: ['ou-ab12-cdefgh12'], overrides: {'ou-ab12-zzzzzz99': {defaultRunAsUser: 'x'}}}}),
+          '1.0.0',
+        ),
+      ).message,
+    ).to.match(/admin.overrides names ou-ab12-zzzzzz99, which is not in admin.organizationalUnits/)
+    expect(
+      configError(() => buildArtifacts(parseConfig({...base, admin: {overrides: {'ou-ab12-zzzzzz99': {permissionSets: {Tester: {runAsUser: 'x'}}}}}}), '1.0.0'))
+        .message,
+    ).to.match(/permissionSets names "Tester", not in permissionSets/)
   })
 
   it('reports malformed OUs and regions with the key, and mixed partitions', () => {
@@ -71,8 +88,10 @@ describe('buildArtifacts (the contract with admin enforce/status/remove)', () =>
     expect(configError(() => buildArtifacts(parseConfig({admin: {regions: ['eu-west-1', 'cn-north-1']}}), '1.0.0')).message).to.match(/mixes partitions/)
   })
 
-  it('refuses a permission-set map over CloudFormation\'s 4,096-byte parameter limit', () => {
+  it("refuses a permission-set map over CloudFormation's 4,096-byte parameter limit", () => {
     const permissionSets = Object.fromEntries(Array.from({length: 80}, (_, i) => [`PermissionSet${String(i).padStart(3, '0')}`, {runAsUser: `user${i}`}]))
-    expect(configError(() => buildArtifacts(parseConfig({permissionSets}), '1.0.0')).message).to.match(/permissionSets map is \d+ bytes as a stack parameter; CloudFormation allows 4096/)
+    expect(configError(() => buildArtifacts(parseConfig({permissionSets}), '1.0.0')).message).to.match(
+      /permissionSets map is \d+ bytes as a stack parameter; CloudFormation allows 4096/,
+    )
   })
 })

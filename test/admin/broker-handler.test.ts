@@ -50,11 +50,16 @@ interface BrokerModule {
 }
 
 const CONFIG = parseConfig({
-  permissionSets: {Developer: {runAsUser: 'dev'}, DBA: {runAsUser: 'postgres'}, 'Ops_Team': {runAsUser: 'ops'}},
+  permissionSets: {Developer: {runAsUser: 'dev'}, DBA: {runAsUser: 'postgres'}, Ops_Team: {runAsUser: 'ops'}},
   admin: {
     organizationalUnits: ['ou-ab12-aaaaaaaa'],
     regions: [REGION],
-    broker: {enabled: true, organizationId: 'o-abcdefghij', users: {'jane@example.com': 'dba'}, targetRules: {DBA: {tags: {Tier: ['db']}, kinds: ['shell', 'port']}}},
+    broker: {
+      enabled: true,
+      organizationId: 'o-abcdefghij',
+      users: {'jane@example.com': 'dba'},
+      targetRules: {DBA: {tags: {Tier: ['db']}, kinds: ['shell', 'port']}},
+    },
   },
 })
 
@@ -82,7 +87,7 @@ function event(body: unknown, caller: unknown = idc('Developer', 'alice@example.
   }
 }
 
-describe('session broker handler (the template\'s inline code, SDK clients stubbed)', () => {
+describe("session broker handler (the template's inline code, SDK clients stubbed)", () => {
   let broker: BrokerModule
   let cleanup: () => void
   let settings: Settings
@@ -94,7 +99,14 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     sessionSsm: new ssm.SSMClient({region: REGION}),
     sessionKms: new kms.KMSClient({region: REGION}),
   }
-  let m: {iam: AwsClientStub<any>; ec2: AwsClientStub<any>; ssm: AwsClientStub<any>; sts: AwsClientStub<any>; sessionSsm: AwsClientStub<any>; sessionKms: AwsClientStub<any>}
+  let m: {
+    iam: AwsClientStub<any>
+    ec2: AwsClientStub<any>
+    ssm: AwsClientStub<any>
+    sts: AwsClientStub<any>
+    sessionSsm: AwsClientStub<any>
+    sessionKms: AwsClientStub<any>
+  }
   let logged: Array<Record<string, any>>
   let sessionCredentials: unknown[]
 
@@ -122,14 +134,37 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
   after(() => cleanup())
 
   beforeEach(() => {
-    m = {iam: mockClient(clients.iam), ec2: mockClient(clients.ec2), ssm: mockClient(clients.ssm), sts: mockClient(clients.sts), sessionSsm: mockClient(clients.sessionSsm), sessionKms: mockClient(clients.sessionKms)}
+    m = {
+      iam: mockClient(clients.iam),
+      ec2: mockClient(clients.ec2),
+      ssm: mockClient(clients.ssm),
+      sts: mockClient(clients.sts),
+      sessionSsm: mockClient(clients.sessionSsm),
+      sessionKms: mockClient(clients.sessionKms),
+    }
     logged = []
     sessionCredentials = []
-    m.iam.on(iam.GetRoleCommand).callsFake((i: {RoleName: string}) => ({Role: {RoleName: i.RoleName, Path: IDC_PATH, Arn: `arn:aws:iam::${ACCOUNT}:role${IDC_PATH}${i.RoleName}`}}))
-    m.iam.on(iam.SimulatePrincipalPolicyCommand).callsFake((i: {ResourceArns: string[]}) => ({EvaluationResults: i.ResourceArns.map((r) => ({EvalActionName: 'ssm:StartSession', EvalResourceName: r, EvalDecision: 'allowed'})), IsTruncated: false}))
-    m.ec2.on(ec2.DescribeTagsCommand).resolves({Tags: [{Key: 'Environment', Value: 'dev'}, {Key: 'Tier', Value: 'web'}]})
-    m.sts.on(sts.AssumeRoleCommand).resolves({Credentials: {AccessKeyId: 'ASIASESSION', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date()}})
-    m.sessionSsm.on(ssm.StartSessionCommand).resolves({SessionId: 'alice_example.com-0a1b2c3d4e5f', TokenValue: 'SECRET-TOKEN-VALUE', StreamUrl: 'wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/alice_example.com-0a1b2c3d4e5f'})
+    m.iam
+      .on(iam.GetRoleCommand)
+      .callsFake((i: {RoleName: string}) => ({Role: {RoleName: i.RoleName, Path: IDC_PATH, Arn: `arn:aws:iam::${ACCOUNT}:role${IDC_PATH}${i.RoleName}`}}))
+    m.iam.on(iam.SimulatePrincipalPolicyCommand).callsFake((i: {ResourceArns: string[]}) => ({
+      EvaluationResults: i.ResourceArns.map((r) => ({EvalActionName: 'ssm:StartSession', EvalResourceName: r, EvalDecision: 'allowed'})),
+      IsTruncated: false,
+    }))
+    m.ec2.on(ec2.DescribeTagsCommand).resolves({
+      Tags: [
+        {Key: 'Environment', Value: 'dev'},
+        {Key: 'Tier', Value: 'web'},
+      ],
+    })
+    m.sts
+      .on(sts.AssumeRoleCommand)
+      .resolves({Credentials: {AccessKeyId: 'ASIASESSION', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date()}})
+    m.sessionSsm.on(ssm.StartSessionCommand).resolves({
+      SessionId: 'alice_example.com-0a1b2c3d4e5f',
+      TokenValue: 'SECRET-TOKEN-VALUE',
+      StreamUrl: 'wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/alice_example.com-0a1b2c3d4e5f',
+    })
   })
   afterEach(() => {
     for (const stub of Object.values(m)) stub.restore()
@@ -155,14 +190,18 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
   const started = () => m.sessionSsm.commandCalls(ssm.StartSessionCommand).length + m.sts.commandCalls(sts.AssumeRoleCommand).length
   const input = (stub: AwsClientStub<any>, command: unknown, n = 0) => stub.commandCalls(command as never)[n]!.args[0].input
 
-  it('repeats the protocol\'s runtime constants exactly', () => {
+  it("repeats the protocol's runtime constants exactly", () => {
     expect(broker.BROKER_MAX_BODY_BYTES).to.equal(BROKER_MAX_BODY_BYTES)
     expect(broker.KIND_DOCUMENTS).to.deep.equal(KIND_DOCUMENTS)
   })
 
   it('reads its settings from the environment the template gives it', () => {
     expect(settings).to.deep.equal({
-      permissionSets: {DBA: {document: 'SSMX-RunAs-DBA', runAsUser: 'postgres'}, Developer: {document: 'SSMX-RunAs-Developer', runAsUser: 'dev'}, Ops_Team: {document: 'SSMX-RunAs-Ops_Team', runAsUser: 'ops'}},
+      permissionSets: {
+        DBA: {document: 'SSMX-RunAs-DBA', runAsUser: 'postgres'},
+        Developer: {document: 'SSMX-RunAs-Developer', runAsUser: 'dev'},
+        Ops_Team: {document: 'SSMX-RunAs-Ops_Team', runAsUser: 'ops'},
+      },
       ouOverridden: [],
       users: {'jane@example.com': 'dba'},
       targetRules: {DBA: {tags: {Tier: ['db']}, kinds: ['shell', 'port']}},
@@ -172,14 +211,20 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     })
   })
 
-  it('start (shell): simulates the caller\'s role, assumes the session role tagged with the Linux user, starts the session', async () => {
+  it("start (shell): simulates the caller's role, assumes the session role tagged with the Linux user, starts the session", async () => {
     const res = await invoke(event({action: 'start', target: INSTANCE, kind: 'shell', reason: 'deploy 42'}))
     expect(res.status, JSON.stringify(res.body)).to.equal(200)
     expect(res.body).to.deep.equal({
-      user: 'alice@example.com', permissionSet: 'Developer', linuxUser: 'dev', source: 'permission-set', allowed: true,
-      sessionId: 'alice_example.com-0a1b2c3d4e5f', tokenValue: 'SECRET-TOKEN-VALUE',
+      user: 'alice@example.com',
+      permissionSet: 'Developer',
+      linuxUser: 'dev',
+      source: 'permission-set',
+      allowed: true,
+      sessionId: 'alice_example.com-0a1b2c3d4e5f',
+      tokenValue: 'SECRET-TOKEN-VALUE',
       streamUrl: 'wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/alice_example.com-0a1b2c3d4e5f',
-      document: 'SSM-SessionManagerRunShell', version: '9.9.9',
+      document: 'SSM-SessionManagerRunShell',
+      version: '9.9.9',
     })
     expect(input(m.iam, iam.GetRoleCommand)).to.deep.equal({RoleName: 'AWSReservedSSO_Developer_0123456789abcdef'})
     expect(input(m.ec2, ec2.DescribeTagsCommand)).to.deep.equal({Filters: [{Name: 'resource-id', Values: [INSTANCE]}], MaxResults: 1000, NextToken: undefined})
@@ -188,8 +233,16 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       ActionNames: ['ssm:StartSession'],
       ResourceArns: [INSTANCE_ARN],
       ContextEntries: [
-        ...['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((p) => ({ContextKeyName: `${p}/Environment`, ContextKeyValues: ['dev'], ContextKeyType: 'string'})),
-        ...['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((p) => ({ContextKeyName: `${p}/Tier`, ContextKeyValues: ['web'], ContextKeyType: 'string'})),
+        ...['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((p) => ({
+          ContextKeyName: `${p}/Environment`,
+          ContextKeyValues: ['dev'],
+          ContextKeyType: 'string',
+        })),
+        ...['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((p) => ({
+          ContextKeyName: `${p}/Tier`,
+          ContextKeyValues: ['web'],
+          ContextKeyType: 'string',
+        })),
         {ContextKeyName: 'ssm:SessionDocumentAccessCheck', ContextKeyValues: ['true'], ContextKeyType: 'boolean'},
       ],
     })
@@ -210,20 +263,44 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       }),
     })
     expect(sessionCredentials).to.deep.equal([{accessKeyId: 'ASIASESSION', secretAccessKey: 'secret', sessionToken: 'token'}])
-    expect(input(m.sessionSsm, ssm.StartSessionCommand)).to.deep.equal({Target: INSTANCE, DocumentName: 'SSM-SessionManagerRunShell', Reason: 'ssmx broker: Developer alice@example.com: deploy 42'})
+    expect(input(m.sessionSsm, ssm.StartSessionCommand)).to.deep.equal({
+      Target: INSTANCE,
+      DocumentName: 'SSM-SessionManagerRunShell',
+      Reason: 'ssmx broker: Developer alice@example.com: deploy 42',
+    })
     // the broker's own clients never start sessions
     expect(m.ssm.commandCalls(ssm.StartSessionCommand)).to.have.length(0)
     expect(logged).to.have.length(1)
-    expect(logged[0]).to.deep.include({ssmx: 'broker-audit', requestId: 'req-1', caller: idc('Developer', 'alice@example.com').userArn, user: 'alice@example.com', permissionSet: 'Developer', action: 'start', target: INSTANCE, kind: 'shell', linuxUser: 'dev', source: 'permission-set', decision: 'allowed', status: 200, sessionId: 'alice_example.com-0a1b2c3d4e5f'})
+    expect(logged[0]).to.deep.include({
+      ssmx: 'broker-audit',
+      requestId: 'req-1',
+      caller: idc('Developer', 'alice@example.com').userArn,
+      user: 'alice@example.com',
+      permissionSet: 'Developer',
+      action: 'start',
+      target: INSTANCE,
+      kind: 'shell',
+      linuxUser: 'dev',
+      source: 'permission-set',
+      decision: 'allowed',
+      status: 200,
+      sessionId: 'alice_example.com-0a1b2c3d4e5f',
+    })
     expect(JSON.stringify(logged)).to.not.include('SECRET-TOKEN-VALUE').and.not.include('ASIASESSION').and.not.include('secret')
   })
 
   it('start (port): validated parameters go to StartSession; the document is simulated too when it is not broker-only', async () => {
     const res = await invoke(event({action: 'start', target: INSTANCE, kind: 'port', parameters: {portNumber: ['5432'], localPortNumber: ['0']}}))
     expect(res.status).to.equal(200)
-    expect(input(m.iam, iam.SimulatePrincipalPolicyCommand).ResourceArns).to.deep.equal([INSTANCE_ARN, `arn:aws:ssm:${REGION}::document/AWS-StartPortForwardingSession`])
+    expect(input(m.iam, iam.SimulatePrincipalPolicyCommand).ResourceArns).to.deep.equal([
+      INSTANCE_ARN,
+      `arn:aws:ssm:${REGION}::document/AWS-StartPortForwardingSession`,
+    ])
     expect(input(m.sessionSsm, ssm.StartSessionCommand)).to.deep.equal({
-      Target: INSTANCE, DocumentName: 'AWS-StartPortForwardingSession', Parameters: {portNumber: ['5432'], localPortNumber: ['0']}, Reason: 'ssmx broker: Developer alice@example.com',
+      Target: INSTANCE,
+      DocumentName: 'AWS-StartPortForwardingSession',
+      Parameters: {portNumber: ['5432'], localPortNumber: ['0']},
+      Reason: 'ssmx broker: Developer alice@example.com',
     })
     const policy = JSON.parse(input(m.sts, sts.AssumeRoleCommand).Policy)
     expect(policy.Statement[1].Resource).to.equal(`arn:aws:ssm:${REGION}:*:document/AWS-StartPortForwardingSession`)
@@ -238,7 +315,9 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     const res = await invoke(event({action: 'decide', target: 'mi-0123456789abcdef0', kind: 'shell'}))
     expect(res.status).to.equal(200)
     expect(input(m.ssm, ssm.ListTagsForResourceCommand)).to.deep.equal({ResourceType: 'ManagedInstance', ResourceId: 'mi-0123456789abcdef0'})
-    expect(input(m.iam, iam.SimulatePrincipalPolicyCommand).ResourceArns).to.deep.equal([`arn:aws:ssm:${REGION}:${ACCOUNT}:managed-instance/mi-0123456789abcdef0`])
+    expect(input(m.iam, iam.SimulatePrincipalPolicyCommand).ResourceArns).to.deep.equal([
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:managed-instance/mi-0123456789abcdef0`,
+    ])
   })
 
   it('a per-user override wins over the permission set (source: user); the STS names are sanitised', async () => {
@@ -251,9 +330,19 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     expect(broker.stsName('a'.repeat(80))).to.have.length(64)
   })
 
-  it('a per-OU override (the OU\'s PermissionSets parameter) is reported as its source', async () => {
-    const res = await invoke(event({action: 'decide', target: INSTANCE, kind: 'shell'}), {permissionSets: {Developer: {runAsUser: 'devops'}}, ouOverridden: ['Developer']})
-    expect(res.body).to.deep.equal({user: 'alice@example.com', permissionSet: 'Developer', linuxUser: 'devops', source: 'ou-permission-set', allowed: true, version: '9.9.9'})
+  it("a per-OU override (the OU's PermissionSets parameter) is reported as its source", async () => {
+    const res = await invoke(event({action: 'decide', target: INSTANCE, kind: 'shell'}), {
+      permissionSets: {Developer: {runAsUser: 'devops'}},
+      ouOverridden: ['Developer'],
+    })
+    expect(res.body).to.deep.equal({
+      user: 'alice@example.com',
+      permissionSet: 'Developer',
+      linuxUser: 'devops',
+      source: 'ou-permission-set',
+      allowed: true,
+      version: '9.9.9',
+    })
   })
 
   it('the permission set is the role name split at the last _ (names may contain _)', async () => {
@@ -281,22 +370,46 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     }
 
     it('an unmapped permission set, with the reason and who to ask; never a default user', async () => {
-      const body = await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}, idc('ReadOnly', 'alice@example.com')), /permission set ReadOnly is not mapped to a Linux user.*ask your platform team/)
+      const body = await refusedWith(
+        event({action: 'start', target: INSTANCE, kind: 'shell'}, idc('ReadOnly', 'alice@example.com')),
+        /permission set ReadOnly is not mapped to a Linux user.*ask your platform team/,
+      )
       expect(body.error.decision).to.deep.include({user: 'alice@example.com', permissionSet: 'ReadOnly', allowed: false})
       expect(body.error.decision.linuxUser).to.equal(undefined)
     })
 
     it('no IAM caller, an IAM user, a hand-made role, another account', async () => {
       await refusedWith(event({action: 'decide', target: INSTANCE, kind: 'shell'}, null), /no IAM caller/)
-      await refusedWith(event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'a'), userArn: `arn:aws:iam::${ACCOUNT}:user/alice`}), /not an IAM Identity Center role session/)
-      await refusedWith(event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'a'), userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`}), /not an IAM Identity Center role session/)
-      await refusedWith(event({action: 'decide', target: INSTANCE, kind: 'shell'}, idc('Developer', 'alice', {account: '999999999999'})), /account 999999999999 is not this broker's account 111122223333/)
-      await refusedWith(event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'alice'), accountId: '999999999999'}), /is not this broker's account/)
+      await refusedWith(
+        event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'a'), userArn: `arn:aws:iam::${ACCOUNT}:user/alice`}),
+        /not an IAM Identity Center role session/,
+      )
+      await refusedWith(
+        event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'a'), userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice`}),
+        /not an IAM Identity Center role session/,
+      )
+      await refusedWith(
+        event({action: 'decide', target: INSTANCE, kind: 'shell'}, idc('Developer', 'alice', {account: '999999999999'})),
+        /account 999999999999 is not this broker's account 111122223333/,
+      )
+      await refusedWith(
+        event({action: 'decide', target: INSTANCE, kind: 'shell'}, {...idc('Developer', 'alice'), accountId: '999999999999'}),
+        /is not this broker's account/,
+      )
     })
 
     it('a role that only copies the IdC name (wrong path), or does not exist', async () => {
-      m.iam.on(iam.GetRoleCommand).resolves({Role: {RoleName: 'AWSReservedSSO_Developer_0123456789abcdef', Path: '/', Arn: `arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Developer_0123456789abcdef`} as never})
-      await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), /not an IAM Identity Center role \(its path is \/, not \/aws-reserved\/sso.amazonaws.com\/…\)/)
+      m.iam.on(iam.GetRoleCommand).resolves({
+        Role: {
+          RoleName: 'AWSReservedSSO_Developer_0123456789abcdef',
+          Path: '/',
+          Arn: `arn:aws:iam::${ACCOUNT}:role/AWSReservedSSO_Developer_0123456789abcdef`,
+        } as never,
+      })
+      await refusedWith(
+        event({action: 'start', target: INSTANCE, kind: 'shell'}),
+        /not an IAM Identity Center role \(its path is \/, not \/aws-reserved\/sso.amazonaws.com\/…\)/,
+      )
       m.iam.on(iam.GetRoleCommand).rejects(Object.assign(new Error('not found'), {name: 'NoSuchEntityException'}))
       await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), /does not exist in this account/)
       expect(m.iam.commandCalls(iam.SimulatePrincipalPolicyCommand)).to.have.length(0)
@@ -304,8 +417,13 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
 
     for (const decision of ['implicitDeny', 'explicitDeny'] as const) {
       it(`the caller's own permission set may not reach the target (simulation: ${decision})`, async () => {
-        m.iam.on(iam.SimulatePrincipalPolicyCommand).resolves({EvaluationResults: [{EvalActionName: 'ssm:StartSession', EvalResourceName: INSTANCE_ARN, EvalDecision: decision}]})
-        const body = await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), new RegExp(`may not start a session on ${INSTANCE} \\(${decision} on .*never grants more`))
+        m.iam
+          .on(iam.SimulatePrincipalPolicyCommand)
+          .resolves({EvaluationResults: [{EvalActionName: 'ssm:StartSession', EvalResourceName: INSTANCE_ARN, EvalDecision: decision}]})
+        const body = await refusedWith(
+          event({action: 'start', target: INSTANCE, kind: 'shell'}),
+          new RegExp(`may not start a session on ${INSTANCE} \\(${decision} on .*never grants more`),
+        )
         expect(body.error.decision).to.include({linuxUser: 'dev', allowed: false})
       })
     }
@@ -313,22 +431,44 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     it('fails closed: no result for the resource, an SCP deny, a truncated answer', async () => {
       m.iam.on(iam.SimulatePrincipalPolicyCommand).resolves({EvaluationResults: []})
       await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), /no simulation result/)
-      m.iam.on(iam.SimulatePrincipalPolicyCommand).resolves({EvaluationResults: [{EvalActionName: 'ssm:StartSession', EvalResourceName: INSTANCE_ARN, EvalDecision: 'allowed', OrganizationsDecisionDetail: {AllowedByOrganizations: false}}]})
+      m.iam.on(iam.SimulatePrincipalPolicyCommand).resolves({
+        EvaluationResults: [
+          {
+            EvalActionName: 'ssm:StartSession',
+            EvalResourceName: INSTANCE_ARN,
+            EvalDecision: 'allowed',
+            OrganizationsDecisionDetail: {AllowedByOrganizations: false},
+          },
+        ],
+      })
       await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), /service control policy/)
-      m.iam.on(iam.SimulatePrincipalPolicyCommand).resolves({EvaluationResults: [{EvalActionName: 'ssm:StartSession', EvalResourceName: INSTANCE_ARN, EvalDecision: 'allowed'}], IsTruncated: true})
+      m.iam
+        .on(iam.SimulatePrincipalPolicyCommand)
+        .resolves({EvaluationResults: [{EvalActionName: 'ssm:StartSession', EvalResourceName: INSTANCE_ARN, EvalDecision: 'allowed'}], IsTruncated: true})
       await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}), /truncated/)
     })
 
-    it('target rules: a target without the permission set\'s tags, or a kind it may not use', async () => {
-      await refusedWith(event({action: 'start', target: INSTANCE, kind: 'shell'}, idc('DBA', 'carol')), /does not match the target rules of DBA: tag Tier must be db \(it is "web"\)/)
-      await refusedWith(event({action: 'start', target: INSTANCE, kind: 'ssh'}, idc('DBA', 'carol')), /may not open ssh sessions through the broker \(allowed: shell, port\)/)
+    it("target rules: a target without the permission set's tags, or a kind it may not use", async () => {
+      await refusedWith(
+        event({action: 'start', target: INSTANCE, kind: 'shell'}, idc('DBA', 'carol')),
+        /does not match the target rules of DBA: tag Tier must be db \(it is "web"\)/,
+      )
+      await refusedWith(
+        event({action: 'start', target: INSTANCE, kind: 'ssh'}, idc('DBA', 'carol')),
+        /may not open ssh sessions through the broker \(allowed: shell, port\)/,
+      )
     })
 
     it('a simulation error is a 502 naming the call, nothing started', async () => {
-      m.iam.on(iam.SimulatePrincipalPolicyCommand).rejects(Object.assign(new Error('User is not authorized to perform iam:SimulatePrincipalPolicy'), {name: 'AccessDenied'}))
+      m.iam
+        .on(iam.SimulatePrincipalPolicyCommand)
+        .rejects(Object.assign(new Error('User is not authorized to perform iam:SimulatePrincipalPolicy'), {name: 'AccessDenied'}))
       const res = await invoke(event({action: 'start', target: INSTANCE, kind: 'shell'}))
       expect(res.status).to.equal(502)
-      expect(res.body.error).to.include({code: 'upstream', message: 'iam:SimulatePrincipalPolicy failed: AccessDenied: User is not authorized to perform iam:SimulatePrincipalPolicy'})
+      expect(res.body.error).to.include({
+        code: 'upstream',
+        message: 'iam:SimulatePrincipalPolicy failed: AccessDenied: User is not authorized to perform iam:SimulatePrincipalPolicy',
+      })
       expect(started()).to.equal(0)
       expect(logged[0]).to.include({decision: 'error', status: 502})
     })
@@ -339,7 +479,12 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
     const res = await invoke(event({action: 'start', target: INSTANCE, kind: 'shell'}, idc('DBA', 'carol')))
     expect(res.status).to.equal(200)
     const policy = JSON.parse(input(m.sts, sts.AssumeRoleCommand).Policy)
-    expect(policy.Statement[0]).to.deep.equal({Effect: 'Allow', Action: 'ssm:StartSession', Resource: INSTANCE_ARN, Condition: {StringEquals: {'ssm:resourceTag/Tier': ['db']}}})
+    expect(policy.Statement[0]).to.deep.equal({
+      Effect: 'Allow',
+      Action: 'ssm:StartSession',
+      Resource: INSTANCE_ARN,
+      Condition: {StringEquals: {'ssm:resourceTag/Tier': ['db']}},
+    })
     expect(policy.Statement[2].Condition).to.deep.equal({StringNotEquals: {'ec2:osuser': 'postgres'}})
   })
 
@@ -352,21 +497,38 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
 
   describe('bad input (400, no AWS call)', () => {
     const cases: Array<[string, unknown, RegExp, boolean?]> = [
-      ['an oversized body', JSON.stringify({action: 'decide', target: INSTANCE, kind: 'shell', pad: 'x'.repeat(BROKER_MAX_BODY_BYTES)}), /larger than 8192 bytes/, true],
+      [
+        'an oversized body',
+        JSON.stringify({action: 'decide', target: INSTANCE, kind: 'shell', pad: 'x'.repeat(BROKER_MAX_BODY_BYTES)}),
+        /larger than 8192 bytes/,
+        true,
+      ],
       ['malformed JSON', '{"action":', /not JSON/, true],
       ['an empty body', '', /not JSON/, true],
       ['a JSON array', '[]', /must be a JSON object/, true],
       ['an unknown action', {action: 'shell', target: INSTANCE}, /action must be one of/],
-      ['a caller spoofed in the body', {action: 'start', target: INSTANCE, kind: 'shell', user: 'root@example.com', permissionSet: 'Admin'}, /unknown fields "user", "permissionSet"/],
+      [
+        'a caller spoofed in the body',
+        {action: 'start', target: INSTANCE, kind: 'shell', user: 'root@example.com', permissionSet: 'Admin'},
+        /unknown fields "user", "permissionSet"/,
+      ],
       ['an invalid target', {action: 'start', target: 'i-123; rm -rf /', kind: 'shell'}, /target must be an instance id/],
       ['a name instead of an id', {action: 'decide', target: 'web-1', kind: 'shell'}, /target must be an instance id/],
       ['an unknown kind', {action: 'start', target: INSTANCE, kind: 'command'}, /kind must be one of/],
-      ['parameters on a shell', {action: 'start', target: INSTANCE, kind: 'shell', parameters: {commands: ['id']}}, /parameter "commands" is not accepted for a shell session/],
+      [
+        'parameters on a shell',
+        {action: 'start', target: INSTANCE, kind: 'shell', parameters: {commands: ['id']}},
+        /parameter "commands" is not accepted for a shell session/,
+      ],
       ['a port out of range', {action: 'start', target: INSTANCE, kind: 'port', parameters: {portNumber: ['70000']}}, /portNumber has an invalid value/],
       ['a port that is not a number', {action: 'start', target: INSTANCE, kind: 'port', parameters: {portNumber: ['22 ']}}, /portNumber has an invalid value/],
       ['a missing port', {action: 'start', target: INSTANCE, kind: 'port'}, /portNumber is required/],
       ['two values', {action: 'start', target: INSTANCE, kind: 'port', parameters: {portNumber: ['1', '2']}}, /list of one string/],
-      ['a bad remote host', {action: 'start', target: INSTANCE, kind: 'remote-port', parameters: {portNumber: ['5432'], host: ['db;x']}}, /host has an invalid value/],
+      [
+        'a bad remote host',
+        {action: 'start', target: INSTANCE, kind: 'remote-port', parameters: {portNumber: ['5432'], host: ['db;x']}},
+        /host has an invalid value/,
+      ],
       ['a multi-line reason', {action: 'start', target: INSTANCE, kind: 'shell', reason: 'a\nb'}, /reason must be a single line/],
       ['an invalid session id', {action: 'terminate', sessionId: '../x'}, /not a session id/],
       ['an invalid KMS key', {action: 'datakey', sessionId: 'alice-0a1b', target: INSTANCE, kmsKeyId: 'not a key'}, /not a KMS key/],
@@ -389,17 +551,33 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
   })
 
   describe('own sessions only: terminate, resume, datakey', () => {
-    const ownSession = {SessionId: 'alice_example.com-0a1b2c3d4e5f', Target: INSTANCE, Status: 'Connected' as const, Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice_example.com`, Reason: 'ssmx broker: Developer alice_example.com'}
-    const aliceSession = {...ownSession, SessionId: 'alice@example.com-0a1b2c3d4e5f', Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice@example.com`, Reason: 'ssmx broker: Developer alice@example.com: deploy'}
+    const ownSession = {
+      SessionId: 'alice_example.com-0a1b2c3d4e5f',
+      Target: INSTANCE,
+      Status: 'Connected' as const,
+      Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice_example.com`,
+      Reason: 'ssmx broker: Developer alice_example.com',
+    }
+    const aliceSession = {
+      ...ownSession,
+      SessionId: 'alice@example.com-0a1b2c3d4e5f',
+      Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice@example.com`,
+      Reason: 'ssmx broker: Developer alice@example.com: deploy',
+    }
 
-    it('terminate: checks the session is the caller\'s, then terminates it as the caller\'s role session (no RunAs tag)', async () => {
+    it("terminate: checks the session is the caller's, then terminates it as the caller's role session (no RunAs tag)", async () => {
       m.ssm.on(ssm.DescribeSessionsCommand).resolves({Sessions: [aliceSession]})
       m.sessionSsm.on(ssm.TerminateSessionCommand).resolves({SessionId: aliceSession.SessionId})
       const res = await invoke(event({action: 'terminate', sessionId: aliceSession.SessionId}))
       expect(res.status, JSON.stringify(res.body)).to.equal(200)
       expect(res.body).to.deep.equal({sessionId: aliceSession.SessionId})
       expect(input(m.ssm, ssm.DescribeSessionsCommand)).to.deep.equal({State: 'Active', Filters: [{key: 'SessionId', value: aliceSession.SessionId}]})
-      expect(input(m.sts, sts.AssumeRoleCommand)).to.deep.equal({RoleArn: SESSION_ROLE, RoleSessionName: 'alice@example.com', SourceIdentity: 'alice@example.com', DurationSeconds: 900})
+      expect(input(m.sts, sts.AssumeRoleCommand)).to.deep.equal({
+        RoleArn: SESSION_ROLE,
+        RoleSessionName: 'alice@example.com',
+        SourceIdentity: 'alice@example.com',
+        DurationSeconds: 900,
+      })
       expect(input(m.sessionSsm, ssm.TerminateSessionCommand)).to.deep.equal({SessionId: aliceSession.SessionId})
     })
 
@@ -413,9 +591,13 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       expect(JSON.stringify(logged)).to.not.include('RESUMED-TOKEN')
     })
 
-    it('another user\'s session, or one this user started with another permission set, or by hand: 403, nothing done', async () => {
+    it("another user's session, or one this user started with another permission set, or by hand: 403, nothing done", async () => {
       for (const other of [
-        {...aliceSession, Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/bob@example.com`, Reason: 'ssmx broker: Developer bob@example.com'},
+        {
+          ...aliceSession,
+          Owner: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/bob@example.com`,
+          Reason: 'ssmx broker: Developer bob@example.com',
+        },
         // same sanitised session name, another human: the Reason names the exact user
         {...aliceSession, Reason: 'ssmx broker: Developer alice@example.comX'},
         {...aliceSession, Reason: 'ssmx broker: DBA alice@example.com'},
@@ -439,14 +621,18 @@ describe('session broker handler (the template\'s inline code, SDK clients stubb
       expect(res.body.error.code).to.equal('not-found')
     })
 
-    it('datakey: GenerateDataKey with the session\'s encryption context, own session on its own target only', async () => {
+    it("datakey: GenerateDataKey with the session's encryption context, own session on its own target only", async () => {
       m.ssm.on(ssm.DescribeSessionsCommand).resolves({Sessions: [aliceSession]})
       m.sessionKms.on(kms.GenerateDataKeyCommand).resolves({CiphertextBlob: Buffer.from('cipher'), Plaintext: Buffer.from('plain'), KeyId: 'k'})
       const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0a1b2c3d-1111-2222-3333-444455556666`
       const res = await invoke(event({action: 'datakey', sessionId: aliceSession.SessionId, target: INSTANCE, kmsKeyId: key}))
       expect(res.status, JSON.stringify(res.body)).to.equal(200)
       expect(res.body).to.deep.equal({ciphertextBlob: Buffer.from('cipher').toString('base64'), plaintext: Buffer.from('plain').toString('base64')})
-      expect(input(m.sessionKms, kms.GenerateDataKeyCommand)).to.deep.equal({KeyId: key, NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': aliceSession.SessionId, 'aws:ssm:TargetId': INSTANCE}})
+      expect(input(m.sessionKms, kms.GenerateDataKeyCommand)).to.deep.equal({
+        KeyId: key,
+        NumberOfBytes: 64,
+        EncryptionContext: {'aws:ssm:SessionId': aliceSession.SessionId, 'aws:ssm:TargetId': INSTANCE},
+      })
       const wrong = await invoke(event({action: 'datakey', sessionId: aliceSession.SessionId, target: 'i-0fedcba9876543210', kmsKeyId: key}))
       expect(wrong.status).to.equal(403)
       expect(m.sessionKms.commandCalls(kms.GenerateDataKeyCommand)).to.have.length(1)

@@ -17,10 +17,21 @@ import {parseTemplate} from './template-handler.js'
 const ACCOUNT = '111122223333'
 const REGION = 'eu-west-1'
 const OU = 'ou-ab12-zzzzzz99'
-const BROKER = {enabled: true, organizationId: 'o-abcdefghij', users: {'jane@example.com': 'dba'}, targetRules: {Developer: {tags: {Environment: ['dev']}}}, reservedConcurrency: 7}
+const BROKER = {
+  enabled: true,
+  organizationId: 'o-abcdefghij',
+  users: {'jane@example.com': 'dba'},
+  targetRules: {Developer: {tags: {Environment: ['dev']}}},
+  reservedConcurrency: 7,
+}
 const CONFIG = parseConfig({
   permissionSets: {Developer: {runAsUser: 'dev'}, DBA: {runAsUser: 'postgres'}},
-  admin: {regions: [REGION], organizationalUnits: ['ou-ab12-cdefgh12', OU], overrides: {[OU]: {permissionSets: {Developer: {runAsUser: 'devops'}}}}, broker: BROKER},
+  admin: {
+    regions: [REGION],
+    organizationalUnits: ['ou-ab12-cdefgh12', OU],
+    overrides: {[OU]: {permissionSets: {Developer: {runAsUser: 'devops'}}}},
+    broker: BROKER,
+  },
 })
 
 const configError = (f: () => unknown): SsmxError => {
@@ -33,16 +44,27 @@ const configError = (f: () => unknown): SsmxError => {
   throw new Error('expected an SsmxError')
 }
 
-type Statement = {Sid?: string; Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>>}
+type Statement = {
+  Sid?: string
+  Effect: string
+  Action: string | string[]
+  Resource?: unknown
+  Principal?: unknown
+  Condition?: Record<string, Record<string, unknown>>
+}
 
 describe('StackSet template with the session broker (admin.broker)', () => {
   const artifacts = buildArtifacts(CONFIG, '1.2.3')
   const t = parseTemplate(artifacts.templateBody)
   const R = t.Resources
 
-  it('is valid CloudFormation per @aws-cdk/aws-service-spec and within CreateStackSet\'s 51,200 bytes', async () => {
+  it("is valid CloudFormation per @aws-cdk/aws-service-spec and within CreateStackSet's 51,200 bytes", async () => {
     expect(await validateTemplate(t as never)).to.deep.equal([])
-    expect(Object.entries(R).filter(([id]) => id.startsWith('Broker')).map(([id, r]) => [id, r.Type])).to.deep.equal([
+    expect(
+      Object.entries(R)
+        .filter(([id]) => id.startsWith('Broker'))
+        .map(([id, r]) => [id, r.Type]),
+    ).to.deep.equal([
       ['BrokerLogGroup', 'AWS::Logs::LogGroup'],
       ['BrokerRole', 'AWS::IAM::Role'],
       ['BrokerSessionRole', 'AWS::IAM::Role'],
@@ -77,17 +99,32 @@ describe('StackSet template with the session broker (admin.broker)', () => {
       SSMX_VERSION: '1.2.3',
     })
     // the OU override changes the permission sets and says which came from it
-    expect(artifacts.ouOverrides.find((o) => o.organizationalUnitId === OU)!.parameters).to.deep.include({ParameterKey: 'OuOverriddenPermissionSets', ParameterValue: 'Developer'})
+    expect(artifacts.ouOverrides.find((o) => o.organizationalUnitId === OU)!.parameters).to.deep.include({
+      ParameterKey: 'OuOverriddenPermissionSets',
+      ParameterValue: 'Developer',
+    })
     expect(artifacts.parameters).to.deep.include({ParameterKey: 'OuOverriddenPermissionSets', ParameterValue: ''})
   })
 
   it('the function URL is AWS_IAM; the resource policy admits the organization, for both permissions, never a direct Invoke', () => {
     expect(R.BrokerUrl.Properties).to.deep.equal({TargetFunctionArn: {'Fn::GetAtt': ['BrokerFunction', 'Arn']}, AuthType: 'AWS_IAM'})
-    expect(R.BrokerUrlPermission.Properties).to.deep.equal({FunctionName: {Ref: 'BrokerFunction'}, Action: 'lambda:InvokeFunctionUrl', Principal: '*', PrincipalOrgID: 'o-abcdefghij', FunctionUrlAuthType: 'AWS_IAM'})
-    expect(R.BrokerInvokePermission.Properties).to.deep.equal({FunctionName: {Ref: 'BrokerFunction'}, Action: 'lambda:InvokeFunction', Principal: '*', PrincipalOrgID: 'o-abcdefghij', InvokedViaFunctionUrl: true})
+    expect(R.BrokerUrlPermission.Properties).to.deep.equal({
+      FunctionName: {Ref: 'BrokerFunction'},
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      PrincipalOrgID: 'o-abcdefghij',
+      FunctionUrlAuthType: 'AWS_IAM',
+    })
+    expect(R.BrokerInvokePermission.Properties).to.deep.equal({
+      FunctionName: {Ref: 'BrokerFunction'},
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      PrincipalOrgID: 'o-abcdefghij',
+      InvokedViaFunctionUrl: true,
+    })
   })
 
-  it('publishes the URL and version where clients look (names outside SSM\'s reserved aws/ssm prefixes)', () => {
+  it("publishes the URL and version where clients look (names outside SSM's reserved aws/ssm prefixes)", () => {
     expect(R.BrokerUrlParameter.Properties).to.deep.include({Name: BROKER_URL_PARAMETER, Type: 'String', Value: {'Fn::GetAtt': ['BrokerUrl', 'FunctionUrl']}})
     expect(R.BrokerVersionParameter.Properties).to.deep.include({Name: BROKER_VERSION_PARAMETER, Type: 'String', Value: '1.2.3'})
     for (const name of [BROKER_URL_PARAMETER, BROKER_VERSION_PARAMETER]) expect(name.split('/')[1]).to.not.match(/^(aws|ssm)/i)
@@ -100,8 +137,14 @@ describe('StackSet template with the session broker (admin.broker)', () => {
     expect(trust).to.deep.equal([
       {Sid: 'Broker', Effect: 'Allow', Principal: broker, Action: ['sts:AssumeRole', 'sts:SetSourceIdentity']},
       {
-        Sid: 'RunAsTagOnly', Effect: 'Allow', Principal: broker, Action: 'sts:TagSession',
-        Condition: {StringEquals: {'aws:RequestTag/SSMSessionRunAs': ['dba', 'dev', 'devops', 'postgres']}, 'ForAllValues:StringEquals': {'aws:TagKeys': ['SSMSessionRunAs']}},
+        Sid: 'RunAsTagOnly',
+        Effect: 'Allow',
+        Principal: broker,
+        Action: 'sts:TagSession',
+        Condition: {
+          StringEquals: {'aws:RequestTag/SSMSessionRunAs': ['dba', 'dev', 'devops', 'postgres']},
+          'ForAllValues:StringEquals': {'aws:TagKeys': ['SSMSessionRunAs']},
+        },
       },
     ])
     expect(R.BrokerSessionRole.Properties.RoleName).to.deep.equal({'Fn::Sub': 'ssmx-broker-session-${AWS::Region}'})
@@ -109,7 +152,10 @@ describe('StackSet template with the session broker (admin.broker)', () => {
   })
 
   it('every IAM action in the roles exists; the broker role reads only IdC roles and assumes only the session role', async () => {
-    const policies = [R.BrokerRole, R.BrokerSessionRole].flatMap((r) => [...r.Properties.Policies[0].PolicyDocument.Statement, ...r.Properties.AssumeRolePolicyDocument.Statement]) as Statement[]
+    const policies = [R.BrokerRole, R.BrokerSessionRole].flatMap((r) => [
+      ...r.Properties.Policies[0].PolicyDocument.Statement,
+      ...r.Properties.AssumeRolePolicyDocument.Statement,
+    ]) as Statement[]
     for (const s of policies) {
       for (const action of [s.Action].flat()) {
         const [service, name] = action.split(':')
@@ -121,23 +167,32 @@ describe('StackSet template with the session broker (admin.broker)', () => {
     expect(bySid.AssumeSessionRole!.Resource).to.deep.equal({'Fn::GetAtt': ['BrokerSessionRole', 'Arn']})
   })
 
-  describe('the session role\'s policy in the IAM policy simulator', () => {
-    const sessionPolicy = JSON.parse(JSON.stringify(R.BrokerSessionRole.Properties.Policies[0].PolicyDocument).replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', REGION).replaceAll('${AWS::AccountId}', ACCOUNT))
+  describe("the session role's policy in the IAM policy simulator", () => {
+    const sessionPolicy = JSON.parse(
+      JSON.stringify(R.BrokerSessionRole.Properties.Policies[0].PolicyDocument)
+        .replaceAll('${AWS::Partition}', 'aws')
+        .replaceAll('${AWS::Region}', REGION)
+        .replaceAll('${AWS::AccountId}', ACCOUNT),
+    )
     for (const s of sessionPolicy.Statement) if (s.Resource && typeof s.Resource === 'object' && !Array.isArray(s.Resource)) s.Resource = s.Resource['Fn::Sub']
-    for (const s of sessionPolicy.Statement) if (Array.isArray(s.Resource)) s.Resource = s.Resource.map((r: unknown) => (typeof r === 'object' ? (r as {'Fn::Sub': string})['Fn::Sub'] : r))
+    for (const s of sessionPolicy.Statement)
+      if (Array.isArray(s.Resource)) s.Resource = s.Resource.map((r: unknown) => (typeof r === 'object' ? (r as {'Fn::Sub': string})['Fn::Sub'] : r))
 
     async function decide(action: string, resource: string, tags: Record<string, string>, context: Record<string, string> = {}): Promise<string> {
-      const result = await runSimulation({
-        request: {
-          principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice@example.com`,
-          action,
-          resource: {resource, accountId: ACCOUNT},
-          contextVariables: {...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])), ...context},
+      const result = await runSimulation(
+        {
+          request: {
+            principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ssmx-broker-session-${REGION}/alice@example.com`,
+            action,
+            resource: {resource, accountId: ACCOUNT},
+            contextVariables: {...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:PrincipalTag/${k}`, v])), ...context},
+          },
+          identityPolicies: [{name: 'ssmx-broker-session', policy: sessionPolicy}],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
         },
-        identityPolicies: [{name: 'ssmx-broker-session', policy: sessionPolicy}],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      }, {})
+        {},
+      )
       if (result.resultType !== 'single') throw new Error(JSON.stringify(result))
       return result.result.analysis.result
     }
@@ -145,33 +200,47 @@ describe('StackSet template with the session broker (admin.broker)', () => {
 
     it('allows StartSession with a configured SSMSessionRunAs tag; denies it without the tag or with another user', async () => {
       expect(await decide('ssm:StartSession', instance, {SSMSessionRunAs: 'dev'})).to.equal('Allowed')
-      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/SSM-SessionManagerRunShell`, {SSMSessionRunAs: 'dev'})).to.equal('Allowed')
-      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-StartPortForwardingSession`, {SSMSessionRunAs: 'dev'})).to.equal('Allowed')
+      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/SSM-SessionManagerRunShell`, {SSMSessionRunAs: 'dev'})).to.equal(
+        'Allowed',
+      )
+      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-StartPortForwardingSession`, {SSMSessionRunAs: 'dev'})).to.equal(
+        'Allowed',
+      )
       expect(await decide('ssm:StartSession', instance, {})).to.equal('ExplicitlyDenied')
       expect(await decide('ssm:StartSession', instance, {SSMSessionRunAs: 'root'})).to.equal('ExplicitlyDenied')
-      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-RunShellScript`, {SSMSessionRunAs: 'dev'})).to.equal('ImplicitlyDenied')
+      expect(await decide('ssm:StartSession', `arn:aws:ssm:${REGION}:${ACCOUNT}:document/AWS-RunShellScript`, {SSMSessionRunAs: 'dev'})).to.equal(
+        'ImplicitlyDenied',
+      )
     })
 
-    it('terminates and resumes only its own role session\'s sessions; never pushes SSH keys', async () => {
+    it("terminates and resumes only its own role session's sessions; never pushes SSH keys", async () => {
       const session = `arn:aws:ssm:${REGION}:${ACCOUNT}:session/alice@example.com-0a1b2c3d4e5f67890`
       const own = {'aws:userid': 'AROABROKER:alice@example.com', 'ssm:resourceTag/aws:ssmmessages:session-id': 'AROABROKER:alice@example.com'}
       expect(await decide('ssm:TerminateSession', session, {}, own)).to.equal('Allowed')
-      expect(await decide('ssm:ResumeSession', session, {}, {...own, 'ssm:resourceTag/aws:ssmmessages:session-id': 'AROABROKER:bob@example.com'})).to.equal('ImplicitlyDenied')
+      expect(await decide('ssm:ResumeSession', session, {}, {...own, 'ssm:resourceTag/aws:ssmmessages:session-id': 'AROABROKER:bob@example.com'})).to.equal(
+        'ImplicitlyDenied',
+      )
       // (ec2:osuser cannot be given to this simulator: it looks the key up under ec2, not ec2-instance-connect)
       expect(await decide('ec2-instance-connect:SendSSHPublicKey', instance, {SSMSessionRunAs: 'dev'})).to.equal('ExplicitlyDenied')
     })
   })
 
-  it('configuration errors: no organization id, target rules of an unknown permission set, more users than Lambda\'s environment holds', () => {
+  it("configuration errors: no organization id, target rules of an unknown permission set, more users than Lambda's environment holds", () => {
     const base = {permissionSets: {Developer: {runAsUser: 'dev'}}}
-    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {enabled: true}}}), '1.2.3')).message).to.match(/needs admin.broker.organizationId/)
-    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, targetRules: {Nope: {kinds: ['shell']}}}}}), '1.2.3')).message).to.match(/targetRules names "Nope"/)
+    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {enabled: true}}}), '1.2.3')).message).to.match(
+      /needs admin.broker.organizationId/,
+    )
+    expect(
+      configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, targetRules: {Nope: {kinds: ['shell']}}}}}), '1.2.3')).message,
+    ).to.match(/targetRules names "Nope"/)
     const users = Object.fromEntries(Array.from({length: 200}, (_, i) => [`user${i}@example.com`, 'dev']))
     const big = configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, users}}}), '1.2.3'))
     expect(big.code).to.equal('config')
     expect(big.message).to.match(/Lambda allows 4096 of environment/)
     const tags = {Name: Array.from({length: 80}, (_, i) => `instance-name-${i}`)}
-    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, targetRules: {Developer: {tags}}}}}), '1.2.3')).message).to.match(/targetRules.Developer.tags is \d+ characters/)
+    expect(configError(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, targetRules: {Developer: {tags}}}}}), '1.2.3')).message).to.match(
+      /targetRules.Developer.tags is \d+ characters/,
+    )
     // about a hundred per-user overrides fit
     const hundred = Object.fromEntries(Array.from({length: 100}, (_, i) => [`u${i}@example.com`, 'dev']))
     expect(() => buildArtifacts(parseConfig({...base, admin: {broker: {...BROKER, users: hundred}}}), '1.2.3')).to.not.throw()

@@ -11,7 +11,19 @@ let cached: SpecDatabase | undefined
 const spec = async (): Promise<SpecDatabase> => (cached ??= await loadAwsServiceSpec())
 
 const TOP_LEVEL = ['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings', 'Conditions', 'Transform', 'Resources', 'Outputs']
-const PARAMETER_KEYS = ['Type', 'Default', 'AllowedPattern', 'AllowedValues', 'ConstraintDescription', 'Description', 'MaxLength', 'MaxValue', 'MinLength', 'MinValue', 'NoEcho']
+const PARAMETER_KEYS = [
+  'Type',
+  'Default',
+  'AllowedPattern',
+  'AllowedValues',
+  'ConstraintDescription',
+  'Description',
+  'MaxLength',
+  'MaxValue',
+  'MinLength',
+  'MinValue',
+  'NoEcho',
+]
 const PARAMETER_TYPES = ['String', 'Number', 'List<Number>', 'CommaDelimitedList']
 const RESOURCE_KEYS = ['Type', 'Properties', 'DependsOn', 'Metadata', 'Condition', 'DeletionPolicy', 'UpdateReplacePolicy', 'CreationPolicy', 'UpdatePolicy']
 const PSEUDO = ['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix', 'AWS::NoValue', 'AWS::NotificationARNs']
@@ -33,13 +45,17 @@ export async function validateTemplate(t: Template): Promise<string[]> {
   const resourceSpecs = new Map<string, Resource>()
 
   for (const key of Object.keys(t)) if (!TOP_LEVEL.includes(key)) errors.push(`unknown top-level key ${key}`)
-  if (t.AWSTemplateFormatVersion !== undefined && t.AWSTemplateFormatVersion !== '2010-09-09') errors.push('AWSTemplateFormatVersion must be the string 2010-09-09')
+  if (t.AWSTemplateFormatVersion !== undefined && t.AWSTemplateFormatVersion !== '2010-09-09')
+    errors.push('AWSTemplateFormatVersion must be the string 2010-09-09')
   for (const [name, p] of Object.entries(t.Parameters ?? {})) {
     for (const key of Object.keys(p)) if (!PARAMETER_KEYS.includes(key)) errors.push(`Parameters.${name}: unknown key ${key}`)
     if (!PARAMETER_TYPES.includes(String(p.Type)) && !String(p.Type).startsWith('AWS::')) errors.push(`Parameters.${name}: unknown Type ${String(p.Type)}`)
-    if (p.AllowedPattern !== undefined && p.Default !== undefined && !new RegExp(String(p.AllowedPattern)).test(String(p.Default))) errors.push(`Parameters.${name}: Default does not match AllowedPattern`)
-    if (Array.isArray(p.AllowedValues) && p.Default !== undefined && !p.AllowedValues.includes(p.Default)) errors.push(`Parameters.${name}: Default not in AllowedValues`)
-    if (typeof p.MaxLength === 'number' && typeof p.Default === 'string' && p.Default.length > p.MaxLength) errors.push(`Parameters.${name}: Default longer than MaxLength`)
+    if (p.AllowedPattern !== undefined && p.Default !== undefined && !new RegExp(String(p.AllowedPattern)).test(String(p.Default)))
+      errors.push(`Parameters.${name}: Default does not match AllowedPattern`)
+    if (Array.isArray(p.AllowedValues) && p.Default !== undefined && !p.AllowedValues.includes(p.Default))
+      errors.push(`Parameters.${name}: Default not in AllowedValues`)
+    if (typeof p.MaxLength === 'number' && typeof p.Default === 'string' && p.Default.length > p.MaxLength)
+      errors.push(`Parameters.${name}: Default longer than MaxLength`)
   }
   for (const [id, r] of Object.entries(t.Resources)) {
     for (const key of Object.keys(r)) if (!RESOURCE_KEYS.includes(key)) errors.push(`Resources.${id}: unknown attribute ${key}`)

@@ -45,7 +45,8 @@ describe('admin deployment comparison', () => {
   })
 
   it('needsRepair: not current, failed, cancelled, inoperable, failed import, or drifted; running and skipped are left alone', () => {
-    const i = (Status: string, DetailedStatus: string, DriftStatus = 'IN_SYNC') => needsRepair({Status, StackInstanceStatus: {DetailedStatus}, DriftStatus} as never)
+    const i = (Status: string, DetailedStatus: string, DriftStatus = 'IN_SYNC') =>
+      needsRepair({Status, StackInstanceStatus: {DetailedStatus}, DriftStatus} as never)
     expect(i('CURRENT', 'SUCCEEDED')).to.equal(false)
     expect(i('CURRENT', 'SUCCEEDED', 'NOT_CHECKED')).to.equal(false)
     expect(i('CURRENT', 'SKIPPED_SUSPENDED_ACCOUNT')).to.equal(false)

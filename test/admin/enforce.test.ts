@@ -27,7 +27,23 @@ import {type EnforceOptions, enforce} from '../../src/admin/enforce.js'
 import {enforceFailures, formatEnforceResult, formatPlan} from '../../src/admin/format.js'
 import {OPERATION_PREFERENCES, POLL_MAX_MS} from '../../src/admin/stackset.js'
 import {type SsmxError} from '../../src/errors.js'
-import {ARTIFACTS, MGMT, OU_A, OU_B, POLICY_ID, REGIONS, STACK_SET, type Mocks, configWith, fullyDeployed, healthyOrganization, inputs, mocks, nothingDeployed, writes} from './support.js'
+import {
+  ARTIFACTS,
+  MGMT,
+  OU_A,
+  OU_B,
+  POLICY_ID,
+  REGIONS,
+  STACK_SET,
+  type Mocks,
+  configWith,
+  fullyDeployed,
+  healthyOrganization,
+  inputs,
+  mocks,
+  nothingDeployed,
+  writes,
+} from './support.js'
 
 const yes: EnforceOptions = {dryRun: false, wait: true, show: () => {}, confirm: async () => true}
 
@@ -36,7 +52,10 @@ function operationsSucceed(m: Mocks, results = [{Account: '222222222220', Region
   m.cfn.on(CreateStackInstancesCommand).callsFake(() => ({OperationId: `op-${++n}`}))
   m.cfn.on(UpdateStackInstancesCommand).callsFake(() => ({OperationId: `op-${++n}`}))
   m.cfn.on(UpdateStackSetCommand).callsFake(() => ({OperationId: `op-${++n}`}))
-  m.cfn.on(DescribeStackSetOperationCommand).resolvesOnce({StackSetOperation: {Status: 'RUNNING'}}).resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
+  m.cfn
+    .on(DescribeStackSetOperationCommand)
+    .resolvesOnce({StackSetOperation: {Status: 'RUNNING'}})
+    .resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
   m.cfn.on(ListStackSetOperationResultsCommand).resolves({Summaries: results})
   m.orgs.on(CreatePolicyCommand).resolves({Policy: {PolicySummary: {Id: POLICY_ID}}})
   m.orgs.on(AttachPolicyCommand).resolves({})
@@ -75,19 +94,28 @@ describe('admin enforce', () => {
     const m = freshOrganization()
     const result = await enforce(m.deps, configWith(), ARTIFACTS, yes)
 
-    expect(writes(m)).to.deep.equal(['CreateStackSetCommand', 'CreateStackInstancesCommand', 'CreateStackInstancesCommand', 'CreatePolicyCommand', 'AttachPolicyCommand', 'AttachPolicyCommand'])
-    expect(inputs(m.cfn, CreateStackSetCommand)).to.deep.equal([{
-      StackSetName: STACK_SET,
-      CallAs: 'SELF',
-      Description: 'ssmx 1.2.3: per-permission-set Session Manager RunAs documents',
-      TemplateBody: ARTIFACTS.templateBody,
-      Parameters: ARTIFACTS.parameters,
-      Capabilities: ['CAPABILITY_NAMED_IAM'],
-      PermissionModel: 'SERVICE_MANAGED',
-      AutoDeployment: {Enabled: true, RetainStacksOnAccountRemoval: false},
-      ManagedExecution: {Active: true},
-      Tags: [{Key: 'managed-by', Value: 'ssmx'}],
-    }])
+    expect(writes(m)).to.deep.equal([
+      'CreateStackSetCommand',
+      'CreateStackInstancesCommand',
+      'CreateStackInstancesCommand',
+      'CreatePolicyCommand',
+      'AttachPolicyCommand',
+      'AttachPolicyCommand',
+    ])
+    expect(inputs(m.cfn, CreateStackSetCommand)).to.deep.equal([
+      {
+        StackSetName: STACK_SET,
+        CallAs: 'SELF',
+        Description: 'ssmx 1.2.3: per-permission-set Session Manager RunAs documents',
+        TemplateBody: ARTIFACTS.templateBody,
+        Parameters: ARTIFACTS.parameters,
+        Capabilities: ['CAPABILITY_NAMED_IAM'],
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: {Enabled: true, RetainStacksOnAccountRemoval: false},
+        ManagedExecution: {Active: true},
+        Tags: [{Key: 'managed-by', Value: 'ssmx'}],
+      },
+    ])
     expect(inputs(m.cfn, CreateStackInstancesCommand)).to.deep.equal([
       instancesInput(OU_A, REGIONS),
       instancesInput(OU_B, REGIONS, [{ParameterKey: 'DefaultRunAsUser', ParameterValue: 'ec2-user'}]),
@@ -96,7 +124,10 @@ describe('admin enforce', () => {
     expect(inputs(m.orgs, CreatePolicyCommand)).to.deep.equal([
       {Name: ARTIFACTS.scpName, Description: ARTIFACTS.scpDescription, Content: ARTIFACTS.scpContent, Type: 'SERVICE_CONTROL_POLICY'},
     ])
-    expect(inputs(m.orgs, AttachPolicyCommand)).to.deep.equal([{PolicyId: POLICY_ID, TargetId: OU_A}, {PolicyId: POLICY_ID, TargetId: OU_B}])
+    expect(inputs(m.orgs, AttachPolicyCommand)).to.deep.equal([
+      {PolicyId: POLICY_ID, TargetId: OU_A},
+      {PolicyId: POLICY_ID, TargetId: OU_B},
+    ])
     expect(inputs(m.orgs, ListPoliciesForTargetCommand)).to.deep.equal([
       {TargetId: OU_A, Filter: 'SERVICE_CONTROL_POLICY'},
       {TargetId: OU_B, Filter: 'SERVICE_CONTROL_POLICY'},
@@ -157,7 +188,9 @@ describe('admin enforce', () => {
       ManagedExecution: {Active: true},
       OperationPreferences: OPERATION_PREFERENCES,
     })
-    expect(inputs(m.cfn, UpdateStackInstancesCommand)).to.deep.equal([instancesInput(OU_B, REGIONS, [{ParameterKey: 'DefaultRunAsUser', ParameterValue: 'ubuntu'}])])
+    expect(inputs(m.cfn, UpdateStackInstancesCommand)).to.deep.equal([
+      instancesInput(OU_B, REGIONS, [{ParameterKey: 'DefaultRunAsUser', ParameterValue: 'ubuntu'}]),
+    ])
   })
 
   it('repairs a partially failed earlier run: OUTDATED/INOPERABLE instances are redeployed, only where they are', async () => {
@@ -165,7 +198,14 @@ describe('admin enforce', () => {
     healthyOrganization(m)
     fullyDeployed(m, [
       {ou: OU_A, account: '222222222220', region: 'eu-west-1'},
-      {ou: OU_A, account: '222222222220', region: 'us-east-1', status: 'OUTDATED', detailed: 'FAILED', reason: 'Resource handler returned message: "Role ssmx-runas-us-east-1 already exists"'},
+      {
+        ou: OU_A,
+        account: '222222222220',
+        region: 'us-east-1',
+        status: 'OUTDATED',
+        detailed: 'FAILED',
+        reason: 'Resource handler returned message: "Role ssmx-runas-us-east-1 already exists"',
+      },
       {ou: OU_A, account: '222222222221', region: 'us-east-1', status: 'INOPERABLE', detailed: 'INOPERABLE'},
       {ou: OU_B, account: '222222222222', region: 'eu-west-1'},
       {ou: OU_B, account: '222222222222', region: 'us-east-1'},
@@ -212,13 +252,18 @@ describe('admin enforce', () => {
     expect(e.message).to.include('refused the SCP ssmx-protect-session-documents as too large')
   })
 
-  it('a failed account is reported with CloudFormation\'s reason and counts as a failure (non-zero exit)', async () => {
+  it("a failed account is reported with CloudFormation's reason and counts as a failure (non-zero exit)", async () => {
     const m = freshOrganization()
     m.cfn.on(DescribeStackSetOperationCommand).resolves({StackSetOperation: {Status: 'FAILED', StatusReason: 'The Operation failed due to too many failures'}})
     m.cfn.on(ListStackSetOperationResultsCommand).resolves({
       Summaries: [
         {Account: '222222222220', Region: 'eu-west-1', Status: 'SUCCEEDED'},
-        {Account: '222222222221', Region: 'us-east-1', Status: 'FAILED', StatusReason: 'Account 222222222221 should have \'AWSCloudFormationStackSetExecutionRole\' role'},
+        {
+          Account: '222222222221',
+          Region: 'us-east-1',
+          Status: 'FAILED',
+          StatusReason: "Account 222222222221 should have 'AWSCloudFormationStackSetExecutionRole' role",
+        },
       ],
     })
     const result = await enforce(m.deps, configWith({organizationalUnits: [OU_A], overrides: {}}), {...ARTIFACTS, ouOverrides: []}, yes)
@@ -244,7 +289,9 @@ describe('admin enforce', () => {
       expect(e.message).to.include('Trusted access')
       expect(e.message).to.include('not enabled on the root r-ab12')
       const fixes = e.suggestions.join('\n')
-      expect(fixes).to.include('register-delegated-administrator --service-principal member.org.stacksets.cloudformation.amazonaws.com --account-id 333333333333')
+      expect(fixes).to.include(
+        'register-delegated-administrator --service-principal member.org.stacksets.cloudformation.amazonaws.com --account-id 333333333333',
+      )
       expect(fixes).to.include('aws cloudformation activate-organizations-access')
       expect(fixes).to.include('enable-policy-type --root-id r-ab12 --policy-type SERVICE_CONTROL_POLICY')
       expect(inputs(m.orgs, ListDelegatedAdministratorsCommand)).to.deep.equal([{ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com'}])
@@ -287,7 +334,10 @@ describe('admin enforce', () => {
 
     it('an unknown OU is named, with the configuration key, before anything changes', async () => {
       const e = await refusedBeforeWriting(
-        (m) => m.orgs.on(DescribeOrganizationalUnitCommand, {OrganizationalUnitId: 'ou-ab12-cccccccc'}).rejects(Object.assign(new Error('not found'), {name: 'OrganizationalUnitNotFoundException'})),
+        (m) =>
+          m.orgs
+            .on(DescribeOrganizationalUnitCommand, {OrganizationalUnitId: 'ou-ab12-cccccccc'})
+            .rejects(Object.assign(new Error('not found'), {name: 'OrganizationalUnitNotFoundException'})),
         configWith({organizationalUnits: [OU_A, OU_B, 'ou-ab12-cccccccc']}),
       )
       expect(e.code).to.equal('config')
@@ -308,14 +358,18 @@ describe('admin enforce', () => {
     })
 
     it('a target already carrying 5 SCPs is named, and nothing is changed', async () => {
-      const e = await refusedBeforeWriting((m) => m.orgs.on(ListPoliciesForTargetCommand, {TargetId: OU_B}).resolves({Policies: [1, 2, 3, 4, 5].map((i) => ({Id: `p-${i}`}))}))
+      const e = await refusedBeforeWriting((m) =>
+        m.orgs.on(ListPoliciesForTargetCommand, {TargetId: OU_B}).resolves({Policies: [1, 2, 3, 4, 5].map((i) => ({Id: `p-${i}`}))}),
+      )
       expect(e.code).to.equal('prerequisite')
       expect(e.message).to.equal(`${OU_B} already carries 5 service control policies, the most Organizations allows; ${ARTIFACTS.scpName} cannot be attached.`)
     })
 
     it('an attachment refused at the limit (a race) names the target', async () => {
       const m = freshOrganization()
-      m.orgs.on(AttachPolicyCommand).rejects(Object.assign(new Error('limit'), {name: 'ConstraintViolationException', Reason: 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED'}))
+      m.orgs
+        .on(AttachPolicyCommand)
+        .rejects(Object.assign(new Error('limit'), {name: 'ConstraintViolationException', Reason: 'MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED'}))
       const e = await rejection(enforce(m.deps, configWith(), ARTIFACTS, yes))
       expect(e.message).to.include(`${OU_A} already carries 5 service control policies`)
     })
@@ -341,7 +395,10 @@ describe('admin enforce', () => {
       healthyOrganization(m)
       fullyDeployed(m)
       m.cfn.on(ListStackSetOperationsCommand).resolves({Summaries: [{OperationId: 'op-theirs', Action: 'UPDATE', Status: 'RUNNING'}]})
-      m.cfn.on(DescribeStackSetOperationCommand).resolvesOnce({StackSetOperation: {Status: 'RUNNING'}}).resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
+      m.cfn
+        .on(DescribeStackSetOperationCommand)
+        .resolvesOnce({StackSetOperation: {Status: 'RUNNING'}})
+        .resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
       m.cfn.on(ListStackSetOperationResultsCommand).resolves({Summaries: []})
       const result = await enforce(m.deps, configWith(), ARTIFACTS, yes)
       expect(inputs(m.cfn, DescribeStackSetOperationCommand).map((i) => i.OperationId)).to.deep.equal(['op-theirs', 'op-theirs'])

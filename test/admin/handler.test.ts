@@ -82,7 +82,7 @@ class ResponseServer {
 const config = (permissionSets: Record<string, {runAsUser: string; document?: string}>, extra: Record<string, unknown> = {}) =>
   parseConfig({defaultRunAsUser: 'ec2-user', permissionSets, ...extra})
 
-describe('RunAs custom resource handler (the template\'s inline code, real HTTP)', () => {
+describe("RunAs custom resource handler (the template's inline code, real HTTP)", () => {
   let fake: FakeAws
   let ssm: FakeSsmDocuments
   let responses: ResponseServer
@@ -203,7 +203,9 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     const expected = LZA_CONTENT.replace('"runAsEnabled": false', '"runAsEnabled": true').replace('"runAsDefaultUser": ""', '"runAsDefaultUser": "ec2-user"')
     expect(ssm.content(MAIN)).to.equal(expected)
     expect(ssm.docs.get(MAIN)!.defaultVersion).to.equal(2)
-    expect(calls('UpdateDocument').filter((c) => c.Name === MAIN)).to.deep.equal([{Name: MAIN, Content: expected, DocumentVersion: '$LATEST', DocumentFormat: 'JSON'}])
+    expect(calls('UpdateDocument').filter((c) => c.Name === MAIN)).to.deep.equal([
+      {Name: MAIN, Content: expected, DocumentVersion: '$LATEST', DocumentFormat: 'JSON'},
+    ])
     expect(calls('UpdateDocumentDefaultVersion').filter((c) => c.Name === MAIN)).to.deep.equal([{Name: MAIN, DocumentVersion: '2'}])
     // the per-role documents carry LZA's logging/KMS settings (and timeouts, shell profile) with their own user
     const lza = JSON.parse(LZA_CONTENT).inputs
@@ -266,7 +268,9 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
   it('adopts an existing untagged document of the same name: updates and tags it', async () => {
     ssm.put('SSMX-RunAs-Developer', '{"schemaVersion":"1.0","sessionType":"Standard_Stream","inputs":{"runAsEnabled":true,"runAsDefaultUser":"old"}}')
     await invoke(event('Create'))
-    expect(calls('AddTagsToResource')).to.deep.equal([{ResourceType: 'Document', ResourceId: 'SSMX-RunAs-Developer', Tags: [{Key: MANAGED_TAG, Value: 'true'}]}])
+    expect(calls('AddTagsToResource')).to.deep.equal([
+      {ResourceType: 'Document', ResourceId: 'SSMX-RunAs-Developer', Tags: [{Key: MANAGED_TAG, Value: 'true'}]},
+    ])
     expect(JSON.parse(ssm.content('SSMX-RunAs-Developer')!).inputs.runAsDefaultUser).to.equal('dev')
   })
 
@@ -299,7 +303,10 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
   it('an SSM error mid-way answers FAILED with the error as the reason, and the stable physical id', async () => {
     ssm.put(MAIN, LZA_CONTENT)
     fake.on('ssm', 'CreateDocument', (i) => {
-      throw new AwsFault('AccessDeniedException', `User: arn:aws:sts::111122223333:assumed-role/ssmx-runas-eu-west-1/fn is not authorized to perform: ssm:CreateDocument on ${String(i.Name)}`)
+      throw new AwsFault(
+        'AccessDeniedException',
+        `User: arn:aws:sts::111122223333:assumed-role/ssmx-runas-eu-west-1/fn is not authorized to perform: ssm:CreateDocument on ${String(i.Name)}`,
+      )
     })
     await invoke(event('Create'))
     expect(calls('UpdateDocument').map((c) => c.Name)).to.deep.equal([MAIN])
@@ -343,7 +350,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
     expect(parsed).to.include({Status: 'FAILED', RequestId: 'req-7f3c'})
   })
 
-  it('the daily schedule\'s event (the rule\'s Input) re-applies without answering CloudFormation', async () => {
+  it("the daily schedule's event (the rule's Input) re-applies without answering CloudFormation", async () => {
     const artifacts = buildArtifacts(baseConfig, '0.0.0-test')
     const rule = parseTemplate(artifacts.templateBody).Resources.RunAsSchedule.Properties
     const values = Object.fromEntries(artifacts.parameters.map((p) => [p.ParameterKey, p.ParameterValue]))
@@ -356,7 +363,7 @@ describe('RunAs custom resource handler (the template\'s inline code, real HTTP)
   })
 })
 
-describe('setInputs (the handler\'s byte-preserving edit)', () => {
+describe("setInputs (the handler's byte-preserving edit)", () => {
   let lambda: TemplateHandler
   let cleanup: () => void
   before(() => {
@@ -366,16 +373,19 @@ describe('setInputs (the handler\'s byte-preserving edit)', () => {
 
   it('replaces values in place, appends missing keys, creates inputs when absent', () => {
     const set = {runAsEnabled: true, runAsDefaultUser: 'ec2-user'}
-    expect(lambda.setInputs('{"a" : 1, "inputs" : { "runAsEnabled" : false , "x":[1,{"runAsEnabled":0}] } }', set))
-      .to.equal('{"a" : 1, "inputs" : { "runAsEnabled" : true , "x":[1,{"runAsEnabled":0}],"runAsDefaultUser":"ec2-user" } }')
+    expect(lambda.setInputs('{"a" : 1, "inputs" : { "runAsEnabled" : false , "x":[1,{"runAsEnabled":0}] } }', set)).to.equal(
+      '{"a" : 1, "inputs" : { "runAsEnabled" : true , "x":[1,{"runAsEnabled":0}],"runAsDefaultUser":"ec2-user" } }',
+    )
     expect(lambda.setInputs('{"inputs":{}}', set)).to.equal('{"inputs":{"runAsEnabled":true,"runAsDefaultUser":"ec2-user"}}')
     expect(lambda.setInputs('{}', set)).to.equal('{"inputs":{"runAsEnabled":true,"runAsDefaultUser":"ec2-user"}}')
     expect(lambda.setInputs('{"schemaVersion":"1.0"}', {runAsEnabled: false})).to.equal('{"inputs":{"runAsEnabled":false},"schemaVersion":"1.0"}')
-    expect(lambda.setInputs('{"inputs":{"s":"a\\"}b","runAsDefaultUser":"x"}}', set)).to.equal('{"inputs":{"s":"a\\"}b","runAsDefaultUser":"ec2-user","runAsEnabled":true}}')
+    expect(lambda.setInputs('{"inputs":{"s":"a\\"}b","runAsDefaultUser":"x"}}', set)).to.equal(
+      '{"inputs":{"s":"a\\"}b","runAsDefaultUser":"ec2-user","runAsEnabled":true}}',
+    )
     expect(() => lambda.setInputs('{"inputs": [1]}', set)).to.throw(/inputs is not a JSON object/)
     expect(() => lambda.setInputs('not json', set)).to.throw()
   })
-  it('uses the same tag as the template\'s IAM condition', () => {
+  it("uses the same tag as the template's IAM condition", () => {
     expect(lambda.MANAGED_TAG).to.equal(MANAGED_TAG)
   })
 })

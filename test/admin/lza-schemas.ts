@@ -53,7 +53,12 @@ export const customizationsConfigSchema = {
               regions: strings,
               parameters: {
                 type: 'array',
-                items: {type: 'object', additionalProperties: false, required: ['name', 'value'], properties: {name: {type: 'string'}, value: {type: 'string'}}},
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['name', 'value'],
+                  properties: {name: {type: 'string'}, value: {type: 'string'}},
+                },
               },
               dependsOn: strings,
               administrationRoleArn: {type: 'string'},
@@ -187,5 +192,6 @@ export function lzaValidator(file: SchemaFile) {
     validate = new Ajv({allErrors: true, strict: true}).compile(SCHEMAS[file])
     compiled.set(file, validate)
   }
-  return (document: unknown): string[] => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`))
+  return (document: unknown): string[] =>
+    validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)
 }

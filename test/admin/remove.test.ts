@@ -19,7 +19,10 @@ describe('admin remove', () => {
     const m = mocks()
     fullyDeployed(m)
     m.cfn.on(DeleteStackInstancesCommand).resolves({OperationId: 'op-del'})
-    m.cfn.on(DescribeStackSetOperationCommand).resolvesOnce({StackSetOperation: {Status: 'RUNNING'}}).resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
+    m.cfn
+      .on(DescribeStackSetOperationCommand)
+      .resolvesOnce({StackSetOperation: {Status: 'RUNNING'}})
+      .resolves({StackSetOperation: {Status: 'SUCCEEDED'}})
     m.cfn.on(ListStackSetOperationResultsCommand).resolves({Summaries: [{Account: '222222222220', Region: 'eu-west-1', Status: 'SUCCEEDED'}]})
     m.cfn.on(DeleteStackSetCommand).resolves({})
     m.orgs.on(DetachPolicyCommand).resolves({})
@@ -28,18 +31,29 @@ describe('admin remove', () => {
     const r = await remove(m.deps, configWith(), {...yes, show: (p) => (shown = formatRemovePlan(p))})
     expect(r.removed).to.equal(true)
     expect(shown[0]).to.equal(`- 4 stack instances of ${STACK_SET} in ${OU_A}, ${OU_B} × eu-west-1, us-east-1 (stacks deleted)`)
-    expect(writes(m)).to.deep.equal(['DeleteStackInstancesCommand', 'DeleteStackSetCommand', 'DetachPolicyCommand', 'DetachPolicyCommand', 'DeletePolicyCommand'])
-    expect(inputs(m.cfn, DeleteStackInstancesCommand)).to.deep.equal([{
-      StackSetName: STACK_SET,
-      CallAs: 'SELF',
-      DeploymentTargets: {OrganizationalUnitIds: [OU_A, OU_B]},
-      Regions: REGIONS,
-      RetainStacks: false,
-      OperationPreferences: OPERATION_PREFERENCES,
-    }])
+    expect(writes(m)).to.deep.equal([
+      'DeleteStackInstancesCommand',
+      'DeleteStackSetCommand',
+      'DetachPolicyCommand',
+      'DetachPolicyCommand',
+      'DeletePolicyCommand',
+    ])
+    expect(inputs(m.cfn, DeleteStackInstancesCommand)).to.deep.equal([
+      {
+        StackSetName: STACK_SET,
+        CallAs: 'SELF',
+        DeploymentTargets: {OrganizationalUnitIds: [OU_A, OU_B]},
+        Regions: REGIONS,
+        RetainStacks: false,
+        OperationPreferences: OPERATION_PREFERENCES,
+      },
+    ])
     expect(inputs(m.cfn, DescribeStackSetOperationCommand)).to.have.length(2)
     expect(inputs(m.cfn, DeleteStackSetCommand)).to.deep.equal([{StackSetName: STACK_SET, CallAs: 'SELF'}])
-    expect(inputs(m.orgs, DetachPolicyCommand)).to.deep.equal([{PolicyId: POLICY_ID, TargetId: OU_A}, {PolicyId: POLICY_ID, TargetId: OU_B}])
+    expect(inputs(m.orgs, DetachPolicyCommand)).to.deep.equal([
+      {PolicyId: POLICY_ID, TargetId: OU_A},
+      {PolicyId: POLICY_ID, TargetId: OU_B},
+    ])
     expect(inputs(m.orgs, DeletePolicyCommand)).to.deep.equal([{PolicyId: POLICY_ID}])
   })
 
@@ -72,7 +86,9 @@ describe('admin remove', () => {
     fullyDeployed(m)
     m.cfn.on(DeleteStackInstancesCommand).resolves({OperationId: 'op-del'})
     m.cfn.on(DescribeStackSetOperationCommand).resolves({StackSetOperation: {Status: 'FAILED'}})
-    m.cfn.on(ListStackSetOperationResultsCommand).resolves({Summaries: [{Account: '222222222221', Region: 'us-east-1', Status: 'FAILED', StatusReason: 'Failed to delete stack'}]})
+    m.cfn
+      .on(ListStackSetOperationResultsCommand)
+      .resolves({Summaries: [{Account: '222222222221', Region: 'us-east-1', Status: 'FAILED', StatusReason: 'Failed to delete stack'}]})
     const r = await remove(m.deps, configWith(), yes)
     expect(r.removed).to.equal(false)
     expect(r.operation?.failures).to.deep.equal([{account: '222222222221', region: 'us-east-1', status: 'FAILED', reason: 'Failed to delete stack'}])

@@ -57,7 +57,7 @@ describe('admin render (files)', () => {
     expect(b.files).to.deep.equal(a.files)
   })
 
-  it('writes LZA entries that LZA\'s own v1.15.5 schemas accept, naming OUs and accounts by name', () => {
+  it("writes LZA entries that LZA's own v1.15.5 schemas accept, naming OUs and accounts by name", () => {
     const r = renderAdmin(config, '1.0.0', {lza: true})
     const customizations = parse(r.files.find((f) => f.path === 'lza/customizations-config.yaml')!.content)
     expect(lzaValidator('customizations-config')(customizations)).to.deep.equal([])
@@ -76,26 +76,42 @@ describe('admin render (files)', () => {
     const organization = parse(r.files.find((f) => f.path === 'lza/organization-config.yaml')!.content)
     const root = {enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: [], ...organization}
     expect(lzaValidator('organization-config')(root)).to.deep.equal([])
-    expect(organization.serviceControlPolicies).to.deep.equal([{
-      name: 'ssmx-protect-session-documents',
-      description: SCP_DESCRIPTION,
-      policy: 'service-control-policies/ssmx-protect-session-documents.json',
-      type: 'customerManaged',
-      strategy: 'deny-list',
-      deploymentTargets: {organizationalUnits: ['Root'], accounts: ['SharedServices']},
-    }])
+    expect(organization.serviceControlPolicies).to.deep.equal([
+      {
+        name: 'ssmx-protect-session-documents',
+        description: SCP_DESCRIPTION,
+        policy: 'service-control-policies/ssmx-protect-session-documents.json',
+        type: 'customerManaged',
+        strategy: 'deny-list',
+        deploymentTargets: {organizationalUnits: ['Root'], accounts: ['SharedServices']},
+      },
+    ])
   })
 
   it('the schema check is real: an unknown key fails it', () => {
     const validate = lzaValidator('customizations-config')
-    expect(validate({customizations: {cloudFormationStackSets: [{name: 'x', template: 't.yaml', regions: ['eu-west-1'], deploymentTargets: {}, permissionModel: 'SERVICE_MANAGED'}]}}))
-      .to.have.length.above(0)
+    expect(
+      validate({
+        customizations: {
+          cloudFormationStackSets: [{name: 'x', template: 't.yaml', regions: ['eu-west-1'], deploymentTargets: {}, permissionModel: 'SERVICE_MANAGED'}],
+        },
+      }),
+    ).to.have.length.above(0)
     // a missing required key, a capability LZA does not know, an empty name
     expect(validate({customizations: {cloudFormationStackSets: [{name: 'x', regions: [], deploymentTargets: {}}]}})).to.have.length(1)
-    expect(validate({customizations: {cloudFormationStackSets: [{name: '', template: 't', regions: [], deploymentTargets: {}, capabilities: ['CAPABILITY_X']}]}})).to.have.length(2)
+    expect(
+      validate({customizations: {cloudFormationStackSets: [{name: '', template: 't', regions: [], deploymentTargets: {}, capabilities: ['CAPABILITY_X']}]}}),
+    ).to.have.length(2)
     const organization = lzaValidator('organization-config')
     const root = {enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: []}
-    const scp = {name: 'p', description: 'd', policy: 'p.json', type: 'customerManaged', strategy: 'deny-list', deploymentTargets: {organizationalUnits: ['Root']}}
+    const scp = {
+      name: 'p',
+      description: 'd',
+      policy: 'p.json',
+      type: 'customerManaged',
+      strategy: 'deny-list',
+      deploymentTargets: {organizationalUnits: ['Root']},
+    }
     expect(organization({...root, serviceControlPolicies: [scp]})).to.deep.equal([])
     expect(organization({...root, serviceControlPolicies: [{...scp, description: undefined}]})).to.have.length(1)
     expect(organization({...root, serviceControlPolicies: [{...scp, deploymentTargets: {ous: ['Root']}}]})).to.have.length(1)
@@ -104,7 +120,7 @@ describe('admin render (files)', () => {
     expect(organization({serviceControlPolicies: [scp]})).to.have.length(4)
   })
 
-  it('the LZA schemas are the repository\'s own: no file outside it is read', () => {
+  it("the LZA schemas are the repository's own: no file outside it is read", () => {
     // a fresh clone has no ../shared; the schemas are modules of the test suite
     const source = readFileSync(join(ROOT, 'test', 'admin', 'lza-schemas.ts'), 'utf8')
     expect(source).not.to.match(/readFileSync|shared\/lza-schemas|from 'node:fs'/)
@@ -112,15 +128,27 @@ describe('admin render (files)', () => {
 
   it('explains what LZA needs that the configuration lacks', () => {
     const missingNames = parseConfig({...LZA_CONFIG, admin: {...LZA_CONFIG.admin, lza: {}}})
-    expect(() => renderAdmin(missingNames, '1.0.0', {lza: true})).to.throw(SsmxError, /no name is configured for 444455556666, ou-ab12-cdefgh12, ou-ab12-zzzzzz99/)
+    expect(() => renderAdmin(missingNames, '1.0.0', {lza: true})).to.throw(
+      SsmxError,
+      /no name is configured for 444455556666, ou-ab12-cdefgh12, ou-ab12-zzzzzz99/,
+    )
     expect(() => renderAdmin(parseConfig({}), '1.0.0', {lza: true})).to.throw(SsmxError, /needs admin.regions and admin.organizationalUnits/)
     // without --lza neither is needed
-    expect(renderAdmin(parseConfig({}), '1.0.0').files.map((f) => f.path)).to.deep.equal(['ssmx-runas.template.yaml', 'ssmx-protect-session-documents.scp.json', 'README.md'])
+    expect(renderAdmin(parseConfig({}), '1.0.0').files.map((f) => f.path)).to.deep.equal([
+      'ssmx-runas.template.yaml',
+      'ssmx-protect-session-documents.scp.json',
+      'README.md',
+    ])
   })
 
   it('leaves the SCP out when admin.scp.enabled is false', () => {
     const r = renderAdmin(parseConfig({...LZA_CONFIG, admin: {...LZA_CONFIG.admin, scp: {enabled: false}}}), '1.0.0', {lza: true})
-    expect(r.files.map((f) => f.path).filter((p) => !p.startsWith('lza/iam-'))).to.deep.equal(['ssmx-runas.template.yaml', 'lza/customizations-config.yaml', 'lza/cloudformation/ssmx-runas.yaml', 'README.md'])
+    expect(r.files.map((f) => f.path).filter((p) => !p.startsWith('lza/iam-'))).to.deep.equal([
+      'ssmx-runas.template.yaml',
+      'lza/customizations-config.yaml',
+      'lza/cloudformation/ssmx-runas.yaml',
+      'README.md',
+    ])
     expect(r.scpName).to.equal(undefined)
   })
 
@@ -131,7 +159,14 @@ describe('admin render (files)', () => {
       const written = writeRendered(join(dir, 'out'), r.files)
       expect(written.map((p) => relative(join(dir, 'out'), p))).to.deep.equal(r.files.map((f) => f.path))
       for (const f of r.files) expect(readFileSync(join(dir, 'out', f.path), 'utf8')).to.equal(f.content)
-      expect(readdirSync(join(dir, 'out', 'lza')).sort()).to.deep.equal(['cloudformation', 'customizations-config.yaml', 'iam-config.yaml', 'iam-policies', 'organization-config.yaml', 'service-control-policies'])
+      expect(readdirSync(join(dir, 'out', 'lza')).sort()).to.deep.equal([
+        'cloudformation',
+        'customizations-config.yaml',
+        'iam-config.yaml',
+        'iam-policies',
+        'organization-config.yaml',
+        'service-control-policies',
+      ])
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

@@ -11,7 +11,14 @@ const CONFIG = parseConfig({
   admin: {regions: ['eu-west-1', 'us-east-1'], scp: {exemptPrincipals: ['arn:aws:iam::*:role/platform/BreakGlass']}},
 })
 const ALLOW_ALL = {Version: '2012-10-17', Statement: [{Effect: 'Allow', Action: '*', Resource: '*'}]}
-const DOCUMENT_ACTIONS = ['ssm:UpdateDocument', 'ssm:UpdateDocumentDefaultVersion', 'ssm:DeleteDocument', 'ssm:CreateDocument', 'ssm:UpdateDocumentMetadata', 'ssm:ModifyDocumentPermission']
+const DOCUMENT_ACTIONS = [
+  'ssm:UpdateDocument',
+  'ssm:UpdateDocumentDefaultVersion',
+  'ssm:DeleteDocument',
+  'ssm:CreateDocument',
+  'ssm:UpdateDocumentMetadata',
+  'ssm:ModifyDocumentPermission',
+]
 // configured regions and others: the SCP covers every region
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'sa-east-1']
 const DOCUMENTS = ['SSM-SessionManagerRunShell', 'SSMX-RunAs-Developer', 'Team-DBA-Session', 'SSMX-RunAs-RemovedLater']
@@ -21,17 +28,28 @@ const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`
 /** Simulates an admin-powered principal's request under FullAWSAccess + the ssmx SCP. */
 async function decide(scp: string, principalRoleArn: string, action: string, resource: string): Promise<string> {
   const name = principalRoleArn.split('/').pop()
-  const result = await runSimulation({
-    identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
-    serviceControlPolicies: [{orgIdentifier: 'ou-ab12-cdefgh12', policies: [{name: 'FullAWSAccess', policy: ALLOW_ALL}, {name: 'ssmx', policy: JSON.parse(scp)}]}],
-    resourceControlPolicies: [],
-    request: {
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`,
-      action,
-      resource: {resource, accountId: ACCOUNT},
-      contextVariables: {'aws:PrincipalArn': principalRoleArn},
+  const result = await runSimulation(
+    {
+      identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
+      serviceControlPolicies: [
+        {
+          orgIdentifier: 'ou-ab12-cdefgh12',
+          policies: [
+            {name: 'FullAWSAccess', policy: ALLOW_ALL},
+            {name: 'ssmx', policy: JSON.parse(scp)},
+          ],
+        },
+      ],
+      resourceControlPolicies: [],
+      request: {
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`,
+        action,
+        resource: {resource, accountId: ACCOUNT},
+        contextVariables: {'aws:PrincipalArn': principalRoleArn},
+      },
     },
-  }, {})
+    {},
+  )
   if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors))
   return result.overallResult
 }
@@ -41,7 +59,7 @@ const documentArn = (region: string, name: string) => `arn:aws:ssm:${region}:${A
 describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
   const scp = renderScp(CONFIG, 'concrete')
 
-  it('is minified JSON within Organizations\' 5,120 characters', () => {
+  it("is minified JSON within Organizations' 5,120 characters", () => {
     expect(scp).to.equal(JSON.stringify(JSON.parse(scp)))
     expect(scp.length).to.be.at.most(MAX_SCP_CHARACTERS)
   })
@@ -62,7 +80,7 @@ describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
     })
   }
 
-  it('denies admins changes to the function\'s role and code, and leaves their other documents alone', async () => {
+  it("denies admins changes to the function's role and code, and leaves their other documents alone", async () => {
     const admin = role('Admin')
     expect(await decide(scp, admin, 'iam:PutRolePolicy', role('ssmx-runas-eu-west-1'))).to.equal('ExplicitlyDenied')
     expect(await decide(scp, admin, 'iam:UpdateAssumeRolePolicy', role('ssmx-runas-eu-west-1'))).to.equal('ExplicitlyDenied')
@@ -74,11 +92,11 @@ describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
   })
 
   for (const [who, arn] of [
-    ['the RunAs function\'s role', role('ssmx-runas-eu-west-1')],
+    ["the RunAs function's role", role('ssmx-runas-eu-west-1')],
     ['a service-managed StackSet execution role', role('stacksets-exec-0123456789abcdef0123456789abcdef')],
     ['the self-managed StackSet execution role', role('AWSCloudFormationStackSetExecutionRole')],
-    ['LZA\'s roles (AWSAccelerator*)', role('AWSAccelerator-CDKDeployRole')],
-    ['LZA\'s CDK roles (cdk-accel*)', role('cdk-accel-cfn-exec-role-111122223333-eu-west-1')],
+    ["LZA's roles (AWSAccelerator*)", role('AWSAccelerator-CDKDeployRole')],
+    ["LZA's CDK roles (cdk-accel*)", role('cdk-accel-cfn-exec-role-111122223333-eu-west-1')],
     ['the management account access role', role('AWSControlTowerExecution')],
     ['a configured exempt principal', role('platform/BreakGlass')],
   ] as const) {
@@ -104,17 +122,24 @@ describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
     expect(lza).to.include('arn:${PARTITION}:iam::*:role/${ACCELERATOR_PREFIX}*').and.include('role/${MANAGEMENT_ACCOUNT_ACCESS_ROLE}')
     // only the configured exempt principal stays as written
     expect(lza.replaceAll('arn:aws:iam::*:role/platform/BreakGlass', '')).to.not.include('arn:aws:')
-    const substituted = lza.replaceAll('${PARTITION}', 'aws').replaceAll('${ACCELERATOR_PREFIX}', 'AWSAccelerator').replaceAll('${MANAGEMENT_ACCOUNT_ACCESS_ROLE}', 'AWSControlTowerExecution')
+    const substituted = lza
+      .replaceAll('${PARTITION}', 'aws')
+      .replaceAll('${ACCELERATOR_PREFIX}', 'AWSAccelerator')
+      .replaceAll('${MANAGEMENT_ACCOUNT_ACCESS_ROLE}', 'AWSControlTowerExecution')
     expect(substituted).to.equal(scp)
   })
 
   it('uses the partition of the configured regions, and refuses mixed partitions', () => {
-    expect(renderScp(parseConfig({admin: {regions: ['cn-north-1', 'cn-northwest-1']}}))).to.include('arn:aws-cn:ssm:*:*:document/SSM-SessionManagerRunShell').and.not.include('arn:aws:')
+    expect(renderScp(parseConfig({admin: {regions: ['cn-north-1', 'cn-northwest-1']}})))
+      .to.include('arn:aws-cn:ssm:*:*:document/SSM-SessionManagerRunShell')
+      .and.not.include('arn:aws:')
     expect(() => renderScp(parseConfig({admin: {regions: ['eu-west-1', 'us-gov-west-1']}}))).to.throw(SsmxError, /mixes partitions/)
   })
 
   it('an over-limit configuration is a config error, not a truncated policy', () => {
-    const permissionSets = Object.fromEntries(Array.from({length: 90}, (_, i) => [`Team${i}`, {runAsUser: 'u', document: `Explicit-Document-Name-Number-${i}`}]))
+    const permissionSets = Object.fromEntries(
+      Array.from({length: 90}, (_, i) => [`Team${i}`, {runAsUser: 'u', document: `Explicit-Document-Name-Number-${i}`}]),
+    )
     const error = (() => {
       try {
         renderScp(parseConfig({permissionSets}))
@@ -131,7 +156,11 @@ describe('ssmx SCP (evaluated with @cloud-copilot/iam-simulate)', () => {
 describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-simulate)', () => {
   const config = parseConfig({
     permissionSets: {Developer: {runAsUser: 'dev'}, DBA: {runAsUser: 'postgres', document: 'Team-DBA-Session'}},
-    admin: {regions: ['eu-west-1', 'us-east-1'], scp: {exemptPrincipals: ['arn:aws:iam::*:role/platform/BreakGlass']}, broker: {enabled: true, organizationId: 'o-abcdefghij'}},
+    admin: {
+      regions: ['eu-west-1', 'us-east-1'],
+      scp: {exemptPrincipals: ['arn:aws:iam::*:role/platform/BreakGlass']},
+      broker: {enabled: true, organizationId: 'o-abcdefghij'},
+    },
   })
   const scp = renderScp(config, 'concrete')
   const fn = (region = 'eu-west-1') => `arn:aws:lambda:${region}:${ACCOUNT}:function:ssmx-broker`
@@ -139,12 +168,28 @@ describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-si
 
   async function invoke(principalRoleArn: string, action: string, context: Record<string, string> = {}): Promise<string> {
     const name = principalRoleArn.split('/').pop()
-    const result = await runSimulation({
-      identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
-      serviceControlPolicies: [{orgIdentifier: 'ou-ab12-cdefgh12', policies: [{name: 'FullAWSAccess', policy: ALLOW_ALL}, {name: 'ssmx', policy: JSON.parse(scp)}]}],
-      resourceControlPolicies: [],
-      request: {principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`, action, resource: {resource: fn(), accountId: ACCOUNT}, contextVariables: {'aws:PrincipalArn': principalRoleArn, ...context}},
-    }, {})
+    const result = await runSimulation(
+      {
+        identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
+        serviceControlPolicies: [
+          {
+            orgIdentifier: 'ou-ab12-cdefgh12',
+            policies: [
+              {name: 'FullAWSAccess', policy: ALLOW_ALL},
+              {name: 'ssmx', policy: JSON.parse(scp)},
+            ],
+          },
+        ],
+        resourceControlPolicies: [],
+        request: {
+          principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`,
+          action,
+          resource: {resource: fn(), accountId: ACCOUNT},
+          contextVariables: {'aws:PrincipalArn': principalRoleArn, ...context},
+        },
+      },
+      {},
+    )
     if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors))
     return result.overallResult
   }
@@ -156,7 +201,20 @@ describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-si
 
   it('denies admins every change to the broker function, its URL and auth type, resource policy, concurrency, both roles and the published parameters', async () => {
     for (const who of [role('Admin'), idcRole]) {
-      for (const action of ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:UpdateFunctionUrlConfig', 'lambda:DeleteFunctionUrlConfig', 'lambda:CreateFunctionUrlConfig', 'lambda:AddPermission', 'lambda:RemovePermission', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency', 'lambda:DeleteFunction', 'lambda:CreateAlias', 'lambda:PublishVersion']) {
+      for (const action of [
+        'lambda:UpdateFunctionCode',
+        'lambda:UpdateFunctionConfiguration',
+        'lambda:UpdateFunctionUrlConfig',
+        'lambda:DeleteFunctionUrlConfig',
+        'lambda:CreateFunctionUrlConfig',
+        'lambda:AddPermission',
+        'lambda:RemovePermission',
+        'lambda:PutFunctionConcurrency',
+        'lambda:DeleteFunctionConcurrency',
+        'lambda:DeleteFunction',
+        'lambda:CreateAlias',
+        'lambda:PublishVersion',
+      ]) {
         expect(await decide(scp, who, action, fn('ap-southeast-2')), action).to.equal('ExplicitlyDenied')
       }
       for (const r of ['ssmx-broker-eu-west-1', 'ssmx-broker-session-eu-west-1']) {
@@ -166,7 +224,9 @@ describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-si
       }
       for (const name of ['url', 'version']) {
         for (const action of ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:LabelParameterVersion']) {
-          expect(await decide(scp, who, action, `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/session-broker/ssmx/${name}`), `${action} ${name}`).to.equal('ExplicitlyDenied')
+          expect(await decide(scp, who, action, `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/session-broker/ssmx/${name}`), `${action} ${name}`).to.equal(
+            'ExplicitlyDenied',
+          )
         }
       }
     }
@@ -192,6 +252,8 @@ describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-si
   })
 
   it('without the broker, the SCP does not mention it', () => {
-    expect(renderScp(parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}}))).to.not.include('ssmx-broker').and.not.include('session-broker')
+    expect(renderScp(parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}})))
+      .to.not.include('ssmx-broker')
+      .and.not.include('session-broker')
   })
 })

@@ -87,7 +87,10 @@ function drifted(m: ReturnType<typeof mocks>, seed: number): void {
   const policyExists = !drift()
   const attached = policyExists ? [...[OU_A, OU_B].filter(() => !drift()), ...(drift() ? [ROOT_ID] : [])] : []
   m.orgs.on(ListPoliciesCommand).resolves({
-    Policies: [{Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', AwsManaged: true}, ...(policyExists ? [{Id: POLICY_ID, Name: ARTIFACTS.scpName, AwsManaged: false}] : [])],
+    Policies: [
+      {Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', AwsManaged: true},
+      ...(policyExists ? [{Id: POLICY_ID, Name: ARTIFACTS.scpName, AwsManaged: false}] : []),
+    ],
   })
   m.orgs.on(DescribePolicyCommand, {PolicyId: POLICY_ID}).resolves({
     Policy: {
@@ -112,7 +115,10 @@ describe('admin status and admin enforce agree', () => {
       const status = await adminStatus(m.deps, config, ARTIFACTS)
       const plan = await planEnforce(m.deps, config, ARTIFACTS)
       const changes = [plan.stackSet, ...plan.instances, ...(plan.scp ? [plan.scp, ...plan.scp.attachments] : [])].filter((c) => c.change !== 'unchanged')
-      expect(status.compliant, `seed ${seed}: status says ${status.compliant ? 'compliant' : status.problems.join(' | ')}; enforce plans ${JSON.stringify(changes)}`).to.equal(plan.changes === 0)
+      expect(
+        status.compliant,
+        `seed ${seed}: status says ${status.compliant ? 'compliant' : status.problems.join(' | ')}; enforce plans ${JSON.stringify(changes)}`,
+      ).to.equal(plan.changes === 0)
       if (status.compliant) compliantCases++
     }
     // the generator reaches both sides of the invariant

@@ -1,7 +1,13 @@
-import {DescribeStackInstanceCommand, DescribeStackSetCommand, ListStackInstancesCommand, ListStackSetAutoDeploymentTargetsCommand} from '@aws-sdk/client-cloudformation'
+import {
+  DescribeStackInstanceCommand,
+  DescribeStackSetCommand,
+  ListStackInstancesCommand,
+  ListStackSetAutoDeploymentTargetsCommand,
+} from '@aws-sdk/client-cloudformation'
 import {ListTargetsForPolicyCommand} from '@aws-sdk/client-organizations'
 import {expect} from 'chai'
 
+import type {SsoAdmin} from '../../src/aws/ports.js'
 import {buildArtifacts} from '../../src/admin/artifacts.js'
 import {formatOrganizationStatus, formatStatus} from '../../src/admin/format.js'
 import {adminStatus, organizationStatus, outOfCompliance, templateVersionOf} from '../../src/admin/status.js'
@@ -16,10 +22,23 @@ describe('admin status', () => {
     expect(r.stackSet).to.deep.equal({exists: true, status: 'ACTIVE', deployedVersion: '1.2.3', expectedVersion: '1.2.3', matchesConfiguration: true})
     expect(r.instances).to.have.length(4)
     expect(r.summary[OU_A]).to.deep.equal({total: 2, compliant: 2, outdated: 0, drifted: 0, failed: 0})
-    expect(r.scp).to.deep.equal({name: ARTIFACTS.scpName, exists: true, contentMatches: true, targets: [{targetId: OU_A, attached: true}, {targetId: OU_B, attached: true}]})
+    expect(r.scp).to.deep.equal({
+      name: ARTIFACTS.scpName,
+      exists: true,
+      contentMatches: true,
+      targets: [
+        {targetId: OU_A, attached: true},
+        {targetId: OU_B, attached: true},
+      ],
+    })
     expect(inputs(m.cfn, DescribeStackSetCommand)).to.deep.equal([{StackSetName: STACK_SET, CallAs: 'SELF'}])
     expect(formatStatus(r).at(-1)).to.equal('✓ In compliance.')
-    expect(m.orgs.calls().map((c) => (c.args[0] as object).constructor.name).filter((n) => !/^(List|Describe)/.test(n))).to.deep.equal([])
+    expect(
+      m.orgs
+        .calls()
+        .map((c) => (c.args[0] as object).constructor.name)
+        .filter((n) => !/^(List|Describe)/.test(n)),
+    ).to.deep.equal([])
   })
 
   it('outdated, failed, drifted instances, a missing region, an old template and a detached SCP: each reported, not compliant', async () => {
@@ -29,9 +48,19 @@ describe('admin status', () => {
       {ou: OU_A, account: '222222222220', region: 'us-east-1', status: 'OUTDATED', detailed: 'FAILED', reason: 'Handler timed out'},
       {ou: OU_B, account: '222222222222', region: 'eu-west-1'},
     ])
-    m.cfn.on(ListStackSetAutoDeploymentTargetsCommand).resolves({Summaries: [{OrganizationalUnitId: OU_A, Regions: REGIONS}, {OrganizationalUnitId: OU_B, Regions: ['eu-west-1']}]})
+    m.cfn.on(ListStackSetAutoDeploymentTargetsCommand).resolves({
+      Summaries: [
+        {OrganizationalUnitId: OU_A, Regions: REGIONS},
+        {OrganizationalUnitId: OU_B, Regions: ['eu-west-1']},
+      ],
+    })
     m.cfn.on(DescribeStackSetCommand).resolves({
-      StackSet: {StackSetName: STACK_SET, Status: 'ACTIVE', TemplateBody: ARTIFACTS.templateBody.replaceAll('1.2.3', '1.1.0'), PermissionModel: 'SERVICE_MANAGED'},
+      StackSet: {
+        StackSetName: STACK_SET,
+        Status: 'ACTIVE',
+        TemplateBody: ARTIFACTS.templateBody.replaceAll('1.2.3', '1.1.0'),
+        PermissionModel: 'SERVICE_MANAGED',
+      },
     })
     m.orgs.on(ListTargetsForPolicyCommand).resolves({Targets: [{TargetId: OU_A}]})
     const r = await adminStatus(m.deps, configWith(), ARTIFACTS)
@@ -62,7 +91,12 @@ describe('admin status', () => {
     const m = mocks()
     const regions = ['eu-west-1', 'us-east-1', 'us-west-2', 'ap-southeast-1']
     fullyDeployed(m, [])
-    m.cfn.on(ListStackSetAutoDeploymentTargetsCommand).resolves({Summaries: [{OrganizationalUnitId: OU_A, Regions: regions}, {OrganizationalUnitId: OU_B, Regions: regions}]})
+    m.cfn.on(ListStackSetAutoDeploymentTargetsCommand).resolves({
+      Summaries: [
+        {OrganizationalUnitId: OU_A, Regions: regions},
+        {OrganizationalUnitId: OU_B, Regions: regions},
+      ],
+    })
     const total = 4000
     m.cfn.on(ListStackInstancesCommand).callsFake((input: {NextToken?: string}) => {
       const start = Number(input.NextToken ?? 0)
@@ -91,13 +125,23 @@ describe('admin status', () => {
     fullyDeployed(m)
     const config = configWith({})
     const withSets = {...config, permissionSets: {Developer: {runAsUser: 'dev'}}} as typeof config
-    const idc = (send: () => Promise<unknown>) => ({sso: {send}, profile: 'org', progress: () => {}, sleep: async () => {}, now: () => 0})
+    // every SSO Admin call answers with send()
+    const idc = (send: () => Promise<unknown>) => ({
+      sso: new Proxy({}, {get: () => send}) as SsoAdmin,
+      profile: 'org',
+      progress: () => {},
+      sleep: async () => {},
+      now: () => 0,
+    })
     const debug: string[] = []
     const unreachable = await organizationStatus({admin: m.deps, idc: idc(async () => ({Instances: []})), debug: (l) => debug.push(l)}, withSets, ARTIFACTS)
     expect(unreachable.compliant).to.equal(true)
     expect(unreachable.guardrails).to.deep.equal({checked: false, reason: 'No IAM Identity Center instance found with this profile and region.'})
     expect(debug).to.have.length(1)
-    expect(formatOrganizationStatus(unreachable).slice(-2)).to.deep.equal(['guardrails: not checked (No IAM Identity Center instance found with this profile and region.)', '✓ In compliance.'])
+    expect(formatOrganizationStatus(unreachable).slice(-2)).to.deep.equal([
+      'guardrails: not checked (No IAM Identity Center instance found with this profile and region.)',
+      '✓ In compliance.',
+    ])
     expect(outOfCompliance(unreachable)).to.deep.include({code: 'compliance', exitCode: 12, result: unreachable, shown: true})
     const none = await organizationStatus({admin: m.deps, idc: idc(async () => ({Instances: []}))}, config, ARTIFACTS)
     expect(none).not.to.have.property('guardrails')
@@ -105,7 +149,9 @@ describe('admin status', () => {
 
   it('reads the template version from an Output, Metadata or the Description', () => {
     expect(templateVersionOf('Outputs:\n  TemplateVersion:\n    Value: "2.0.0"\n')).to.equal('2.0.0')
-    expect(templateVersionOf('Metadata:\n  Ssmx:\n    Version: 3.1.0\nResources:\n  X:\n    Type: T\n    Properties:\n      A: !Sub "${AWS::Region}"\n')).to.equal('3.1.0')
+    expect(
+      templateVersionOf('Metadata:\n  Ssmx:\n    Version: 3.1.0\nResources:\n  X:\n    Type: T\n    Properties:\n      A: !Sub "${AWS::Region}"\n'),
+    ).to.equal('3.1.0')
     expect(templateVersionOf('Description: ssmx RunAs 0.4.2 for the organization\n')).to.equal('0.4.2')
     expect(templateVersionOf('Resources: {}\n')).to.equal(undefined)
     expect(templateVersionOf(undefined)).to.equal(undefined)

@@ -1,4 +1,11 @@
-import {CloudFormationClient, DescribeStackInstanceCommand, DescribeStackSetCommand, ListStackInstancesCommand, ListStackSetAutoDeploymentTargetsCommand, ListStackSetOperationsCommand} from '@aws-sdk/client-cloudformation'
+import {
+  CloudFormationClient,
+  DescribeStackInstanceCommand,
+  DescribeStackSetCommand,
+  ListStackInstancesCommand,
+  ListStackSetAutoDeploymentTargetsCommand,
+  ListStackSetOperationsCommand,
+} from '@aws-sdk/client-cloudformation'
 import {DescribeRegionsCommand, EC2Client} from '@aws-sdk/client-ec2'
 import {
   DescribeOrganizationCommand,
@@ -14,6 +21,10 @@ import {
 import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {mockClient} from 'aws-sdk-client-mock'
 
+import {cloudFormationPort} from '../../src/aws/cloudformation.js'
+import {ec2Port} from '../../src/aws/ec2.js'
+import {organizationsPort} from '../../src/aws/organizations.js'
+import {stsPort} from '../../src/aws/sts.js'
 import type {AdminDeps, CallAs} from '../../src/admin/deps.js'
 import {AUTO_DEPLOYMENT, CAPABILITIES, MANAGED_EXECUTION} from '../../src/admin/enforce.js'
 import type {ProgressEvent} from '../../src/admin/progress.js'
@@ -74,7 +85,10 @@ export function mocks(callAs: CallAs = 'SELF') {
   const sleeps: number[] = []
   let now = 0
   const deps: AdminDeps = {
-    ...clients,
+    cfn: cloudFormationPort(clients.cfn),
+    orgs: organizationsPort(clients.orgs),
+    sts: stsPort(clients.sts),
+    ec2: ec2Port(clients.ec2),
     callAs,
     region: 'eu-west-1',
     progress: (e) => events.push(e),
@@ -91,7 +105,9 @@ export function mocks(callAs: CallAs = 'SELF') {
 export function healthyOrganization(m: Mocks, caller = MGMT): void {
   m.orgs.on(DescribeOrganizationCommand).resolves({Organization: {MasterAccountId: MGMT, FeatureSet: 'ALL'}})
   m.sts.on(GetCallerIdentityCommand).resolves({Account: caller, Arn: `arn:aws:sts::${caller}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice`})
-  m.orgs.on(ListAWSServiceAccessForOrganizationCommand).resolves({EnabledServicePrincipals: [{ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com'}]})
+  m.orgs
+    .on(ListAWSServiceAccessForOrganizationCommand)
+    .resolves({EnabledServicePrincipals: [{ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com'}]})
   m.orgs.on(ListRootsCommand).resolves({Roots: [{Id: ROOT_ID, Name: 'Root', PolicyTypes: [{Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED'}]}]})
   m.orgs.on(DescribeOrganizationalUnitCommand, {OrganizationalUnitId: OU_A}).resolves({OrganizationalUnit: {Id: OU_A, Name: 'Workloads'}})
   m.orgs.on(DescribeOrganizationalUnitCommand, {OrganizationalUnitId: OU_B}).resolves({OrganizationalUnit: {Id: OU_B, Name: 'Sandbox'}})
@@ -140,9 +156,17 @@ export function fullyDeployed(m: Mocks, instances?: InstanceFixture[]): Instance
   m.cfn.on(DescribeStackInstanceCommand).callsFake((input: {StackInstanceAccount: string}) => ({
     StackInstance: {ParameterOverrides: list.find((i) => i.account === input.StackInstanceAccount)?.ou === OU_B ? ARTIFACTS.ouOverrides[0].parameters : []},
   }))
-  m.orgs.on(ListPoliciesCommand).resolves({Policies: [{Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', AwsManaged: true}, {Id: POLICY_ID, Name: ARTIFACTS.scpName, AwsManaged: false}]})
+  m.orgs.on(ListPoliciesCommand).resolves({
+    Policies: [
+      {Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', AwsManaged: true},
+      {Id: POLICY_ID, Name: ARTIFACTS.scpName, AwsManaged: false},
+    ],
+  })
   m.orgs.on(DescribePolicyCommand, {PolicyId: POLICY_ID}).resolves({
-    Policy: {Content: JSON.stringify(JSON.parse(ARTIFACTS.scpContent), null, 2), PolicySummary: {Id: POLICY_ID, Name: ARTIFACTS.scpName, Description: ARTIFACTS.scpDescription}},
+    Policy: {
+      Content: JSON.stringify(JSON.parse(ARTIFACTS.scpContent), null, 2),
+      PolicySummary: {Id: POLICY_ID, Name: ARTIFACTS.scpName, Description: ARTIFACTS.scpDescription},
+    },
   })
   m.orgs.on(ListPoliciesForTargetCommand).resolves({Policies: [{Id: 'p-FullAWSAccess'}, {Id: POLICY_ID}]})
   m.orgs.on(ListTargetsForPolicyCommand).resolves({Targets: [{TargetId: OU_A}, {TargetId: OU_B}]})
@@ -161,19 +185,29 @@ export const summary = (i: InstanceFixture) => ({
 })
 
 const WRITES = new Set([
-  'CreateStackSetCommand', 'UpdateStackSetCommand', 'DeleteStackSetCommand', 'CreateStackInstancesCommand', 'UpdateStackInstancesCommand',
-  'DeleteStackInstancesCommand', 'CreatePolicyCommand', 'UpdatePolicyCommand', 'AttachPolicyCommand', 'DetachPolicyCommand', 'DeletePolicyCommand',
+  'CreateStackSetCommand',
+  'UpdateStackSetCommand',
+  'DeleteStackSetCommand',
+  'CreateStackInstancesCommand',
+  'UpdateStackInstancesCommand',
+  'DeleteStackInstancesCommand',
+  'CreatePolicyCommand',
+  'UpdatePolicyCommand',
+  'AttachPolicyCommand',
+  'DetachPolicyCommand',
+  'DeletePolicyCommand',
 ])
 
 /** Names of the write calls made: CloudFormation's in order, then Organizations' in order. */
 export function writes(m: Mocks): string[] {
-  return [...m.cfn.calls(), ...m.orgs.calls()]
-    .map((c) => (c.args[0] as object).constructor.name)
-    .filter((n) => WRITES.has(n))
+  return [...m.cfn.calls(), ...m.orgs.calls()].map((c) => (c.args[0] as object).constructor.name).filter((n) => WRITES.has(n))
 }
 
 /** Inputs of every call of a command. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function inputs<C extends new (...args: any[]) => unknown>(mock: {commandCalls: (c: never) => Array<{args: [{input: unknown}]}>}, command: C): NonNullable<ConstructorParameters<C>[0]>[] {
+export function inputs<C extends new (...args: any[]) => unknown>(
+  mock: {commandCalls: (c: never) => Array<{args: [{input: unknown}]}>},
+  command: C,
+): NonNullable<ConstructorParameters<C>[0]>[] {
   return mock.commandCalls(command as never).map((c) => c.args[0].input as NonNullable<ConstructorParameters<C>[0]>)
 }

@@ -62,7 +62,10 @@ describe('StackSet template', () => {
     expect(handlerSource()).to.equal(compiled)
     const fn = t.Resources.RunAsFunction.Properties
     expect(fn).to.include({Runtime: 'nodejs24.x', Handler: 'index.handler', FunctionName: 'ssmx-runas', Timeout: FUNCTION_TIMEOUT_SECONDS})
-    expect(compiled).to.match(/^"use strict";/).and.match(/exports\.handler=/).and.not.match(/^\s*(import|export) /m)
+    expect(compiled)
+      .to.match(/^"use strict";/)
+      .and.match(/exports\.handler=/)
+      .and.not.match(/^\s*(import|export) /m)
     // CloudFormation zips ZipFile (≤ 4 MB); CreateStackSet takes ≤ 51,200 bytes of TemplateBody
     expect(Buffer.byteLength(artifacts.templateBody)).to.be.below(MAX_TEMPLATE_BYTES)
   })
@@ -86,14 +89,23 @@ describe('StackSet template', () => {
     expect(bySid.SessionManagerPreferences.Resource).to.deep.equal(arn('SSM-SessionManagerRunShell'))
     expect(bySid.SessionManagerPreferences.Action).to.not.include('ssm:DeleteDocument')
     expect(bySid.PermissionSetDocuments.Resource).to.deep.equal([arn('SSMX-RunAs-Developer'), arn('SSMX-RunAs-Ops_Admin'), arn('Team-DBA-Session')])
-    expect(bySid.DeleteOwnDocuments).to.deep.include({Action: 'ssm:DeleteDocument', Resource: arn('*'), Condition: {StringEquals: {'aws:ResourceTag/ssmx:managed': 'true'}}})
+    expect(bySid.DeleteOwnDocuments).to.deep.include({
+      Action: 'ssm:DeleteDocument',
+      Resource: arn('*'),
+      Condition: {StringEquals: {'aws:ResourceTag/ssmx:managed': 'true'}},
+    })
     expect(bySid.Logs.Resource).to.deep.equal({'Fn::GetAtt': ['RunAsLogGroup', 'Arn']})
   })
 
   it('wires parameters into the custom resource (ServiceTimeout of a few minutes) and the daily schedule', () => {
     const cr = t.Resources.RunAs.Properties
     expect(cr.ServiceTimeout).to.equal(SERVICE_TIMEOUT_SECONDS).and.be.above(FUNCTION_TIMEOUT_SECONDS).and.at.most(600)
-    expect(cr).to.deep.include({DefaultRunAsUser: {Ref: 'DefaultRunAsUser'}, PermissionSets: {Ref: 'PermissionSets'}, OnDelete: {Ref: 'OnDelete'}, TemplateVersion: artifacts.templateVersion})
+    expect(cr).to.deep.include({
+      DefaultRunAsUser: {Ref: 'DefaultRunAsUser'},
+      PermissionSets: {Ref: 'PermissionSets'},
+      OnDelete: {Ref: 'OnDelete'},
+      TemplateVersion: artifacts.templateVersion,
+    })
     expect(Object.fromEntries(Object.entries(t.Parameters).map(([k, p]) => [k, p.Default]))).to.deep.equal(
       Object.fromEntries(artifacts.parameters.map((p) => [p.ParameterKey, p.ParameterValue])),
     )
@@ -101,13 +113,24 @@ describe('StackSet template', () => {
     expect(schedule.DependsOn).to.equal('RunAs')
     expect(schedule.Properties).to.include({ScheduleExpression: 'rate(1 day)', State: 'ENABLED'})
     // the rule's Input is valid JSON for the stack set's parameters and for every OU's overrides
-    for (const parameters of [artifacts.parameters, ...artifacts.ouOverrides.map((o) => artifacts.parameters.map((p) => o.parameters.find((x) => x.ParameterKey === p.ParameterKey) ?? p))]) {
+    for (const parameters of [
+      artifacts.parameters,
+      ...artifacts.ouOverrides.map((o) => artifacts.parameters.map((p) => o.parameters.find((x) => x.ParameterKey === p.ParameterKey) ?? p)),
+    ]) {
       const values = Object.fromEntries(parameters.map((p) => [p.ParameterKey, p.ParameterValue]))
       const input = (schedule.Properties.Targets[0].Input['Fn::Sub'] as string).replace(/\$\{(\w+)\}/g, (_, n: string) => values[n]!)
-      expect(JSON.parse(input)).to.deep.equal({ssmx: 'reapply', DefaultRunAsUser: values.DefaultRunAsUser, OnDelete: 'leave', PermissionSets: JSON.parse(values.PermissionSets!)})
+      expect(JSON.parse(input)).to.deep.equal({
+        ssmx: 'reapply',
+        DefaultRunAsUser: values.DefaultRunAsUser,
+        OnDelete: 'leave',
+        PermissionSets: JSON.parse(values.PermissionSets!),
+      })
     }
     expect(t.Resources.RunAsSchedulePermission.Properties).to.deep.equal({
-      FunctionName: {Ref: 'RunAsFunction'}, Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: {'Fn::GetAtt': ['RunAsSchedule', 'Arn']},
+      FunctionName: {Ref: 'RunAsFunction'},
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: {'Fn::GetAtt': ['RunAsSchedule', 'Arn']},
     })
   })
 
@@ -129,7 +152,11 @@ describe('StackSet template', () => {
     const empty = buildArtifacts(parseConfig({}), '1.2.3')
     const parsed = parseTemplate(empty.templateBody)
     expect(await validateTemplate(parsed as never)).to.deep.equal([])
-    expect(parsed.Resources.RunAsRole.Properties.Policies[0].PolicyDocument.Statement.map((s: {Sid: string}) => s.Sid))
-      .to.deep.equal(['Logs', 'ListDocuments', 'SessionManagerPreferences', 'DeleteOwnDocuments'])
+    expect(parsed.Resources.RunAsRole.Properties.Policies[0].PolicyDocument.Statement.map((s: {Sid: string}) => s.Sid)).to.deep.equal([
+      'Logs',
+      'ListDocuments',
+      'SessionManagerPreferences',
+      'DeleteOwnDocuments',
+    ])
   })
 })

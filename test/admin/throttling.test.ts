@@ -31,14 +31,22 @@ describe('admin clients: throttling from CloudFormation and Organizations is ret
   }
 
   it('CloudFormation "Throttling" (awsQuery) twice, then the answer', async () => {
-    fake.on('cloudformation', 'DescribeStackSet', throttleTwice('Throttling', () => toXml({StackSet: {StackSetName: 'ssmx-runas', Status: 'ACTIVE'}})))
+    fake.on(
+      'cloudformation',
+      'DescribeStackSet',
+      throttleTwice('Throttling', () => toXml({StackSet: {StackSetName: 'ssmx-runas', Status: 'ACTIVE'}})),
+    )
     const out = await ctx.client(CloudFormationClient, 'CLOUDFORMATION').send(new DescribeStackSetCommand({StackSetName: 'ssmx-runas'}))
     expect(out.StackSet?.Status).to.equal('ACTIVE')
     expect(fake.calls('cloudformation', 'DescribeStackSet')).to.have.length(3)
   })
 
   it('Organizations "TooManyRequestsException" (JSON) twice, then the answer', async () => {
-    fake.on('organizations', 'ListRoots', throttleTwice('TooManyRequestsException', () => ({Roots: [{Id: 'r-ab12'}]})))
+    fake.on(
+      'organizations',
+      'ListRoots',
+      throttleTwice('TooManyRequestsException', () => ({Roots: [{Id: 'r-ab12'}]})),
+    )
     const out = await ctx.client(OrganizationsClient, 'ORGANIZATIONS').send(new ListRootsCommand({}))
     expect(out.Roots?.[0].Id).to.equal('r-ab12')
     expect(fake.calls('organizations', 'ListRoots')).to.have.length(3)
@@ -49,7 +57,7 @@ describe('admin clients: throttling from CloudFormation and Organizations is ret
       throw new AwsFault('AccessDeniedException', 'not allowed')
     })
     const deps = adminDeps(ctx, 'SELF')
-    const error = await deps.orgs.send(new ListRootsCommand({})).catch((e: unknown) => e)
+    const error = await deps.orgs.listRoots({}).catch((e: unknown) => e)
     expect(failedOperation(error)).to.equal('Organizations ListRoots')
   })
 })

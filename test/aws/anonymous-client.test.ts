@@ -8,7 +8,9 @@ import {AWS_CONFIG, Sandbox} from '../support/cli.js'
 describe('AwsContext additions for ssmx login', () => {
   let box: Sandbox
   beforeEach(() => {
-    box = new Sandbox('http://127.0.0.1:9').awsConfig(`${AWS_CONFIG}\n[profile noregion]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Developer\n`)
+    box = new Sandbox('http://127.0.0.1:9').awsConfig(
+      `${AWS_CONFIG}\n[profile noregion]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Developer\n`,
+    )
   })
   afterEach(() => box.cleanup())
 

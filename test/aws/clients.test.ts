@@ -38,7 +38,7 @@ describe('aws/clients AwsContext', () => {
   })
   after(() => rmSync(home, {recursive: true, force: true}))
 
-  describe('region, in the AWS CLI\'s order', () => {
+  describe("region, in the AWS CLI's order", () => {
     const all = {AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'us-west-2'}
     it('--region first', async () => {
       const ctx = await create({profile: 'dev', region: 'ap-south-1'}, all)
@@ -52,7 +52,7 @@ describe('aws/clients AwsContext', () => {
       const ctx = await create({profile: 'dev'}, {AWS_DEFAULT_REGION: 'us-west-2'})
       expect([ctx.region, ctx.regionSource]).to.deep.equal(['us-west-2', 'AWS_DEFAULT_REGION'])
     })
-    it('then the profile\'s region', async () => {
+    it("then the profile's region", async () => {
       const ctx = await create({profile: 'svc'})
       expect([ctx.region, ctx.regionSource]).to.deep.equal(['eu-north-1', 'profile'])
     })
@@ -92,13 +92,16 @@ describe('aws/clients AwsContext', () => {
       expect(ctx.endpointOverride('SSM')).to.equal('http://flag.test')
       expect(ctx.endpointOverride('EC2')).to.equal(undefined)
     })
-    it('--endpoint-url applies to the command\'s own service (endpointService), before its AWS_ENDPOINT_URL_<SERVICE>', async () => {
-      const ctx = await create({profile: 'dev', endpointUrl: 'http://flag.test', endpointService: 'CLOUDFORMATION'}, {AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://env-cfn.test'})
+    it("--endpoint-url applies to the command's own service (endpointService), before its AWS_ENDPOINT_URL_<SERVICE>", async () => {
+      const ctx = await create(
+        {profile: 'dev', endpointUrl: 'http://flag.test', endpointService: 'CLOUDFORMATION'},
+        {AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://env-cfn.test'},
+      )
       expect(ctx.endpointOverride('CLOUDFORMATION')).to.equal('http://flag.test')
       expect(ctx.endpointOverride('SSM')).to.equal(undefined)
       expect(ctx.endpointOverride('ORGANIZATIONS')).to.equal(undefined)
     })
-    it('then AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the services section, the profile\'s endpoint_url', async () => {
+    it("then AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the services section, the profile's endpoint_url", async () => {
       const dev = await create({profile: 'dev'}, {AWS_ENDPOINT_URL_SSM: 'http://env-ssm.test', AWS_ENDPOINT_URL: 'http://env.test'})
       expect(dev.endpointOverride('SSM')).to.equal('http://env-ssm.test')
       expect(dev.endpointOverride('STS')).to.equal('http://env.test')

@@ -39,7 +39,13 @@ describe('ssoCredentialCache', () => {
   }
   const inner = async (): Promise<AwsCredentialIdentity> => {
     calls++
-    const creds = {accessKeyId: `ASIA${calls}`, secretAccessKey: `secret-${calls}`, sessionToken: `session-${calls}`, expiration: new Date(now + HOUR), accountId: '111122223333'}
+    const creds = {
+      accessKeyId: `ASIA${calls}`,
+      secretAccessKey: `secret-${calls}`,
+      sessionToken: `session-${calls}`,
+      expiration: new Date(now + HOUR),
+      accountId: '111122223333',
+    }
     issued.push(creds)
     return creds
   }
@@ -62,7 +68,12 @@ describe('ssoCredentialCache', () => {
     expect(calls).to.equal(1)
     const second = await cache()()
     expect(calls).to.equal(1)
-    expect(second).to.deep.include({accessKeyId: first.accessKeyId, secretAccessKey: first.secretAccessKey, sessionToken: first.sessionToken, accountId: '111122223333'})
+    expect(second).to.deep.include({
+      accessKeyId: first.accessKeyId,
+      secretAccessKey: first.secretAccessKey,
+      sessionToken: first.sessionToken,
+      accountId: '111122223333',
+    })
     expect(second.expiration!.getTime()).to.equal(first.expiration!.getTime())
 
     now = T0 + HOUR - REFRESH_MARGIN_MS - 1000
@@ -138,7 +149,13 @@ describe('ssoCredentialCache', () => {
     const noExpiry = ssoCredentialCache({profile: profile(), inner: async () => ({accessKeyId: 'AKIA', secretAccessKey: 's'}), dir, now: () => now, tokenFile})
     expect((await noExpiry()).accessKeyId).to.equal('AKIA')
     expect(() => readdirSync(dir)).to.throw()
-    const short = ssoCredentialCache({profile: profile(), inner: async () => ({accessKeyId: 'ASIAX', secretAccessKey: 's', expiration: new Date(now + 60_000)}), dir, now: () => now, tokenFile})
+    const short = ssoCredentialCache({
+      profile: profile(),
+      inner: async () => ({accessKeyId: 'ASIAX', secretAccessKey: 's', expiration: new Date(now + 60_000)}),
+      dir,
+      now: () => now,
+      tokenFile,
+    })
     await short()
     expect(() => readdirSync(dir)).to.throw()
     await cache()()

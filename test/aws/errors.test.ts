@@ -14,9 +14,21 @@ describe('aws/errors mapAwsError', () => {
   const MISSING = /^No valid SSO token is cached for it \(not signed in, or signed out\)\. Run: aws sso login --profile dev/
   const ssoCases: Array<[string, string, RegExp]> = [
     ['CredentialsProviderError', "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.", EXPIRED],
-    ['CredentialsProviderError', 'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.', EXPIRED],
-    ['CredentialsProviderError', "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.", MISSING],
-    ['CredentialsProviderError', 'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.', MISSING],
+    [
+      'CredentialsProviderError',
+      'The SSO session associated with this profile has expired. To refresh this SSO session run aws sso login with the corresponding profile.',
+      EXPIRED,
+    ],
+    [
+      'CredentialsProviderError',
+      "The SSO session token associated with profile=dev was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+      MISSING,
+    ],
+    [
+      'CredentialsProviderError',
+      'The SSO session associated with this profile is invalid. To refresh this SSO session run aws sso login with the corresponding profile.',
+      MISSING,
+    ],
     ['TokenProviderError', 'SSO Token not found', MISSING],
   ]
   for (const [name, message, next] of ssoCases) {
@@ -35,12 +47,14 @@ describe('aws/errors mapAwsError', () => {
       const e = mapAwsError(sdkError('CredentialsProviderError', `Error: getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`), context)
       expect(e.code).to.equal('unreachable')
       expect(e.exitCode).to.equal(ExitCode.unreachable).and.to.equal(11)
-      expect(e.message).to.equal(`Cannot reach IAM Identity Center (portal.sso.eu-west-1.amazonaws.com) for profile "dev": getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`)
+      expect(e.message).to.equal(
+        `Cannot reach IAM Identity Center (portal.sso.eu-west-1.amazonaws.com) for profile "dev": getaddrinfo ${code} portal.sso.eu-west-1.amazonaws.com`,
+      )
       expect(e.suggestions.join(' ')).to.include('Check your network, VPN and proxy').and.not.include('aws sso login')
     })
   }
 
-  it('IAM Identity Center\'s OIDC host (token refresh) and a refused connection are unreachable too', () => {
+  it("IAM Identity Center's OIDC host (token refresh) and a refused connection are unreachable too", () => {
     const oidc = mapAwsError(sdkError('TokenProviderError', 'getaddrinfo ENOTFOUND oidc.us-east-1.amazonaws.com'), context)
     expect(oidc.message).to.match(/^Cannot reach IAM Identity Center \(oidc\.us-east-1\.amazonaws\.com\)/)
     const refused = mapAwsError(sdkError('CredentialsProviderError', 'Error: connect ECONNREFUSED 10.0.0.1:443'), context)
@@ -63,14 +77,14 @@ describe('aws/errors mapAwsError', () => {
     expect(e.suggestions).to.have.length.greaterThan(0)
   })
 
-  it('an SSO permission set the user is not assigned (the portal\'s ForbiddenException)', () => {
+  it("an SSO permission set the user is not assigned (the portal's ForbiddenException)", () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'ForbiddenException: No access'), context)
     expect(e.exitCode).to.equal(ExitCode.credentials)
     expect(e.message).to.equal('IAM Identity Center refused role credentials for profile "dev": ForbiddenException: No access')
     expect(e.suggestions[0]).to.match(/sso_role_name.*sso_account_id/)
   })
 
-  it('a revoked SSO token (the portal\'s UnauthorizedException)', () => {
+  it("a revoked SSO token (the portal's UnauthorizedException)", () => {
     const e = mapAwsError(sdkError('CredentialsProviderError', 'UnauthorizedException: Session token not found or invalid'), context)
     expect(e.exitCode).to.equal(ExitCode.ssoExpired)
   })
@@ -124,9 +138,12 @@ describe('aws/errors mapAwsError', () => {
 
 describe('aws/redact', () => {
   it('replaces secret-looking values at any depth and leaves the rest', () => {
-    expect(
-      redact({Target: 'i-1', TokenValue: 't', nested: [{SecretAccessKey: 's', sessionToken: 'x', ok: 1}], accessKeyId: 'AKIA'}),
-    ).to.deep.equal({Target: 'i-1', TokenValue: '<redacted>', nested: [{SecretAccessKey: '<redacted>', sessionToken: '<redacted>', ok: 1}], accessKeyId: '<redacted>'})
+    expect(redact({Target: 'i-1', TokenValue: 't', nested: [{SecretAccessKey: 's', sessionToken: 'x', ok: 1}], accessKeyId: 'AKIA'})).to.deep.equal({
+      Target: 'i-1',
+      TokenValue: '<redacted>',
+      nested: [{SecretAccessKey: '<redacted>', sessionToken: '<redacted>', ok: 1}],
+      accessKeyId: '<redacted>',
+    })
     expect(redact('plain')).to.equal('plain')
   })
 })

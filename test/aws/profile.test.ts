@@ -89,7 +89,12 @@ describe('aws/profile', () => {
     it('resolves the legacy form with sso_start_url in the profile; names with + and @ are kept', async () => {
       write('config', CONFIG)
       const legacy = resolveProfile(await loadAwsFiles(env), 'legacy')!
-      expect(legacy).to.deep.include({ssoRoleName: 'Ops+Admin@eu', ssoAccountId: '444455556666', ssoStartUrl: 'https://legacy.awsapps.com/start', ssoRegion: 'us-east-1'})
+      expect(legacy).to.deep.include({
+        ssoRoleName: 'Ops+Admin@eu',
+        ssoAccountId: '444455556666',
+        ssoStartUrl: 'https://legacy.awsapps.com/start',
+        ssoRegion: 'us-east-1',
+      })
       expect(legacy.ssoSession).to.equal(undefined)
       expect(isSsoProfile(legacy)).to.equal(true)
     })

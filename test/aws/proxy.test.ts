@@ -13,7 +13,9 @@ type AgentWithOptions = {options: Record<string, unknown>; keepAlive: boolean; m
 
 /** The agents the SDK's NodeHttpHandler built for a client (its resolved config). */
 async function agentsOf(client: SSMClient): Promise<{https: AgentWithOptions; http: AgentWithOptions}> {
-  const handler = client.config.requestHandler as unknown as {configProvider: Promise<{httpsAgent: AgentWithOptions; httpAgentProvider: () => Promise<AgentWithOptions>}>}
+  const handler = client.config.requestHandler as unknown as {
+    configProvider: Promise<{httpsAgent: AgentWithOptions; httpAgentProvider: () => Promise<AgentWithOptions>}>
+  }
   const config = await handler.configProvider
   return {https: config.httpsAgent, http: await config.httpAgentProvider()}
 }
@@ -37,7 +39,10 @@ describe('aws/proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     expect(redactUrlCredentials('tunnel via https://a%40b:p%3Ass@proxy.corp:8443/ failed; http://plain:3128 ok')).to.equal(
       'tunnel via https://<redacted>@proxy.corp:8443/ failed; http://plain:3128 ok',
     )
-    const mapped = mapAwsError(Object.assign(new Error('connect ECONNREFUSED via http://user:secret@proxy:3128'), {code: 'ECONNREFUSED'}), {profile: 'dev', operation: 'StartSession'})
+    const mapped = mapAwsError(Object.assign(new Error('connect ECONNREFUSED via http://user:secret@proxy:3128'), {code: 'ECONNREFUSED'}), {
+      profile: 'dev',
+      operation: 'StartSession',
+    })
     expect(mapped.message).to.equal('Cannot reach AWS for StartSession: connect ECONNREFUSED via http://<redacted>@proxy:3128')
   })
 
@@ -60,7 +65,7 @@ describe('aws/proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     const credentials = async () => ({accessKeyId: 'AKIDTEST', secretAccessKey: 'SECRET'})
     const create = (env: NodeJS.ProcessEnv) => AwsContext.create({version: '9.9.9', region: 'eu-west-1', credentials, env: {HOME: '/nonexistent', ...env}})
 
-    it('no proxy variable: the SDK\'s own request handler and agents, untouched', async () => {
+    it("no proxy variable: the SDK's own request handler and agents, untouched", async () => {
       const ctx = await create({NO_PROXY: '127.0.0.1'})
       expect(ctx.requestHandler).to.equal(undefined)
       expect(ctx.proxyEnv).to.equal(undefined)
@@ -69,7 +74,7 @@ describe('aws/proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
       expect(agents.http.options).to.not.have.property('proxyEnv')
     })
 
-    it('HTTPS_PROXY: both agents get proxyEnv (so NO_PROXY applies too), with the SDK\'s keepAlive and maxSockets', async () => {
+    it("HTTPS_PROXY: both agents get proxyEnv (so NO_PROXY applies too), with the SDK's keepAlive and maxSockets", async () => {
       const env = {HOME: '/nonexistent', HTTPS_PROXY: 'http://user:secret@proxy:3128', NO_PROXY: '.internal'}
       const lines: string[] = []
       const ctx = await AwsContext.create({version: '9.9.9', region: 'eu-west-1', credentials, env, debug: (l) => lines.push(l)})
@@ -82,7 +87,7 @@ describe('aws/proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
       expect(lines).to.deep.equal(['proxy: https via http://<redacted>@proxy:3128 (HTTPS_PROXY); except .internal (NO_PROXY)'])
     })
 
-    it('a client\'s own requestHandler (extra) still wins', async () => {
+    it("a client's own requestHandler (extra) still wins", async () => {
       const ctx = await create({HTTPS_PROXY: 'http://proxy:3128'})
       const own = {handle: async () => ({response: {}}), metadata: {handlerProtocol: 'http/1.1'}}
       const client = ctx.client(SSMClient, 'SSM', {region: 'us-east-1', requestHandler: own})
@@ -90,7 +95,7 @@ describe('aws/proxy: HTTPS_PROXY / HTTP_PROXY / NO_PROXY', () => {
     })
   })
 
-  it('the native client\'s websocket gets an agent only with a proxy: https for wss:, http for ws:', () => {
+  it("the native client's websocket gets an agent only with a proxy: https for wss:, http for ws:", () => {
     const env = {HTTPS_PROXY: 'http://proxy:3128'}
     expect(websocketAgent('wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/s', undefined)).to.deep.equal({})
     const secure = websocketAgent('wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/s', env).agent as unknown as AgentWithOptions

@@ -67,9 +67,20 @@ describe('broker/client', () => {
       const auth = parseAuthorization(req.headers.authorization)!
       expect(auth).to.include({accessKeyId: CREDS.accessKeyId, region: 'eu-central-1', service: 'lambda'})
       expect(auth.signedHeaders).to.include.members(['host', 'x-amz-date', 'content-type'])
-      expect(auth.signature).to.equal(expectedSignature({method: 'POST', path: '/', headers: req.headers, body: received, secretAccessKey: CREDS.secretAccessKey, auth}))
+      expect(auth.signature).to.equal(
+        expectedSignature({method: 'POST', path: '/', headers: req.headers, body: received, secretAccessKey: CREDS.secretAccessKey, auth}),
+      )
       // a tampered body no longer matches: the payload is part of the signature
-      expect(auth.signature).to.not.equal(expectedSignature({method: 'POST', path: '/', headers: req.headers, body: received.replace('i-0', 'i-1'), secretAccessKey: CREDS.secretAccessKey, auth}))
+      expect(auth.signature).to.not.equal(
+        expectedSignature({
+          method: 'POST',
+          path: '/',
+          headers: req.headers,
+          body: received.replace('i-0', 'i-1'),
+          secretAccessKey: CREDS.secretAccessKey,
+          auth,
+        }),
+      )
     })
 
     it('no answer at all is an UnreachableError', async () => {
@@ -77,7 +88,13 @@ describe('broker/client', () => {
       await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
       const port = (closed.address() as AddressInfo).port
       await new Promise<void>((r) => closed.close(() => r()))
-      const error = await signedPost({url: `http://127.0.0.1:${port}/`, body: '{}', service: 'lambda', region: 'eu-west-1', credentials: async () => CREDS}).catch((e: unknown) => e)
+      const error = await signedPost({
+        url: `http://127.0.0.1:${port}/`,
+        body: '{}',
+        service: 'lambda',
+        region: 'eu-west-1',
+        credentials: async () => CREDS,
+      }).catch((e: unknown) => e)
       expect(error).to.be.instanceOf(UnreachableError)
       expect((error as UnreachableError).code).to.equal('ECONNREFUSED')
     })
@@ -119,13 +136,16 @@ describe('broker/client', () => {
       parameter = URL_A
     })
 
-    it('looks the URL up once, caches it per account × region, and signs for lambda in the URL\'s region', async () => {
+    it("looks the URL up once, caches it per account × region, and signs for lambda in the URL's region", async () => {
       const cache = memoryCache()
       expect(await client(cache).decide({target: 'i-0123456789abcdef0', kind: 'shell'})).to.deep.equal(DECISION)
       expect(cache.all).to.deep.equal({'111122223333/eu-west-1': URL_A})
       await client(cache).decide({target: 'i-0123456789abcdef0', kind: 'shell'})
       expect(parameterReads).to.equal(1)
-      expect(posts.map((p) => [p.url, p.service, p.region])).to.deep.equal([[URL_A, 'lambda', 'eu-west-1'], [URL_A, 'lambda', 'eu-west-1']])
+      expect(posts.map((p) => [p.url, p.service, p.region])).to.deep.equal([
+        [URL_A, 'lambda', 'eu-west-1'],
+        [URL_A, 'lambda', 'eu-west-1'],
+      ])
       expect(posts[0].request).to.deep.equal({action: 'decide', target: 'i-0123456789abcdef0', kind: 'shell'})
     })
 
@@ -148,7 +168,9 @@ describe('broker/client', () => {
     it('a cached URL that does not answer is forgotten; when the parameter still names it: unreachable (11)', async () => {
       const cache = memoryCache({'111122223333/eu-west-1': URL_A})
       answers = [new UnreachableError('connect ETIMEDOUT', 'ETIMEDOUT')]
-      const error = (await client(cache).decide({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
+      const error = (await client(cache)
+        .decide({target: 'i-0123456789abcdef0', kind: 'shell'})
+        .catch((e: unknown) => e)) as SsmxError
       expect(error.code).to.equal('unreachable')
       expect(error.exitCode).to.equal(11)
       expect(error.message).to.include('does not answer (ETIMEDOUT)')
@@ -158,7 +180,9 @@ describe('broker/client', () => {
 
     it('no parameter: not deployed here (13), with the region and who to ask', async () => {
       parameter = Object.assign(new Error('not found'), {name: 'ParameterNotFound', $metadata: {}})
-      const error = (await client(memoryCache()).decide({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
+      const error = (await client(memoryCache())
+        .decide({target: 'i-0123456789abcdef0', kind: 'shell'})
+        .catch((e: unknown) => e)) as SsmxError
       expect(error.code).to.equal('prerequisite')
       expect(error.exitCode).to.equal(13)
       expect(error.message).to.include('No session broker is deployed in eu-west-1')
@@ -168,24 +192,30 @@ describe('broker/client', () => {
 
     it('403 from the function URL itself (no broker body): access denied (8), naming both permissions', async () => {
       answers = [{status: 403, body: '{"Message":"Forbidden"}'}]
-      const error = (await client(memoryCache()).start({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
+      const error = (await client(memoryCache())
+        .start({target: 'i-0123456789abcdef0', kind: 'shell'})
+        .catch((e: unknown) => e)) as SsmxError
       expect(error.code).to.equal('accessDenied')
       expect(error.exitCode).to.equal(8)
       expect(error.suggestions[0]).to.include('lambda:InvokeFunctionUrl').and.include('lambda:InvokeFunction ')
     })
 
-    it('a broker in another region than the profile\'s: the 403 says which region to pass', async () => {
+    it("a broker in another region than the profile's: the 403 says which region to pass", async () => {
       parameter = 'https://x.lambda-url.us-east-1.on.aws/'
       answers = [{status: 403, body: '{"Message":"Forbidden"}'}]
-      const error = (await client(memoryCache()).start({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
+      const error = (await client(memoryCache())
+        .start({target: 'i-0123456789abcdef0', kind: 'shell'})
+        .catch((e: unknown) => e)) as SsmxError
       expect(posts[0].region).to.equal('us-east-1')
       expect(error.suggestions[1]).to.include('--region us-east-1')
     })
 
-    it('a refusal: brokerRefused (15) with the broker\'s reason, who it thinks you are, and who to ask', async () => {
+    it("a refusal: brokerRefused (15) with the broker's reason, who it thinks you are, and who to ask", async () => {
       const decision = {user: 'alice', permissionSet: 'ReadOnly', allowed: false, reason: 'the permission set ReadOnly has no Linux user'}
       answers = [{status: 403, body: JSON.stringify({error: {code: 'refused', message: 'refused', decision}})}]
-      const error = (await client(memoryCache()).start({target: 'i-0123456789abcdef0', kind: 'shell'}).catch((e: unknown) => e)) as SsmxError
+      const error = (await client(memoryCache())
+        .start({target: 'i-0123456789abcdef0', kind: 'shell'})
+        .catch((e: unknown) => e)) as SsmxError
       expect(error.code).to.equal('brokerRefused')
       expect(error.exitCode).to.equal(15)
       expect(error.message).to.equal('The session broker refused: the permission set ReadOnly has no Linux user (you are alice with permission set ReadOnly)')
@@ -194,15 +224,29 @@ describe('broker/client', () => {
 
     it('bad-request → usage (2); not-found → session (14); upstream TargetNotConnected → 7; other upstream → 1', async () => {
       const codes: string[] = []
-      for (const [code, message] of [['bad-request', 'unknown field x'], ['not-found', 'no such session'], ['upstream', 'SSM StartSession: TargetNotConnected'], ['upstream', 'STS AssumeRole failed']]) {
+      for (const [code, message] of [
+        ['bad-request', 'unknown field x'],
+        ['not-found', 'no such session'],
+        ['upstream', 'SSM StartSession: TargetNotConnected'],
+        ['upstream', 'STS AssumeRole failed'],
+      ]) {
         answers = [{status: code === 'bad-request' ? 400 : code === 'not-found' ? 404 : 502, body: JSON.stringify({error: {code, message}})}]
-        codes.push(((await client(memoryCache()).resume('s').catch((e: unknown) => e)) as SsmxError).code)
+        codes.push(
+          (
+            (await client(memoryCache())
+              .resume('s')
+              .catch((e: unknown) => e)) as SsmxError
+          ).code,
+        )
       }
       expect(codes).to.deep.equal(['usage', 'session', 'targetNotConnected', 'internal'])
     })
 
     it('Lambda throttling (429) is retried; nothing had run', async () => {
-      answers = [{status: 429, body: '{"Message":"Rate Exceeded."}'}, {status: 429, body: ''}]
+      answers = [
+        {status: 429, body: '{"Message":"Rate Exceeded."}'},
+        {status: 429, body: ''},
+      ]
       expect((await client(memoryCache()).decide({target: 'i-0123456789abcdef0', kind: 'shell'})).linuxUser).to.equal('dev')
       expect(posts).to.have.length(3)
     })

@@ -14,7 +14,7 @@ const CONFIG = parseConfig({
   admin: {broker: {enabled: true, organizationId: 'o-abcdefghij'}},
 })
 
-describe('function-URL emulator (SigV4 like AWS, the template\'s broker code behind it)', function () {
+describe("function-URL emulator (SigV4 like AWS, the template's broker code behind it)", function () {
   this.timeout(30_000)
   let fake: FakeAws
   let world: FakeBrokerAws
@@ -36,7 +36,7 @@ describe('function-URL emulator (SigV4 like AWS, the template\'s broker code beh
 
   const decide = {action: 'decide', target: INSTANCE, kind: 'shell'}
 
-  it('the fake AWS publishes the emulator\'s URL where clients look for it', async () => {
+  it("the fake AWS publishes the emulator's URL where clients look for it", async () => {
     const {SSMClient, GetParameterCommand} = await import('@aws-sdk/client-ssm')
     const ssm = new SSMClient({region: TEST_REGION, endpoint: fake.url, credentials: {accessKeyId: 'AKIDTEST', secretAccessKey: 'x'}})
     expect((await ssm.send(new GetParameterCommand({Name: BROKER_URL_PARAMETER}))).Parameter?.Value).to.equal(emulator.url)
@@ -46,25 +46,57 @@ describe('function-URL emulator (SigV4 like AWS, the template\'s broker code beh
   it('a signed request reaches the handler, which sees the caller from the signature', async () => {
     const res = await post(await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION}))
     expect(res.status, res.text + emulator.errors.join('\n')).to.equal(200)
-    expect(res.body).to.deep.equal({user: 'jane@example.com', permissionSet: 'Developer', linuxUser: 'dev', source: 'permission-set', allowed: true, version: '9.9.9'})
+    expect(res.body).to.deep.equal({
+      user: 'jane@example.com',
+      permissionSet: 'Developer',
+      linuxUser: 'dev',
+      source: 'permission-set',
+      allowed: true,
+      version: '9.9.9',
+    })
     const event = emulator.requests.at(-1)!.event as {requestContext: {authorizer: {iam: Record<string, unknown>}}; version: string}
     expect(event.version).to.equal('2.0')
     expect(event.requestContext.authorizer.iam).to.include({userArn: jane.userArn, accountId: jane.accountId, accessKey: jane.accessKeyId, userId: jane.userId})
-    expect(emulator.audit().at(-1)).to.include({action: 'decide', user: 'jane@example.com', permissionSet: 'Developer', linuxUser: 'dev', decision: 'allowed', status: 200})
+    expect(emulator.audit().at(-1)).to.include({
+      action: 'decide',
+      user: 'jane@example.com',
+      permissionSet: 'Developer',
+      linuxUser: 'dev',
+      decision: 'allowed',
+      status: 200,
+    })
     // the handler ran with the broker role's credentials against the fake AWS
     expect(fake.calls('iam', 'SimulatePrincipalPolicy')).to.have.length(1)
   })
 
   for (const [name, tamper, why] of [
     ['unsigned', async () => ({url: emulator.url, headers: {'content-type': 'application/json'}, body: JSON.stringify(decide)}), /unsigned/],
-    ['a tampered body', async () => ({...(await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION})), body: JSON.stringify({...decide, target: 'i-0fedcba9876543210'})}), /body does not match/],
-    ['a tampered signature', async () => {
-      const r = await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION})
-      return {...r, headers: {...r.headers, authorization: r.headers.authorization!.replace(/Signature=(.)/, (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`)}}
-    }, /signature does not match/],
+    [
+      'a tampered body',
+      async () => ({
+        ...(await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION})),
+        body: JSON.stringify({...decide, target: 'i-0fedcba9876543210'}),
+      }),
+      /body does not match/,
+    ],
+    [
+      'a tampered signature',
+      async () => {
+        const r = await signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION})
+        return {
+          ...r,
+          headers: {...r.headers, authorization: r.headers.authorization!.replace(/Signature=(.)/, (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`)},
+        }
+      },
+      /signature does not match/,
+    ],
     ['another region', async () => signBrokerRequest(emulator.url, decide, jane, {region: 'us-east-1'}), /region us-east-1/],
     ['another service', async () => signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION, service: 'execute-api'}), /service execute-api/],
-    ['an expired signature', async () => signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION, date: new Date(Date.now() - 20 * 60_000)}), /expired/],
+    [
+      'an expired signature',
+      async () => signBrokerRequest(emulator.url, decide, jane, {region: TEST_REGION, date: new Date(Date.now() - 20 * 60_000)}),
+      /expired/,
+    ],
     ['an unknown key', async () => signBrokerRequest(emulator.url, decide, {...jane, accessKeyId: 'ASIAUNKNOWN'}, {region: TEST_REGION}), /unknown access key/],
     ['a wrong session token', async () => signBrokerRequest(emulator.url, decide, {...jane, sessionToken: 'other'}, {region: TEST_REGION}), /session token/],
   ] as const) {
@@ -88,7 +120,11 @@ describe('the broker through the emulator against a stateful fake AWS', function
   const ou = 'ou-ab12-zzzzzz99'
   const config = parseConfig({
     permissionSets: {Developer: {runAsUser: 'dev'}},
-    admin: {organizationalUnits: [ou], overrides: {[ou]: {permissionSets: {Developer: {runAsUser: 'devops'}}}}, broker: {enabled: true, organizationId: 'o-abcdefghij', users: {'jane@example.com': 'dba'}}},
+    admin: {
+      organizationalUnits: [ou],
+      overrides: {[ou]: {permissionSets: {Developer: {runAsUser: 'devops'}}}},
+      broker: {enabled: true, organizationId: 'o-abcdefghij', users: {'jane@example.com': 'dba'}},
+    },
   })
   const artifacts = buildArtifacts(config, '9.9.9')
   const alice = idcCredentials({permissionSet: 'Developer', user: 'alice@example.com'})
@@ -119,12 +155,21 @@ describe('the broker through the emulator against a stateful fake AWS', function
     const started = await call(e, {action: 'start', target: INSTANCE, kind: 'shell'})
     expect(started.status, started.text + e.errors.join('\n')).to.equal(200)
     const session = world.sessions.get(started.body.sessionId)!
-    expect(session).to.deep.include({target: INSTANCE, document: 'SSM-SessionManagerRunShell', runAs: 'dev', sourceIdentity: 'alice@example.com', reason: 'ssmx broker: Developer alice@example.com'})
+    expect(session).to.deep.include({
+      target: INSTANCE,
+      document: 'SSM-SessionManagerRunShell',
+      runAs: 'dev',
+      sourceIdentity: 'alice@example.com',
+      reason: 'ssmx broker: Developer alice@example.com',
+    })
     expect(session.owner).to.equal(`arn:aws:sts::111122223333:assumed-role/ssmx-broker-session-${TEST_REGION}/alice@example.com`)
     expect(started.body.sessionId).to.match(/^alice@example\.com-/)
     expect(started.body.tokenValue).to.equal(session.tokenValue)
     // the role the broker assumed is the template's session role
-    expect([...world.assumed.values()][0]).to.deep.include({roleArn: `arn:aws:iam::111122223333:role/ssmx-broker-session-${TEST_REGION}`, tags: {SSMSessionRunAs: 'dev'}})
+    expect([...world.assumed.values()][0]).to.deep.include({
+      roleArn: `arn:aws:iam::111122223333:role/ssmx-broker-session-${TEST_REGION}`,
+      tags: {SSMSessionRunAs: 'dev'},
+    })
     // the audit trail never holds the token
     expect(e.logs.join('\n')).to.not.include(session.tokenValue)
 
@@ -153,7 +198,7 @@ describe('the broker through the emulator against a stateful fake AWS', function
     expect(e.audit().map((a) => a.decision)).to.deep.equal(['bad-request', 'refused', 'refused'])
   })
 
-  it('a per-user override and a per-OU override (the OU\'s stack parameters)', async () => {
+  it("a per-user override and a per-OU override (the OU's stack parameters)", async () => {
     const e = await emulate()
     expect((await call(e, {action: 'start', target: INSTANCE, kind: 'shell'}, jane)).body).to.include({linuxUser: 'dba', source: 'user'})
     const ouParameters = artifacts.ouOverrides.find((o) => o.organizationalUnitId === ou)!.parameters

@@ -38,7 +38,7 @@ describe('broker/relay', () => {
     expect(relay.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)
   })
 
-  it('relays ResumeSession and TerminateSession for its session to the broker, in SSM\'s own protocol', async () => {
+  it("relays ResumeSession and TerminateSession for its session to the broker, in SSM's own protocol", async () => {
     const resumed = await ssm().send(new ResumeSessionCommand({SessionId: SESSION}))
     expect(resumed).to.include({SessionId: SESSION, TokenValue: 'NEW-TOKEN-SECRET', StreamUrl: 'wss://resumed'})
     const ended = await ssm().send(new TerminateSessionCommand({SessionId: SESSION}))
@@ -48,9 +48,15 @@ describe('broker/relay', () => {
   })
 
   it('another session id, an unsigned request, another operation: refused, and the broker is never asked', async () => {
-    const other = await ssm().send(new ResumeSessionCommand({SessionId: 'bob-0123456789abcdef0'})).catch((e: Error) => e)
+    const other = await ssm()
+      .send(new ResumeSessionCommand({SessionId: 'bob-0123456789abcdef0'}))
+      .catch((e: Error) => e)
     expect((other as Error).name).to.equal('DoesNotExistException')
-    const unsigned = await fetch(relay.url, {method: 'POST', headers: {'x-amz-target': 'AmazonSSM.ResumeSession', 'content-type': 'application/x-amz-json-1.1'}, body: JSON.stringify({SessionId: SESSION})})
+    const unsigned = await fetch(relay.url, {
+      method: 'POST',
+      headers: {'x-amz-target': 'AmazonSSM.ResumeSession', 'content-type': 'application/x-amz-json-1.1'},
+      body: JSON.stringify({SessionId: SESSION}),
+    })
     expect(unsigned.status).to.equal(403)
     const start = await fetch(relay.url, {method: 'POST', headers: {'x-amz-target': 'AmazonSSM.StartSession'}, body: '{}'})
     expect(start.status).to.equal(400)
@@ -60,14 +66,18 @@ describe('broker/relay', () => {
 
   it('before the session is started nothing is relayed', async () => {
     relay.sessionId = undefined
-    const error = await ssm().send(new TerminateSessionCommand({SessionId: SESSION})).catch((e: Error) => e)
+    const error = await ssm()
+      .send(new TerminateSessionCommand({SessionId: SESSION}))
+      .catch((e: Error) => e)
     expect((error as Error).name).to.equal('DoesNotExistException')
     expect(calls).to.deep.equal([])
   })
 
-  it('the broker\'s refusal reaches the plugin as AccessDeniedException', async () => {
+  it("the broker's refusal reaches the plugin as AccessDeniedException", async () => {
     fail = new SsmxError('brokerRefused', 'The session broker refused: not your session')
-    const error = await ssm().send(new ResumeSessionCommand({SessionId: SESSION})).catch((e: Error) => e)
+    const error = await ssm()
+      .send(new ResumeSessionCommand({SessionId: SESSION}))
+      .catch((e: Error) => e)
     expect((error as Error).name).to.equal('AccessDeniedException')
     expect((error as Error).message).to.include('not your session')
   })

@@ -19,7 +19,8 @@ function captured(fn: () => number): {code: number; stdout: string; stderr: stri
   }
 }
 
-const serviceError = () => Object.assign(new Error('Rate exceeded for something new'), {name: 'SomethingNewException', $fault: 'client', $metadata: {httpStatusCode: 400}})
+const serviceError = () =>
+  Object.assign(new Error('Rate exceeded for something new'), {name: 'SomethingNewException', $fault: 'client', $metadata: {httpStatusCode: 400}})
 
 describe('reportError: the one way a command ends non-zero', () => {
   it('an SsmxError: its message and next steps on stderr, its exit code', () => {
@@ -60,7 +61,7 @@ describe('reportError: the one way a command ends non-zero', () => {
     expect(isAwsError('a string')).to.equal(false)
   })
 
-  it('mapAwsError keeps a TypeError from ssmx\'s own code a bug (70), not an unmapped AWS error (1)', () => {
+  it("mapAwsError keeps a TypeError from ssmx's own code a bug (70), not an unmapped AWS error (1)", () => {
     const e = mapAwsError(new TypeError("Cannot read properties of undefined (reading 'Instances')"), {profile: 'dev', operation: 'SSO Admin ListInstances'})
     expect([e.code, e.exitCode]).to.deep.equal(['bug', 70])
     expect(mapAwsError(Object.assign(new Error('boom'), {name: 'InternalServerError'}), {profile: 'dev'}).code).to.equal('internal')
@@ -71,7 +72,9 @@ describe('reportError: the one way a command ends non-zero', () => {
   it('--json: the error object on stdout, with the exit-code name typed as ExitCodeName', () => {
     const r = captured(() => reportError(new TypeError('boom'), {json: true}))
     expect(r.code).to.equal(70)
-    expect(JSON.parse(r.stdout)).to.deep.include({error: {code: 'bug', message: 'Unexpected error: boom', suggestions: JSON.parse(r.stdout).error.suggestions, exitCode: 70}})
+    expect(JSON.parse(r.stdout)).to.deep.include({
+      error: {code: 'bug', message: 'Unexpected error: boom', suggestions: JSON.parse(r.stdout).error.suggestions, exitCode: 70},
+    })
     expect(r.stderr).to.equal('')
   })
 

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {closest} from '../../src/cli/closest.js'
+import {closest} from '../../src/platform/closest.js'
 import {checkGlobalFlags, endpointUrlHelp} from '../../src/cli/runtime.js'
 import {parseConfig} from '../../src/config/load.js'
 import {isRegionName} from '../../src/config/region.js'
@@ -9,7 +9,7 @@ import {thrownSsmxError} from '../support/errors.js'
 describe('cli/runtime: the global flags both start-ups check', () => {
   const connect = {id: 'connect', endpointService: 'SSM' as const}
 
-  it('--region: the configuration\'s rule (one validator for both)', () => {
+  it("--region: the configuration's rule (one validator for both)", () => {
     for (const ok of ['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'ap-southeast-4', 'us-isob-east-1']) expect(isRegionName(ok), ok).to.equal(true)
     for (const bad of ['mars-1', 'eu-west', 'EU-WEST-1', 'eu_west_1', '']) expect(isRegionName(bad), bad).to.equal(false)
     const e = thrownSsmxError(() => checkGlobalFlags({region: 'mars-1'}, connect), 'usage')

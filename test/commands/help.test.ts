@@ -34,7 +34,10 @@ describe('command help (oclif manifest)', () => {
       const c = manifest.commands[id]
       const examples = c.examples ?? []
       expect(examples.length, id).to.be.at.least(3)
-      for (const e of examples) expect(e, `${id}: ${JSON.stringify(e)}`).to.be.an('object').with.property('description').that.is.not.empty
+      for (const e of examples)
+        expect(e, `${id}: ${JSON.stringify(e)}`)
+          .to.be.an('object')
+          .with.property('description').that.is.not.empty
       const text = `${c.description}\n${examples.map((e) => (typeof e === 'string' ? e : e.command)).join('\n')}`
       for (const [name, flag] of Object.entries(c.flags)) {
         if (!flag.helpGroup) expect(text, `${id} --${name}`).to.include(`--${name}`)

@@ -35,9 +35,7 @@ describe('config', () => {
     })
 
     it('names the file and each offending key', () => {
-      const e = configError(() =>
-        parseConfig({permissionSets: {Developer: {runAsUser: 'not a user!'}}, strict: 'yes', bogus: 1}, '/home/a/.ssmxrc.yaml'),
-      )
+      const e = configError(() => parseConfig({permissionSets: {Developer: {runAsUser: 'not a user!'}}, strict: 'yes', bogus: 1}, '/home/a/.ssmxrc.yaml'))
       expect(e.message).to.match(/^Invalid ssmx configuration in \/home\/a\/\.ssmxrc\.yaml:/)
       expect(e.message).to.include('  permissionSets.Developer.runAsUser: must be a Linux user name')
       expect(e.message).to.include('  strict: ')
@@ -46,7 +44,9 @@ describe('config', () => {
     })
 
     it('rejects bad document names, prefixes and permission-set names', () => {
-      expect(configError(() => parseConfig({permissionSets: {Dev: {runAsUser: 'dev', document: 'AWS-Mine'}}})).message).to.include('permissionSets.Dev.document')
+      expect(configError(() => parseConfig({permissionSets: {Dev: {runAsUser: 'dev', document: 'AWS-Mine'}}})).message).to.include(
+        'permissionSets.Dev.document',
+      )
       expect(configError(() => parseConfig({permissionSets: {Dev: {runAsUser: 'dev', document: 'a b'}}})).message).to.include('permissionSets.Dev.document')
       expect(configError(() => parseConfig({documentPrefix: 'amazon-'})).message).to.include('documentPrefix')
       expect(configError(() => parseConfig({documentPrefix: 'has space'})).message).to.include('documentPrefix')

@@ -31,9 +31,19 @@ describe('doctor (service)', () => {
     const proxied = {...offline, env: {...offline.env, HTTPS_PROXY: 'http://user:secret@proxy.corp:3128'}}
     expect((await doctor({...offline, nodeVersion: '24.5.0'})).checks.map((c) => c.id)).to.not.include('proxy')
     const r = await doctor({...proxied, nodeVersion: '24.5.0'})
-    expect(r.checks.find((c) => c.id === 'proxy')).to.deep.equal({id: 'proxy', title: 'proxy', status: 'info', detail: 'https via http://<redacted>@proxy.corp:3128 (HTTPS_PROXY)', fix: []})
+    expect(r.checks.find((c) => c.id === 'proxy')).to.deep.equal({
+      id: 'proxy',
+      title: 'proxy',
+      status: 'info',
+      detail: 'https via http://<redacted>@proxy.corp:3128 (HTTPS_PROXY)',
+      fix: [],
+    })
     const old = (await doctor({...proxied, nodeVersion: '22.20.0'})).checks.find((c) => c.id === 'proxy')!
-    expect([old.status, old.detail, old.fix]).to.deep.equal(['warn', 'https via http://<redacted>@proxy.corp:3128 (HTTPS_PROXY): ignored, Node.js 22.20.0 cannot use a proxy.', ['Install Node.js 22.21, 24.5 or newer.']])
+    expect([old.status, old.detail, old.fix]).to.deep.equal([
+      'warn',
+      'https via http://<redacted>@proxy.corp:3128 (HTTPS_PROXY): ignored, Node.js 22.20.0 cannot use a proxy.',
+      ['Install Node.js 22.21, 24.5 or newer.'],
+    ])
   })
 
   it('formats one line per check with its fix lines and the verdict', () => {
@@ -43,7 +53,14 @@ describe('doctor (service)', () => {
       profile: 'dev',
       checks: [
         {id: 'node', title: 'Node.js', status: 'ok', detail: '24.1.0', fix: []},
-        {id: 'ssoToken', title: 'SSO session', status: 'fail', detail: 'sso-session corp: expired 2h 0m ago', fix: ['Run: ssmx login --profile dev'], code: 'ssoExpired'},
+        {
+          id: 'ssoToken',
+          title: 'SSO session',
+          status: 'fail',
+          detail: 'sso-session corp: expired 2h 0m ago',
+          fix: ['Run: ssmx login --profile dev'],
+          code: 'ssoExpired',
+        },
         {id: 'credentials', title: 'credentials', status: 'skip', detail: 'skipped: needs SSO session', fix: []},
       ],
     }

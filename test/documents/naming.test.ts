@@ -70,8 +70,13 @@ describe('documents/select chooseDocument', () => {
   it('--document overrides everything, with no fallback', () => {
     expect(chooseDocument({flag: 'Mine', permissionSet: 'Dev', config})).to.deep.equal({document: 'Mine', reason: 'flag'})
   })
-  it('the permission set\'s document, falling back to the default unless strict', () => {
-    expect(chooseDocument({permissionSet: 'Dev', config})).to.deep.equal({document: 'SSMX-RunAs-Dev', reason: 'permission-set', runAsUser: 'dev', fallback: DEFAULT_SESSION_DOCUMENT})
+  it("the permission set's document, falling back to the default unless strict", () => {
+    expect(chooseDocument({permissionSet: 'Dev', config})).to.deep.equal({
+      document: 'SSMX-RunAs-Dev',
+      reason: 'permission-set',
+      runAsUser: 'dev',
+      fallback: DEFAULT_SESSION_DOCUMENT,
+    })
     expect(chooseDocument({permissionSet: 'Dev', config: {...config, strict: true}}).fallback).to.equal(undefined)
     expect(chooseDocument({permissionSet: 'Unknown', config}).runAsUser).to.equal(undefined)
   })

@@ -16,7 +16,9 @@ function fakeIdc(fake: FakeAws): Map<string, string> {
   fake
     .on('sso', 'ListInstances', () => ({Instances: [{InstanceArn: INSTANCE}]}))
     .on('sso', 'ListPermissionSets', () => ({PermissionSets: [DEV, ADMIN]}))
-    .on('sso', 'DescribePermissionSet', (i) => ({PermissionSet: {PermissionSetArn: i.PermissionSetArn, Name: i.PermissionSetArn === DEV ? 'Developer' : 'AdministratorAccess'}}))
+    .on('sso', 'DescribePermissionSet', (i) => ({
+      PermissionSet: {PermissionSetArn: i.PermissionSetArn, Name: i.PermissionSetArn === DEV ? 'Developer' : 'AdministratorAccess'},
+    }))
     .on('sso', 'DescribeInstanceAccessControlAttributeConfiguration', () => {
       throw new AwsFault('ResourceNotFoundException', 'no ABAC configuration')
     })
@@ -25,7 +27,9 @@ function fakeIdc(fake: FakeAws): Map<string, string> {
       policies.set(String(i.PermissionSetArn), String(i.InlinePolicy))
       return {}
     })
-    .on('sso', 'ProvisionPermissionSet', (i) => ({PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: 'req-1', PermissionSetArn: i.PermissionSetArn}}))
+    .on('sso', 'ProvisionPermissionSet', (i) => ({
+      PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: 'req-1', PermissionSetArn: i.PermissionSetArn},
+    }))
     .on('sso', 'DescribePermissionSetProvisioningStatus', () => ({PermissionSetProvisioningStatus: {Status: 'SUCCEEDED', RequestId: 'req-1'}}))
     .on('sso', 'ListAccountsForProvisionedPermissionSet', () => ({AccountIds: []}))
   return policies
@@ -72,7 +76,11 @@ describe('ssmx admin guardrails (built CLI against a fake AWS)', () => {
     expect(result.permissionSets[0]).to.deep.include({name: 'Developer', change: 'put', provisioning: {status: 'SUCCEEDED', requestId: 'req-1'}})
     expect(fake.calls('sso', 'PutInlinePolicyToPermissionSet').map((c) => c.input.PermissionSetArn)).to.deep.equal([DEV])
     expect(JSON.parse(policies.get(DEV)!).Statement[0]).to.deep.equal(TEAM.Statement[0])
-    expect(fake.calls('sso', 'ProvisionPermissionSet')[0].input).to.deep.equal({InstanceArn: INSTANCE, PermissionSetArn: DEV, TargetType: 'ALL_PROVISIONED_ACCOUNTS'})
+    expect(fake.calls('sso', 'ProvisionPermissionSet')[0].input).to.deep.equal({
+      InstanceArn: INSTANCE,
+      PermissionSetArn: DEV,
+      TargetType: 'ALL_PROVISIONED_ACCOUNTS',
+    })
     expect(r.stderr).to.include('Developer: inline policy written')
 
     const again = await box.run(['admin', 'guardrails', '--yes'], {env})
@@ -84,11 +92,20 @@ describe('ssmx admin guardrails (built CLI against a fake AWS)', () => {
 
   it('exits 12 when provisioning fails, naming the accounts and the reason (text and --json)', async () => {
     fake
-      .on('sso', 'DescribePermissionSetProvisioningStatus', () => ({PermissionSetProvisioningStatus: {Status: 'FAILED', RequestId: 'req-1', FailureReason: 'Role could not be updated'}}))
-      .on('sso', 'ListAccountsForProvisionedPermissionSet', (i) => ({AccountIds: i.ProvisioningStatus === 'LATEST_PERMISSION_SET_NOT_PROVISIONED' ? ['444455556666'] : []}))
+      .on('sso', 'DescribePermissionSetProvisioningStatus', () => ({
+        PermissionSetProvisioningStatus: {Status: 'FAILED', RequestId: 'req-1', FailureReason: 'Role could not be updated'},
+      }))
+      .on('sso', 'ListAccountsForProvisionedPermissionSet', (i) => ({
+        AccountIds: i.ProvisioningStatus === 'LATEST_PERMISSION_SET_NOT_PROVISIONED' ? ['444455556666'] : [],
+      }))
     const json = await box.run(['admin', 'guardrails', '--yes', '--json'], {env})
     expect(json.code, json.stderr).to.equal(12)
-    expect(JSON.parse(json.stdout).permissionSets[0].provisioning).to.deep.equal({status: 'FAILED', requestId: 'req-1', failureReason: 'Role could not be updated', failedAccounts: ['444455556666']})
+    expect(JSON.parse(json.stdout).permissionSets[0].provisioning).to.deep.equal({
+      status: 'FAILED',
+      requestId: 'req-1',
+      failureReason: 'Role could not be updated',
+      failedAccounts: ['444455556666'],
+    })
     const text = await box.run(['admin', 'guardrails', '--yes'], {env})
     expect(text.code).to.equal(12)
     expect(text.stdout).to.include('re-provision: 1 account(s) do not have the latest version (444455556666)')

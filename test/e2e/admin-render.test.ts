@@ -41,7 +41,7 @@ describe('ssmx admin render (built CLI)', () => {
   })
   afterEach(() => box.cleanup())
 
-  it('--lza --out writes the same bytes twice; the entries pass LZA\'s schemas; the template holds the built handler', async () => {
+  it("--lza --out writes the same bytes twice; the entries pass LZA's schemas; the template holds the built handler", async () => {
     const first = await box.run(['admin', 'render', '--lza', '--out', 'out1'])
     expect(first.code, first.stderr).to.equal(0)
     const second = await box.run(['admin', 'render', '--lza', '--out', join(box.home, 'out2')])
@@ -60,10 +60,14 @@ describe('ssmx admin render (built CLI)', () => {
       'ssmx-runas.template.yaml',
     ])
     expect(tree(join(box.home, 'out2'))).to.deep.equal(a)
-    expect(first.stdout).to.include('Wrote 10 files:').and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
+    expect(first.stdout)
+      .to.include('Wrote 10 files:')
+      .and.include(join(box.home, 'out1', 'ssmx-runas.template.yaml'))
     expect(lzaValidator('customizations-config')(parse(a['lza/customizations-config.yaml']!))).to.deep.equal([])
     const organization = parse(a['lza/organization-config.yaml']!)
-    expect(lzaValidator('organization-config')({enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: [], ...organization})).to.deep.equal([])
+    expect(
+      lzaValidator('organization-config')({enable: true, organizationalUnits: [], taggingPolicies: [], backupPolicies: [], ...organization}),
+    ).to.deep.equal([])
     const iam = parse(a['lza/iam-config.yaml']!)
     expect(lzaValidator('iam-config')({homeRegion: 'eu-west-1', identityCenter: {name: 'identity-center', ...iam.identityCenter}})).to.deep.equal([])
     expect(first.stderr).to.include('LZA owns the inline policy of every permission set it manages')

@@ -24,10 +24,20 @@ describe('ssmx admin enforce in a terminal (node-pty)', () => {
       })
       term.onData((d) => (out += d))
       term.onExit(({exitCode}) => (exit = exitCode))
-      await until('the confirmation prompt', () => plain(out).includes('Apply this plan? [y/N]'), 60_000, () => plain(out))
+      await until(
+        'the confirmation prompt',
+        () => plain(out).includes('Apply this plan? [y/N]'),
+        60_000,
+        () => plain(out),
+      )
       expect(fake.requests.filter((r) => /^(Create|Attach)/.test(r.operation))).to.have.length(0)
       term.write('y\r')
-      await until('enforce to exit', () => exit !== undefined, 60_000, () => plain(out))
+      await until(
+        'enforce to exit',
+        () => exit !== undefined,
+        60_000,
+        () => plain(out),
+      )
       const text = plain(out)
       expect(exit, text).to.equal(0)
       expect(text).to.match(/eu-west-1\s+✓ \d+\s+… \d+\s+✗ 0/)

@@ -61,7 +61,11 @@ describe('ssmx admin enforce → status → remove (built CLI against a stateful
       const [ou] = (call.DeploymentTargets as {OrganizationalUnitIds: string[]}).OrganizationalUnitIds
       expect(call.ParameterOverrides ?? []).to.deep.equal(artifacts.ouOverrides.find((o) => o.organizationalUnitId === ou)?.parameters ?? [])
     }
-    expect(fake.calls('organizations', 'CreatePolicy')[0].input).to.deep.include({Type: 'SERVICE_CONTROL_POLICY', Content: artifacts.scpContent, Name: artifacts.scpName})
+    expect(fake.calls('organizations', 'CreatePolicy')[0].input).to.deep.include({
+      Type: 'SERVICE_CONTROL_POLICY',
+      Content: artifacts.scpContent,
+      Name: artifacts.scpName,
+    })
     expect(fake.calls('organizations', 'AttachPolicy').map((c) => c.input.TargetId)).to.deep.equal([OU_A, OU_B])
     expect(org.stackSet?.instances.size).to.equal(6)
 
@@ -77,7 +81,10 @@ describe('ssmx admin enforce → status → remove (built CLI against a stateful
     expect(report.compliant).to.equal(true)
     expect(report.instances).to.have.length(6)
     expect(report.stackSet).to.deep.include({exists: true, deployedVersion: artifacts.templateVersion, matchesConfiguration: true})
-    expect(report.scp.targets).to.deep.equal([{targetId: OU_A, attached: true}, {targetId: OU_B, attached: true}])
+    expect(report.scp.targets).to.deep.equal([
+      {targetId: OU_A, attached: true},
+      {targetId: OU_B, attached: true},
+    ])
 
     const removed = await ssmx('remove', '--yes')
     expect(removed.code, removed.stderr).to.equal(0)

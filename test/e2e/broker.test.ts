@@ -32,7 +32,7 @@ const CONFIG = parseConfig({
  * Broker mode end to end: the built CLI against the function-URL emulator, which verifies each request's SigV4
  * signature and runs the broker's code taken from the rendered template against a stateful fake AWS.
  */
-describe('broker mode (built CLI → function-URL emulator → the template\'s broker code → fake AWS)', function () {
+describe("broker mode (built CLI → function-URL emulator → the template's broker code → fake AWS)", function () {
   this.timeout(60_000)
   let fake: FakeAws
   let world: FakeBrokerAws
@@ -74,11 +74,17 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
   })
   afterEach(() => box.cleanup())
 
-  const as = (c: TestCredentials, extra: Record<string, string> = {}) => ({AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken!, ...extra})
-  const startedBy = (c: TestCredentials) => fake.calls('ssm', 'StartSession').filter((r) => String(r.headers.authorization).includes(`Credential=${c.accessKeyId}/`))
+  const as = (c: TestCredentials, extra: Record<string, string> = {}) => ({
+    AWS_ACCESS_KEY_ID: c.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+    AWS_SESSION_TOKEN: c.sessionToken!,
+    ...extra,
+  })
+  const startedBy = (c: TestCredentials) =>
+    fake.calls('ssm', 'StartSession').filter((r) => String(r.headers.authorization).includes(`Credential=${c.accessKeyId}/`))
   const sessions = () => [...world.sessions.values()]
 
-  it('connect: the broker starts the session as the permission set\'s user; the plugin gets it in its environment and the relay as its endpoint; its Resume and Terminate reach the broker', async () => {
+  it("connect: the broker starts the session as the permission set's user; the plugin gets it in its environment and the relay as its endpoint; its Resume and Terminate reach the broker", async () => {
     const r = await box.run(['connect', INSTANCE, '--broker'], {env: as(jane, {FAKE_PLUGIN_CALLS: 'ResumeSession,TerminateSession'})})
     expect(r.code, r.stderr + emulator.errors.join('\n')).to.equal(0)
     const [s] = sessions()
@@ -86,7 +92,13 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     expect(s).to.include({target: INSTANCE, document: 'SSM-SessionManagerRunShell', runAs: 'dev', sourceIdentity: 'jane@example.com'})
     expect(startedBy(jane), 'the user never calls StartSession').to.deep.equal([])
     const [start, ...calls] = box.pluginRuns()
-    expect(start.args!.slice(0, 5)).to.deep.equal(['AWS_SSM_START_SESSION_RESPONSE', TEST_REGION, 'StartSession', '', JSON.stringify({Target: INSTANCE, DocumentName: 'SSM-SessionManagerRunShell'})])
+    expect(start.args!.slice(0, 5)).to.deep.equal([
+      'AWS_SSM_START_SESSION_RESPONSE',
+      TEST_REGION,
+      'StartSession',
+      '',
+      JSON.stringify({Target: INSTANCE, DocumentName: 'SSM-SessionManagerRunShell'}),
+    ])
     expect(start.args![5]).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)
     const response = JSON.parse(start.env!.AWS_SSM_START_SESSION_RESPONSE)
     expect(response.SessionId).to.equal(s.sessionId)
@@ -99,7 +111,12 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     expect(world.sessions.get(s.sessionId)!.status).to.equal('Terminated')
     expect(r.stderr).to.include('Session broker: jane@example.com with permission set Developer: runs as dev (from the permission set).')
     expect(r.stderr + r.stdout).to.not.include(response.TokenValue)
-    expect(emulator.audit().slice(-3).map((a) => a.action)).to.deep.equal(['start', 'resume', 'terminate'])
+    expect(
+      emulator
+        .audit()
+        .slice(-3)
+        .map((a) => a.action),
+    ).to.deep.equal(['start', 'resume', 'terminate'])
     // the URL is cached per account × region: the next session reads no parameter
     expect(fake.calls('ssm', 'GetParameter')).to.have.length(1)
     const again = await box.run(['connect', INSTANCE, '--broker'], {env: as(jane)})
@@ -136,7 +153,14 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     expect(who.code, who.stderr).to.equal(0)
     const result = JSON.parse(who.stdout)
     expect(result).to.deep.include({mode: 'broker', runAsUser: 'dba', document: 'SSM-SessionManagerRunShell', documentReason: 'broker'})
-    expect(result.broker.decision).to.deep.include({user: 'ann@example.com', permissionSet: 'Developer', linuxUser: 'dba', source: 'user', allowed: true, version: '9.9.9'})
+    expect(result.broker.decision).to.deep.include({
+      user: 'ann@example.com',
+      permissionSet: 'Developer',
+      linuxUser: 'dba',
+      source: 'user',
+      allowed: true,
+      version: '9.9.9',
+    })
     expect(result.broker.target).to.deep.equal({id: INSTANCE})
     const r = await box.run(['connect', INSTANCE, '--broker'], {env: as(ann)})
     expect(r.code).to.equal(0)
@@ -144,7 +168,7 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     expect(world.sessions.size).to.equal(1)
   })
 
-  it('refusals: an unmapped permission set, a target the caller\'s own permission set may not reach → exit 15, the reason, nothing started', async () => {
+  it("refusals: an unmapped permission set, a target the caller's own permission set may not reach → exit 15, the reason, nothing started", async () => {
     const unmapped = await box.run(['connect', INSTANCE, '--broker'], {env: as(reader)})
     expect(unmapped.code).to.equal(ExitCode.brokerRefused)
     expect(unmapped.stderr).to.include('The session broker refused').and.include('ReadOnly').and.include('platform team')
@@ -164,8 +188,12 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     expect(sessions()).to.deep.equal([])
   })
 
-  it('a per-OU override: the broker deployed in that OU (its stack-instance parameters) answers with the OU\'s user', async () => {
-    const ouEmulator = await new FunctionUrlEmulator({templateBody: buildArtifacts(CONFIG, '9.9.9').templateBody, awsEndpoint: fake.url, parameters: buildArtifacts(CONFIG, '9.9.9').ouOverrides[0].parameters}).start()
+  it("a per-OU override: the broker deployed in that OU (its stack-instance parameters) answers with the OU's user", async () => {
+    const ouEmulator = await new FunctionUrlEmulator({
+      templateBody: buildArtifacts(CONFIG, '9.9.9').templateBody,
+      awsEndpoint: fake.url,
+      parameters: buildArtifacts(CONFIG, '9.9.9').ouOverrides[0].parameters,
+    }).start()
     ouEmulator.register(ops)
     brokerUrl = ouEmulator.url
     try {
@@ -181,7 +209,7 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     }
   })
 
-  it('another user\'s session: bob can neither terminate nor resume jane\'s; a body claiming to be jane changes nothing', async () => {
+  it("another user's session: bob can neither terminate nor resume jane's; a body claiming to be jane changes nothing", async () => {
     const r = await box.run(['connect', INSTANCE, '--broker'], {env: as(jane)})
     expect(r.code).to.equal(0)
     const [s] = sessions()
@@ -194,7 +222,11 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     }
     expect(world.sessions.get(s.sessionId)!.status).to.equal('Connected')
     // identity in the body: unknown fields are bad input (400), nothing is started
-    const spoof = await post(await signBrokerRequest(emulator.url, {action: 'start', target: INSTANCE, kind: 'shell', user: 'jane@example.com', permissionSet: 'Admin'}, bob, {region: TEST_REGION}))
+    const spoof = await post(
+      await signBrokerRequest(emulator.url, {action: 'start', target: INSTANCE, kind: 'shell', user: 'jane@example.com', permissionSet: 'Admin'}, bob, {
+        region: TEST_REGION,
+      }),
+    )
     expect(spoof.status).to.equal(400)
     expect(world.sessions.size).to.equal(1)
   })
@@ -205,7 +237,10 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
     const previous = world.streamUrl
     try {
-      glueAgent(fake, world, agent, {backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port}, kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc'})
+      glueAgent(fake, world, agent, {
+        backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port},
+        kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
+      })
       const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, '22', '--broker', '--native'], {cwd: box.home, env: {...box.env, ...as(jane)}})
       let stdout = ''
       let stderr = ''
@@ -213,13 +248,24 @@ describe('broker mode (built CLI → function-URL emulator → the template\'s b
       child.stderr.on('data', (d) => (stderr += d))
       const exited = new Promise<number | null>((r) => child.on('close', r))
       child.stdin.write('ping through the broker\n')
-      await until('the echo', () => stdout.includes('ping through the broker'), 20_000, () => stderr + emulator.errors.join('\n'))
+      await until(
+        'the echo',
+        () => stdout.includes('ping through the broker'),
+        20_000,
+        () => stderr + emulator.errors.join('\n'),
+      )
       child.kill('SIGHUP')
       await exited
       const [s] = sessions()
       expect(s).to.include({document: 'AWS-StartSSHSession', runAs: 'dev'})
-      expect(world.dataKeys.at(-1)).to.deep.include({keyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc', context: {'aws:ssm:SessionId': s.sessionId, 'aws:ssm:TargetId': INSTANCE}})
-      expect(fake.calls('kms').filter((c) => String(c.headers.authorization).includes(jane.accessKeyId)), 'the user never calls KMS').to.deep.equal([])
+      expect(world.dataKeys.at(-1)).to.deep.include({
+        keyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
+        context: {'aws:ssm:SessionId': s.sessionId, 'aws:ssm:TargetId': INSTANCE},
+      })
+      expect(
+        fake.calls('kms').filter((c) => String(c.headers.authorization).includes(jane.accessKeyId)),
+        'the user never calls KMS',
+      ).to.deep.equal([])
       expect(emulator.audit().map((a) => a.action)).to.include('datakey')
     } finally {
       world.streamUrl = previous
@@ -269,7 +315,11 @@ function glueAgent(fake: FakeAws, world: FakeBrokerAws, agent: FakeAgent, spec: 
   })
   fake.on('kms', 'GenerateDataKey', async (input, req) => {
     const out = (await dataKey(input, req)) as {CiphertextBlob: string; Plaintext: string; KeyId: string}
-    agent.keys.set(out.CiphertextBlob, {plaintext: Buffer.from(out.Plaintext, 'base64'), context: input.EncryptionContext as Record<string, string>, keyId: String(input.KeyId)})
+    agent.keys.set(out.CiphertextBlob, {
+      plaintext: Buffer.from(out.Plaintext, 'base64'),
+      context: input.EncryptionContext as Record<string, string>,
+      keyId: String(input.KeyId),
+    })
     return out
   })
 }

@@ -10,8 +10,7 @@ import {AWS_CONFIG, SSO_START_URL, Sandbox} from '../support/cli.js'
 import {INSTANCE, SESSION, describeInstances, sessionSandbox} from '../support/aws-fixtures.js'
 
 /** The region a request was signed for (SigV4 credential scope). */
-const signingRegion = (r: RecordedRequest): string | undefined =>
-  /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(r.headers.authorization ?? ''))?.[1]
+const signingRegion = (r: RecordedRequest): string | undefined => /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(r.headers.authorization ?? ''))?.[1]
 
 const ENV_CREDENTIALS = {AWS_ACCESS_KEY_ID: 'AKIAENVFAKE', AWS_SECRET_ACCESS_KEY: 'ENV-SECRET-KEY'}
 const ORIGINAL_ARGS = (doc: string) => JSON.stringify({Target: INSTANCE, DocumentName: doc})
@@ -39,14 +38,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       expect(starts[0].input).to.deep.equal({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'})
       expect(fake.calls('sts'), 'the SSO profile names the permission set: no STS call').to.have.length(0)
       const [run] = box.pluginRuns()
-      expect(run.args).to.deep.equal([
-        'AWS_SSM_START_SESSION_RESPONSE',
-        'eu-west-1',
-        'StartSession',
-        'dev',
-        ORIGINAL_ARGS('SSMX-RunAs-Developer'),
-        fake.url,
-      ])
+      expect(run.args).to.deep.equal(['AWS_SSM_START_SESSION_RESPONSE', 'eu-west-1', 'StartSession', 'dev', ORIGINAL_ARGS('SSMX-RunAs-Developer'), fake.url])
       expect(JSON.parse(run.env!.AWS_SSM_START_SESSION_RESPONSE)).to.deep.equal(SESSION)
       expect(run.args!.join(' ')).not.to.include(SESSION.TokenValue)
       expect(everything(r)).not.to.include(SESSION.TokenValue)
@@ -103,7 +95,7 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       expect(r.stderr).not.to.include(SESSION.TokenValue)
     })
 
-    it('propagates a failing plugin\'s exit code and terminates the session', async () => {
+    it("propagates a failing plugin's exit code and terminates the session", async () => {
       const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {FAKE_PLUGIN_EXIT: '3'}})
       expect(r.code).to.equal(3)
       expect(fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
@@ -129,7 +121,10 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
       fake.on('ssm', 'StartSession', invalidDocument)
       const r = await box.run(['connect', INSTANCE, '--profile', 'dev'])
       expect(r.code, r.stderr).to.equal(0)
-      expect(fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([{Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}, {Target: INSTANCE}])
+      expect(fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([
+        {Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'},
+        {Target: INSTANCE},
+      ])
       const warnings = r.stderr.split('\n').filter((l) => l.includes('SSMX-RunAs-Developer'))
       expect(warnings).to.have.length(1)
       expect(warnings[0]).to.match(/^warning: .*does not exist.*SSM-SessionManagerRunShell/)
@@ -198,7 +193,13 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
 
     it('reports an invalid instance id before anything else: no region, no profile needed to see the typo', async () => {
       box.awsConfig('')
-      for (const args of [['connect', 'i-12345'], ['forward', 'i-12345', '80'], ['ssh-proxy', 'i-12345', '22'], ['ssh', 'ec2-user@i-12345'], ['connect', 'i-12345', '--profile', 'nope']]) {
+      for (const args of [
+        ['connect', 'i-12345'],
+        ['forward', 'i-12345', '80'],
+        ['ssh-proxy', 'i-12345', '22'],
+        ['ssh', 'ec2-user@i-12345'],
+        ['connect', 'i-12345', '--profile', 'nope'],
+      ]) {
         const r = await box.run(args)
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(ExitCode.target)
         expect(r.stderr).to.match(/"i-12345" is not a valid instance id/)
@@ -208,10 +209,12 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
   })
 
   describe('region and endpoints', () => {
-    it('honours AWS_DEFAULT_REGION (which the JS SDK ignores) over the profile\'s region, and --region over both', async () => {
+    it("honours AWS_DEFAULT_REGION (which the JS SDK ignores) over the profile's region, and --region over both", async () => {
       const env = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {AWS_DEFAULT_REGION: 'us-west-2'}})
       expect(env.code, env.stderr).to.equal(0)
-      const flag = await box.run(['connect', INSTANCE, '--profile', 'dev', '--region', 'ap-south-1'], {env: {AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'us-west-2'}})
+      const flag = await box.run(['connect', INSTANCE, '--profile', 'dev', '--region', 'ap-south-1'], {
+        env: {AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'us-west-2'},
+      })
       expect(flag.code, flag.stderr).to.equal(0)
       expect(fake.calls('ssm', 'StartSession').map(signingRegion)).to.deep.equal(['us-west-2', 'ap-south-1'])
       expect(box.pluginRuns().map((run) => run.args![1])).to.deep.equal(['us-west-2', 'ap-south-1'])
@@ -288,9 +291,11 @@ describe('ssmx connect (built CLI against a fake AWS)', () => {
   })
 
   describe('errors users will hit', () => {
-    const failing = (code: string, message = code, status = 400) => () => {
-      throw new AwsFault(code, message, status)
-    }
+    const failing =
+      (code: string, message = code, status = 400) =>
+      () => {
+        throw new AwsFault(code, message, status)
+      }
 
     it('expired SSO token (sso_session form): exit code and "aws sso login --profile dev"', async () => {
       box.ssoToken('corp', {expiresAt: new Date(Date.now() - 3600_000)})

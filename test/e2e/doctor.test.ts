@@ -57,8 +57,22 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     const r = await box.run(['doctor', '--profile', 'dev'])
     expect(r.code, r.stderr).to.equal(0)
     const lines = r.stdout.split('\n')
-    for (const title of ['Node.js', 'ssmx configuration', 'session-manager-plugin', 'AWS config', 'profile', 'region', 'SSO session', 'credentials', 'SSM', 'session document']) {
-      expect(lines.some((l) => l.startsWith(`✓ ${title} `)), `${title} in\n${r.stdout}`).to.equal(true)
+    for (const title of [
+      'Node.js',
+      'ssmx configuration',
+      'session-manager-plugin',
+      'AWS config',
+      'profile',
+      'region',
+      'SSO session',
+      'credentials',
+      'SSM',
+      'session document',
+    ]) {
+      expect(
+        lines.some((l) => l.startsWith(`✓ ${title} `)),
+        `${title} in\n${r.stdout}`,
+      ).to.equal(true)
     }
     expect(r.stdout).to.match(/✓ session-manager-plugin +1\.2\.707\.0 \(/)
     expect(r.stdout).to.match(/✓ region +eu-west-1 \(from profile\)/)
@@ -79,7 +93,20 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     expect(result.ok).to.equal(true)
     expect(result.exitCode).to.equal(0)
     expect(result.profile).to.equal('dev')
-    expect(result.checks.map((c) => c.id)).to.deep.equal(['node', 'config', 'plugin', 'awsConfig', 'profile', 'region', 'ssoToken', 'credentials', 'ssm', 'mode', 'document', 'runAs'])
+    expect(result.checks.map((c) => c.id)).to.deep.equal([
+      'node',
+      'config',
+      'plugin',
+      'awsConfig',
+      'profile',
+      'region',
+      'ssoToken',
+      'credentials',
+      'ssm',
+      'mode',
+      'document',
+      'runAs',
+    ])
     for (const c of result.checks) {
       expect(c).to.have.keys(c.code ? ['id', 'title', 'status', 'detail', 'fix', 'code'] : ['id', 'title', 'status', 'detail', 'fix'])
       expect(['ok', 'warn', 'fail', 'skip', 'info']).to.include(c.status)
@@ -96,7 +123,9 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     expect(r.stdout).to.include('Nothing blocks ssmx connect for profile dev (1 warning).')
     const {result} = await doctor(['--profile', 'dev'])
     expect(result.exitCode).to.equal(0)
-    expect(result.checks.find((c) => c.id === 'plugin')).to.include({status: 'warn'}).and.not.have.property('code')
+    expect(result.checks.find((c) => c.id === 'plugin'))
+      .to.include({status: 'warn'})
+      .and.not.have.property('code')
   })
 
   it('plugin installed but broken: ✗, exit code 9', async () => {
@@ -233,7 +262,9 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
     const lax = await doctor(['--profile', 'dev'])
     expect(lax.code).to.equal(0)
     expect(lax.byId.document.status).to.equal('warn')
-    expect(lax.byId.document.detail).to.equal('SSMX-RunAs-Developer does not exist in eu-west-1: connect falls back to SSM-SessionManagerRunShell (the account\'s default RunAs user).')
+    expect(lax.byId.document.detail).to.equal(
+      "SSMX-RunAs-Developer does not exist in eu-west-1: connect falls back to SSM-SessionManagerRunShell (the account's default RunAs user).",
+    )
     expect(lax.byId.document.fix[0]).to.include('ssmx admin enforce')
     box.file('.config/ssmx/config.yaml', `${CONFIG}strict: true\n`)
     const strict = await doctor(['--profile', 'dev'])
@@ -245,13 +276,27 @@ describe('ssmx doctor (built CLI against a fake AWS)', () => {
   it('IAM user: reads the SSMSessionRunAs tag with ListUserTags', async () => {
     fake
       .on('sts', 'GetCallerIdentity', () => toXml({Arn: 'arn:aws:iam::111122223333:user/alice', UserId: 'AIDAFAKE', Account: '111122223333'}))
-      .on('iam', 'ListUserTags', () => toXml({Tags: [{Key: 'team', Value: 'ops'}, {Key: 'SSMSessionRunAs', Value: 'bob'}], IsTruncated: false}, 'member'))
+      .on('iam', 'ListUserTags', () =>
+        toXml(
+          {
+            Tags: [
+              {Key: 'team', Value: 'ops'},
+              {Key: 'SSMSessionRunAs', Value: 'bob'},
+            ],
+            IsTruncated: false,
+          },
+          'member',
+        ),
+      )
     const {code, byId} = await doctor([], {AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'SECRET-KEY'})
     expect(code).to.equal(0)
     expect(byId.profile.detail).to.equal('default: credentials from AWS_ACCESS_KEY_ID in the environment')
     expect(byId.ssoToken.status).to.equal('info')
     expect(byId.document.status).to.equal('info')
-    expect(byId.runAs).to.include({status: 'info', detail: 'IAM user alice has SSMSessionRunAs=bob: Session Manager runs your sessions as bob, whatever the document says.'})
+    expect(byId.runAs).to.include({
+      status: 'info',
+      detail: 'IAM user alice has SSMSessionRunAs=bob: Session Manager runs your sessions as bob, whatever the document says.',
+    })
     expect(fake.calls('iam', 'ListUserTags')[0].input).to.include({UserName: 'alice'})
   })
 })

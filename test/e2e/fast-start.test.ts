@@ -30,7 +30,10 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
       const r = await s.box.run(args, {env})
       // what differs between any two runs: the sandbox, the fake's port, a free local port (forward 0:…)
       const output = (text: string) =>
-        text.replaceAll(s.box.home, '<home>').replaceAll(s.fake.url, '<aws>').replace(/"localPortNumber":\["\d+"\]/g, '"localPortNumber":["<free>"]')
+        text
+          .replaceAll(s.box.home, '<home>')
+          .replaceAll(s.fake.url, '<aws>')
+          .replace(/"localPortNumber":\["\d+"\]/g, '"localPortNumber":["<free>"]')
       return {
         code: r.code,
         stdout: output(r.stdout),
@@ -63,7 +66,9 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   })
 
   it('a Name tag (EC2, loaded lazily from the ESM bundle on the fast start)', async () => {
-    const r = await both(['connect', 'web-1', '--profile', 'dev'], (fake) => fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, name: 'web-1'}])))
+    const r = await both(['connect', 'web-1', '--profile', 'dev'], (fake) =>
+      fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, name: 'web-1'}])),
+    )
     expect(r.code).to.equal(0)
     expect(r.calls.filter((c) => c.startsWith('ec2.DescribeInstances'))).to.have.length(1)
   })
@@ -77,7 +82,10 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   })
 
   it('global flag mistakes: --region mars-1, an --endpoint-url that is no URL: the same usage error, nothing called', async () => {
-    for (const args of [['connect', INSTANCE, '--profile', 'dev', '--region', 'mars-1'], ['forward', INSTANCE, '8080:80', '--endpoint-url', 'localhost:4566']]) {
+    for (const args of [
+      ['connect', INSTANCE, '--profile', 'dev', '--region', 'mars-1'],
+      ['forward', INSTANCE, '8080:80', '--endpoint-url', 'localhost:4566'],
+    ]) {
       const r = await both(args)
       expect(r.code).to.equal(ExitCode.usage)
       expect(r.stderr).to.match(/^✗ --(region|endpoint-url) /)
@@ -103,15 +111,22 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
   it('ssh-proxy: the SSH document and port 22 by default, and a bad port', async () => {
     const r = await both(['ssh-proxy', INSTANCE, '--profile', 'dev'])
     expect(r.code).to.equal(0)
-    expect(r.calls.find((c) => c.startsWith('ssm.StartSession'))).to.include('AWS-StartSSHSession').and.include('"portNumber":["22"]')
+    expect(r.calls.find((c) => c.startsWith('ssm.StartSession')))
+      .to.include('AWS-StartSSHSession')
+      .and.include('"portNumber":["22"]')
     expect((await both(['ssh-proxy', INSTANCE, 'http'])).code).to.equal(ExitCode.usage)
   })
 
   it('--broker (and mode: broker): the same broker lookup, and where no broker is deployed the same error and exit code 13', async () => {
-    const notDeployed = (fake: FakeAws) => fake.on('ssm', 'GetParameter', () => {
-      throw new AwsFault('ParameterNotFound', 'not found')
-    })
-    for (const args of [['connect', INSTANCE, '--profile', 'dev', '--broker'], ['forward', INSTANCE, '0:80', '--profile', 'dev', '--broker'], ['ssh-proxy', INSTANCE, '--profile', 'dev', '--broker']]) {
+    const notDeployed = (fake: FakeAws) =>
+      fake.on('ssm', 'GetParameter', () => {
+        throw new AwsFault('ParameterNotFound', 'not found')
+      })
+    for (const args of [
+      ['connect', INSTANCE, '--profile', 'dev', '--broker'],
+      ['forward', INSTANCE, '0:80', '--profile', 'dev', '--broker'],
+      ['ssh-proxy', INSTANCE, '--profile', 'dev', '--broker'],
+    ]) {
       const r = await both(args, notDeployed)
       expect(r.code, args.join(' ')).to.equal(ExitCode.prerequisite)
       expect(r.stderr).to.include('No session broker is deployed in eu-west-1')
@@ -149,7 +164,7 @@ describe('connect, forward, ssh-proxy: the fast start gives what oclif gives (bu
     expect(readdirSync(node)).to.not.deep.equal([])
   })
 
-  it('leaves what it does not parse to oclif: an unknown flag gets oclif\'s own error', async () => {
+  it("leaves what it does not parse to oclif: an unknown flag gets oclif's own error", async () => {
     const s = await sessionSandbox()
     opened.push(s)
     const r = await s.box.run(['connect', INSTANCE, '--nope', '--debug'])

@@ -20,10 +20,11 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown> & {error?: {code: string; message: string; suggestions: string[]; exitCode: number}}
+const json = (stdout: string) =>
+  JSON.parse(stdout) as Record<string, unknown> & {error?: {code: string; message: string; suggestions: string[]; exitCode: number}}
 
 /** What a new user meets in the first hour (issue 12, "Misleading"): each must say what is true, and what to do. */
-describe('a new user\'s first hour: errors that tell the truth (built CLI)', () => {
+describe("a new user's first hour: errors that tell the truth (built CLI)", () => {
   let fake: FakeAws
   let box: Sandbox
 
@@ -60,13 +61,16 @@ describe('a new user\'s first hour: errors that tell the truth (built CLI)', () 
     })
   })
 
-  describe('--endpoint-url overrides the command\'s own service, or is refused: never ignored', () => {
+  describe("--endpoint-url overrides the command's own service, or is refused: never ignored", () => {
     it('admin status sends CloudFormation to --endpoint-url (it went to the real CloudFormation host)', async () => {
       const {fake: orgFake, box: admin, configPath, org} = await adminSandbox()
       try {
         const dead = `http://127.0.0.1:${await closedPort()}`
         // every other service on the fake; CloudFormation's own variable points nowhere: only the flag can save it
-        const r = await admin.run(['admin', 'status', '--config', configPath, '--json', '--endpoint-url', orgFake.url], {env: {AWS_ENDPOINT_URL_CLOUDFORMATION: dead}, timeoutMs: 60_000})
+        const r = await admin.run(['admin', 'status', '--config', configPath, '--json', '--endpoint-url', orgFake.url], {
+          env: {AWS_ENDPOINT_URL_CLOUDFORMATION: dead},
+          timeoutMs: 60_000,
+        })
         expect(r.stderr).not.to.include('ECONNREFUSED')
         expect(r.code, r.stderr).to.equal(ExitCode.compliance) // nothing deployed yet: answered, not unreachable
         expect(json(r.stdout)).to.have.property('stackSet')
@@ -93,7 +97,11 @@ describe('a new user\'s first hour: errors that tell the truth (built CLI)', () 
       const login = await box.run(['login', '--profile', 'dev', '--no-aws-cli', '--endpoint-url', fake.url])
       expect(login.code, login.stderr).to.equal(ExitCode.usage)
       expect(login.stderr).to.include('does not take --endpoint-url').and.include('AWS_ENDPOINT_URL_<SERVICE>')
-      for (const flag of [['--endpoint-url', fake.url], ['--profile', 'dev'], ['--region', 'eu-west-1']]) {
+      for (const flag of [
+        ['--endpoint-url', fake.url],
+        ['--profile', 'dev'],
+        ['--region', 'eu-west-1'],
+      ]) {
         const r = await box.run(['admin', 'render', ...flag])
         expect(r.code, r.stderr).to.equal(ExitCode.usage)
         expect(r.stderr).to.include(`ssmx admin render calls no AWS service: ${flag[0]} would change nothing`)
@@ -161,7 +169,11 @@ describe('a new user\'s first hour: errors that tell the truth (built CLI)', () 
   })
 
   it('--json answers in JSON on usage mistakes too (unknown flag, missing value, bad option)', async () => {
-    for (const args of [['whoami', '--bogus'], ['list', '--filter'], ['admin', 'status', '--call-as', 'ME']]) {
+    for (const args of [
+      ['whoami', '--bogus'],
+      ['list', '--filter'],
+      ['admin', 'status', '--call-as', 'ME'],
+    ]) {
       const r = await box.run([...args, '--json'])
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(ExitCode.usage)
       const out = json(r.stdout)
@@ -181,7 +193,7 @@ describe('a new user\'s first hour: errors that tell the truth (built CLI)', () 
 })
 
 describe('admin enforce and remove --json (built CLI against a stateful fake organization)', () => {
-  it('no prompt with --json: --yes or --dry-run; the plan and every account × region\'s result as JSON', async function () {
+  it("no prompt with --json: --yes or --dry-run; the plan and every account × region's result as JSON", async function () {
     this.timeout(180_000)
     const {fake, box, configPath} = await adminSandbox()
     const ssmx = (...args: string[]) => box.run(['admin', ...args, '--config', configPath, '--json'], {timeoutMs: 60_000})
@@ -192,17 +204,28 @@ describe('admin enforce and remove --json (built CLI against a stateful fake org
 
       const dry = await ssmx('enforce', '--dry-run')
       expect(dry.code, dry.stderr).to.equal(0)
-      const plan = json(dry.stdout) as {dryRun: boolean; applied: boolean; plan: {stackSet: {change: string}; instances: Array<{organizationalUnitId: string; region: string; change: string}>; changes: number}}
+      const plan = json(dry.stdout) as {
+        dryRun: boolean
+        applied: boolean
+        plan: {stackSet: {change: string}; instances: Array<{organizationalUnitId: string; region: string; change: string}>; changes: number}
+      }
       expect(plan).to.include({dryRun: true, applied: false})
       expect(plan.plan.stackSet.change).to.equal('create')
-      expect(plan.plan.instances.map((i) => `${i.organizationalUnitId} ${i.region} ${i.change}`).sort()).to.deep.equal(
-        [`${OU_A} eu-west-1 create`, `${OU_A} us-east-1 create`, `${OU_B} eu-west-1 create`, `${OU_B} us-east-1 create`],
-      )
+      expect(plan.plan.instances.map((i) => `${i.organizationalUnitId} ${i.region} ${i.change}`).sort()).to.deep.equal([
+        `${OU_A} eu-west-1 create`,
+        `${OU_A} us-east-1 create`,
+        `${OU_B} eu-west-1 create`,
+        `${OU_B} us-east-1 create`,
+      ])
       expect(fake.requests.filter((r) => /^(Create|Update|Delete|Attach)/.test(r.operation))).to.deep.equal([])
 
       const applied = await ssmx('enforce', '--yes')
       expect(applied.code, applied.stderr).to.equal(0)
-      const result = json(applied.stdout) as {applied: boolean; failed: number; operations: Array<{results: Array<{account: string; region: string; status: string}>}>}
+      const result = json(applied.stdout) as {
+        applied: boolean
+        failed: number
+        operations: Array<{results: Array<{account: string; region: string; status: string}>}>
+      }
       expect(result).to.include({applied: true, failed: 0})
       const accounts = result.operations.flatMap((o) => o.results.map((r) => `${r.account} ${r.region} ${r.status}`)).sort()
       expect(accounts).to.have.length(6)

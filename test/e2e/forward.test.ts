@@ -23,7 +23,9 @@ describe('ssmx forward (built CLI against a fake AWS)', () => {
     try {
       const r = await w.box.run(['forward', INSTANCE, `${portOf(busy)}:5432`, '--profile', 'dev'])
       expect(r.code).to.equal(2)
-      expect(r.stderr).to.include(`Local port ${portOf(busy)} is already in use`).and.include('--local 0')
+      expect(r.stderr)
+        .to.include(`Local port ${portOf(busy)} is already in use`)
+        .and.include('--local 0')
       expect(w.fake.requests).to.have.length(0)
       expect(w.box.pluginRuns()).to.have.length(0)
     } finally {
@@ -76,7 +78,12 @@ describe('ssmx forward (built CLI against a fake AWS)', () => {
       expect(exitCode, cli.text()).to.equal(0)
       expect(w.fake.calls('ssm', 'TerminateSession').map((c) => c.input)).to.deep.equal([{SessionId: SESSION.SessionId}])
       expect(cli.text()).to.include(`Session ${SESSION.SessionId} terminated`)
-      expect(w.box.pluginRuns().filter((e) => e.event === 'signal').map((e) => e.signal)).to.include('SIGTERM')
+      expect(
+        w.box
+          .pluginRuns()
+          .filter((e) => e.event === 'signal')
+          .map((e) => e.signal),
+      ).to.include('SIGTERM')
     } finally {
       cli.kill()
     }

@@ -30,7 +30,15 @@ describe('ssmx list (built CLI against a fake AWS)', () => {
     expect(r.code, r.stderr).to.equal(0)
     const items = JSON.parse(r.stdout)
     expect(items).to.have.length(1)
-    expect(items[0]).to.include({id: 'i-0aaaaaaaaaaaaaaa1', name: 'web-1', privateIp: '10.0.1.11', platform: 'Linux/UNIX', pingStatus: 'Online', state: 'running', stale: false})
+    expect(items[0]).to.include({
+      id: 'i-0aaaaaaaaaaaaaaa1',
+      name: 'web-1',
+      privateIp: '10.0.1.11',
+      platform: 'Linux/UNIX',
+      pingStatus: 'Online',
+      state: 'running',
+      stale: false,
+    })
     expect(items[0].lastPing).to.match(/^\d{4}-\d\d-\d\dT/)
   })
 })

@@ -38,11 +38,20 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(r.code, r.stderr).to.equal(0)
 
     expect(fake.calls('sso-oauth', 'RegisterClient')[0].input).to.deep.equal({clientName: 'ssmx-corp', clientType: 'public', scopes: ['sso:account:access']})
-    expect(fake.calls('sso-oauth', 'StartDeviceAuthorization')[0].input).to.deep.equal({clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, startUrl: SSO_START_URL})
+    expect(fake.calls('sso-oauth', 'StartDeviceAuthorization')[0].input).to.deep.equal({
+      clientId: DEVICE.clientId,
+      clientSecret: DEVICE.clientSecret,
+      startUrl: SSO_START_URL,
+    })
     const polls = fake.calls('sso-oauth', 'CreateToken')
     expect(polls).to.have.length(2)
     for (const p of polls) {
-      expect(p.input).to.deep.equal({clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, grantType: 'urn:ietf:params:oauth:grant-type:device_code', deviceCode: DEVICE.deviceCode})
+      expect(p.input).to.deep.equal({
+        clientId: DEVICE.clientId,
+        clientSecret: DEVICE.clientSecret,
+        grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+        deviceCode: DEVICE.deviceCode,
+      })
     }
 
     expect(readFileSync(browser.log, 'utf8')).to.equal(`${DEVICE.verificationUriComplete}\n`)
@@ -55,7 +64,15 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
     expect(statSync(dirname(path)).mode & 0o777).to.equal(0o700)
     const cached = JSON.parse(readFileSync(path, 'utf8'))
     expect(cached).to.have.keys(['startUrl', 'region', 'accessToken', 'expiresAt', 'clientId', 'clientSecret', 'registrationExpiresAt', 'refreshToken'])
-    expect(cached).to.include({startUrl: SSO_START_URL, region: 'us-east-1', accessToken: DEVICE.accessToken, clientId: DEVICE.clientId, clientSecret: DEVICE.clientSecret, refreshToken: DEVICE.refreshToken, registrationExpiresAt: '2030-01-01T00:00:00Z'})
+    expect(cached).to.include({
+      startUrl: SSO_START_URL,
+      region: 'us-east-1',
+      accessToken: DEVICE.accessToken,
+      clientId: DEVICE.clientId,
+      clientSecret: DEVICE.clientSecret,
+      refreshToken: DEVICE.refreshToken,
+      registrationExpiresAt: '2030-01-01T00:00:00Z',
+    })
     expect(Date.parse(cached.expiresAt) - Date.now()).to.be.within(7 * 3600_000, 8 * 3600_000)
     expect(cached.expiresAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
 
@@ -99,7 +116,10 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
 
   it('runs `aws sso login --profile P` with the terminal when the AWS CLI is on PATH', async () => {
     const argsLog = join(box.home, 'aws-args')
-    writeFileSync(join(box.bin, 'aws'), `#!/bin/sh\nif [ "$1" = --version ]; then echo 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.ubuntu.24'; exit 0; fi\nprintf '%s\\n' "$@" > "${argsLog}"\nexit \${FAKE_AWS_EXIT:-0}\n`)
+    writeFileSync(
+      join(box.bin, 'aws'),
+      `#!/bin/sh\nif [ "$1" = --version ]; then echo 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.ubuntu.24'; exit 0; fi\nprintf '%s\\n' "$@" > "${argsLog}"\nexit \${FAKE_AWS_EXIT:-0}\n`,
+    )
     chmodSync(join(box.bin, 'aws'), 0o755)
     box.ssoToken('corp')
     const r = await box.run(['login', '--profile', 'dev'], {env})
@@ -118,13 +138,16 @@ describe('ssmx login (built CLI against a fake AWS)', () => {
   const fakeAwsCli = (version: string) => {
     const calls = join(box.home, 'aws-calls')
     // AWS CLI v1's answer to `aws sso login`: its usage dump, exit 252
-    writeFileSync(join(box.bin, 'aws'), `#!/bin/sh
+    writeFileSync(
+      join(box.bin, 'aws'),
+      `#!/bin/sh
 echo "$*" >> "${calls}"
 if [ "$1" = --version ]; then echo '${version}' >&2; exit 0; fi
 echo 'usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]' >&2
 echo 'aws: error: argument operation: Invalid choice, valid choices are:' >&2
 exit 252
-`)
+`,
+    )
     chmodSync(join(box.bin, 'aws'), 0o755)
     return () => readFileSync(calls, 'utf8').trim().split('\n')
   }
@@ -140,7 +163,9 @@ exit 252
       const r = await box.run(['login', '--profile', 'dev'], {env})
       expect(r.code, r.stderr).to.equal(0)
       expect(calls()).to.deep.equal(['--version'])
-      expect(r.stderr).to.include(`${join(box.bin, 'aws')} ${said}`).and.include("signing in with ssmx's built-in sign-in")
+      expect(r.stderr)
+        .to.include(`${join(box.bin, 'aws')} ${said}`)
+        .and.include("signing in with ssmx's built-in sign-in")
       expect(r.stderr).not.to.include('usage: aws')
       expect(fake.calls('sso-oauth', 'CreateToken')).to.have.length(1)
       expect(r.stdout).to.match(/✓ Logged in: sso-session corp for profile dev, valid for/)

@@ -46,7 +46,12 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     const exited = new Promise<number | null>((r) => child.on('close', r))
     const data = randomBytes(size)
     child.stdin.write(data)
-    await until('the echo', () => n >= data.length, 20_000, () => stderr)
+    await until(
+      'the echo',
+      () => n >= data.length,
+      20_000,
+      () => stderr,
+    )
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
     return {child, exited, stderr: () => stderr, exact: () => n === size && sha(Buffer.concat(got)) === sha(data)}
   }
@@ -68,7 +73,12 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     cli.term.write('echo hel""lo-$((6*7))\r')
     await seen('hello-42')
     cli.term.resize(123, 45)
-    await until('the new size at the agent', () => agent.soleSession.sizes.some((s) => s.cols === 123 && s.rows === 45), 15_000, () => JSON.stringify(agent.soleSession.sizes))
+    await until(
+      'the new size at the agent',
+      () => agent.soleSession.sizes.some((s) => s.cols === 123 && s.rows === 45),
+      15_000,
+      () => JSON.stringify(agent.soleSession.sizes),
+    )
     cli.term.write('stty size\r')
     await seen('45 123')
     cli.term.write('sleep 30; echo not-interrupted\r')
@@ -99,7 +109,12 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
     let output = ''
     term.onData((d) => (output += d))
     const exited = new Promise<void>((resolve) => term.onExit(() => resolve()))
-    await until('prompt', () => output.includes('$ '), 15_000, () => output)
+    await until(
+      'prompt',
+      () => output.includes('$ '),
+      15_000,
+      () => output,
+    )
     agent.soleSession.cut()
     await exited
     expect(output).to.match(/the data channel dropped and could not be resumed/)
@@ -163,7 +178,12 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
       let stderr = ''
       child.stderr.on('data', (d) => (stderr += d))
       const exited = new Promise<number | null>((r) => child.on('close', r))
-      await until('the listener', () => /opened for session/.test(stderr), 20_000, () => stderr)
+      await until(
+        'the listener',
+        () => /opened for session/.test(stderr),
+        20_000,
+        () => stderr,
+      )
       const local = Number(/Forwarding localhost:(\d+)/.exec(stderr)![1])
       const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
       await Promise.all(
@@ -174,14 +194,22 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
           let n = 0
           socket.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
           socket.write(data)
-          await until('the echo', () => n >= data.length, 20_000, () => stderr)
+          await until(
+            'the echo',
+            () => n >= data.length,
+            20_000,
+            () => stderr,
+          )
           socket.destroy()
           expect(sha(Buffer.concat(got))).to.equal(sha(data))
         }),
       )
       child.kill('SIGINT')
       expect(await exited, stderr).to.equal(0)
-      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({DocumentName: 'AWS-StartPortForwardingSession', Parameters: {portNumber: [String(remote)], localPortNumber: [String(local)]}})
+      expect(fake.calls('ssm', 'StartSession')[0].input).to.deep.include({
+        DocumentName: 'AWS-StartPortForwardingSession',
+        Parameters: {portNumber: [String(remote)], localPortNumber: [String(local)]},
+      })
       expect(fake.calls('ssm', 'TerminateSession')).to.have.length(1)
       expect(box.pluginRuns()).to.have.length(0)
     } finally {

@@ -18,11 +18,18 @@ describe('ssmx on a Node.js that is too old', () => {
   afterEach(() => box.cleanup())
 
   const asNode = (version: string) => {
-    const preload = box.file(`node-${version}.mjs`, `Object.defineProperty(process, 'versions', {value: {...process.versions, node: ${JSON.stringify(version)}}})\n`)
+    const preload = box.file(
+      `node-${version}.mjs`,
+      `Object.defineProperty(process, 'versions', {value: {...process.versions, node: ${JSON.stringify(version)}}})\n`,
+    )
     return {NODE_OPTIONS: `--import ${pathToFileURL(preload).href}`}
   }
 
-  for (const [version, needs] of [['20.11.1', '22'], ['18.19.0', '22'], ['22.0.0', '22.1']] as const) {
+  for (const [version, needs] of [
+    ['20.11.1', '22'],
+    ['18.19.0', '22'],
+    ['22.0.0', '22.1'],
+  ] as const) {
     for (const args of [['--version'], ['connect', 'web-1'], ['admin', 'status']]) {
       it(`Node ${version}: ssmx ${args.join(' ')} says which Node it needs and exits 13, without a stack trace`, async () => {
         const r = await box.run(args, {env: asNode(version)})

@@ -24,7 +24,9 @@ describe('ssmx offline: names that do not resolve (built CLI, DNS answered local
   let dnsLog: string
 
   beforeEach(() => {
-    box = new Sandbox('unused').awsConfig(`${AWS_CONFIG}aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`)
+    box = new Sandbox('unused').awsConfig(
+      `${AWS_CONFIG}aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`,
+    )
     box.ssoToken('corp')
     dnsLog = join(box.home, 'dns.log')
   })
@@ -76,7 +78,9 @@ describe('ssmx offline: names that do not resolve (built CLI, DNS answered local
     expect(r.stderr).to.include('Cannot reach AWS for STS GetCallerIdentity: getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com')
     const json = await offline(['admin', 'status', '--profile', 'static', '--json'])
     expect(JSON.parse(json.stdout).error).to.deep.include({code: 'unreachable', exitCode: 11})
-    expect(JSON.parse(json.stdout).error.message).to.match(/^Cannot reach AWS for CloudFormation \w+: getaddrinfo ENOTFOUND cloudformation.eu-west-1.amazonaws.com/)
+    expect(JSON.parse(json.stdout).error.message).to.match(
+      /^Cannot reach AWS for CloudFormation \w+: getaddrinfo ENOTFOUND cloudformation.eu-west-1.amazonaws.com/,
+    )
   })
 })
 

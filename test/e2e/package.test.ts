@@ -50,14 +50,28 @@ describe('the npm package: npm pack, installed with its production dependencies 
   it('ships what runs: no source maps, no tests, no compiled sources but the files the bundle reads (both Lambda handlers, config defaults)', () => {
     const paths = pkg.files.map((f) => f.path)
     expect(paths.filter((p) => p.endsWith('.map'))).to.deep.equal([])
-    expect(paths.filter((p) => p.startsWith('dist/src/'))).to.have.members(['dist/src/admin/handler/index.cjs', 'dist/src/admin/handler/broker.cjs', 'dist/src/config/defaults.json'])
-    expect(paths.filter((p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$)/.test(p))).to.deep.equal([])
-    expect(paths).to.include.members(['bin/run.js', 'dist/bundle/main.js', 'dist/fast/start.js', 'dist/fast/connect.cjs', 'dist/bundle/root-help.json', 'oclif.manifest.json'])
+    expect(paths.filter((p) => p.startsWith('dist/src/'))).to.have.members([
+      'dist/src/admin/handler/index.cjs',
+      'dist/src/admin/handler/broker.cjs',
+      'dist/src/config/defaults.json',
+    ])
+    expect(
+      paths.filter((p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$)/.test(p)),
+    ).to.deep.equal([])
+    expect(paths).to.include.members([
+      'bin/run.js',
+      'dist/bundle/main.js',
+      'dist/fast/start.js',
+      'dist/fast/connect.cjs',
+      'dist/bundle/root-help.json',
+      'oclif.manifest.json',
+    ])
   })
 
   it('the bundle and the fast entries import only Node built-ins, the declared dependencies and optional add-ons', () => {
     const optional = new Set(['bufferutil', 'utf-8-validate', 'react-devtools-core', 'typescript', '@aws-sdk/signature-v4-crt'])
-    const allowed = (name: string) => builtinModules.includes(name.replace(/^node:/, '')) || name.startsWith('node:') || optional.has(name) || name in pjson.dependencies
+    const allowed = (name: string) =>
+      builtinModules.includes(name.replace(/^node:/, '')) || name.startsWith('node:') || optional.has(name) || name in pjson.dependencies
     const bare = new Set<string>()
     // (not the Lambda handler: it runs in Lambda's Node.js runtime, with the AWS SDK the runtime provides)
     for (const f of pkg.files.filter((p) => /\.(c?js)$/.test(p.path) && !p.path.startsWith('dist/src/admin/handler/'))) {
@@ -95,7 +109,10 @@ describe('the npm package: npm pack, installed with its production dependencies 
     const render = await ssmx(['admin', 'render', '--out', 'rendered'])
     expect(render.code, render.stderr).to.equal(0)
     expect(readFileSync(join(box.home, 'rendered', 'ssmx-runas.template.yaml'), 'utf8')).to.include('ZipFile')
-    const brokerConfig = box.file('broker.json', JSON.stringify({permissionSets: {Developer: {runAsUser: 'dev'}}, admin: {broker: {enabled: true, organizationId: 'o-abcdefghij'}}}))
+    const brokerConfig = box.file(
+      'broker.json',
+      JSON.stringify({permissionSets: {Developer: {runAsUser: 'dev'}}, admin: {broker: {enabled: true, organizationId: 'o-abcdefghij'}}}),
+    )
     const withBroker = await ssmx(['admin', 'render', '--config', brokerConfig, '--out', 'rendered-broker'])
     expect(withBroker.code, withBroker.stderr).to.equal(0)
     expect(readFileSync(join(box.home, 'rendered-broker', 'ssmx-runas.template.yaml'), 'utf8')).to.include('FunctionName: ssmx-broker')

@@ -38,7 +38,7 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env})
     expect(r.code, r.stderr).to.equal(0)
     const credentials = proxy.to('/federation/credentials')
-    expect(credentials, 'SSO GetRoleCredentials, from the credential provider\'s own client').to.have.length(1)
+    expect(credentials, "SSO GetRoleCredentials, from the credential provider's own client").to.have.length(1)
     expect(credentials[0].url).to.equal(`${fake.url}/federation/credentials?account_id=111122223333&role_name=Developer`)
     expect(target(proxy, 'AmazonSSM.StartSession')?.url).to.equal(`${fake.url}/`)
     expect(fake.calls('ssm', 'StartSession')).to.have.length(1)
@@ -46,7 +46,7 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     expect(run.env).to.include(env)
   })
 
-  it('asks the SSO portal in the profile\'s sso_region, not its region (real endpoints, seen as CONNECT targets)', async () => {
+  it("asks the SSO portal in the profile's sso_region, not its region (real endpoints, seen as CONNECT targets)", async () => {
     // no endpoint override: the SDK picks AWS's hosts, and the recording proxy (loopback only) refuses them
     const r = await box.run(['connect', INSTANCE, '--profile', 'dev'], {env: {AWS_ENDPOINT_URL: undefined, HTTPS_PROXY: proxy.url}})
     expect(r.code).to.not.equal(0)
@@ -68,7 +68,7 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
     expect(proxy.requests).to.deep.equal([])
   })
 
-  it('authenticates to the proxy with the URL\'s user:password and never prints them, even with --debug', async () => {
+  it("authenticates to the proxy with the URL's user:password and never prints them, even with --debug", async () => {
     const url = proxy.url.replace('http://', 'http://alice:s3cret-PROXY-pw@')
     const r = await box.run(['connect', INSTANCE, '--profile', 'dev', '--debug'], {env: {http_proxy: url}})
     expect(r.code, r.stderr).to.equal(0)
@@ -102,7 +102,9 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
 
     beforeEach(async () => {
       // the fake agent answers StartSession: a stdio session to the port ssh-proxy asks for
-      agent = (await new FakeAgent().start()).attach(fake, (input) => ({backend: {kind: 'stdio', port: Number((input.Parameters as Record<string, string[]>).portNumber[0])}}))
+      agent = (await new FakeAgent().start()).attach(fake, (input) => ({
+        backend: {kind: 'stdio', port: Number((input.Parameters as Record<string, string[]>).portNumber[0])},
+      }))
     })
     afterEach(async () => {
       for (const stop of stops.splice(0).reverse()) await stop()
@@ -115,7 +117,10 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
       await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
       stops.push(() => void echo.close())
       const port = (echo.address() as AddressInfo).port
-      const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, String(port), '--profile', 'dev', '--native'], {cwd: box.home, env: {...box.env, ...env}})
+      const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, String(port), '--profile', 'dev', '--native'], {
+        cwd: box.home,
+        env: {...box.env, ...env},
+      })
       let stderr = ''
       let got = 0
       child.stderr.on('data', (d) => (stderr += d))
@@ -123,7 +128,12 @@ describe('ssmx behind a proxy: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (built CLI, r
       const exited = new Promise<number | null>((r) => child.on('close', r))
       const data = randomBytes(4096)
       child.stdin.write(data)
-      await until('the echo', () => got >= data.length, 20_000, () => stderr)
+      await until(
+        'the echo',
+        () => got >= data.length,
+        20_000,
+        () => stderr,
+      )
       child.kill('SIGHUP')
       expect(await exited, stderr).to.equal(0)
     }

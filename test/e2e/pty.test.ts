@@ -44,7 +44,11 @@ describe('ssmx connect in a terminal (node-pty)', () => {
     return {output: () => out, exited}
   }
 
-  const signals = () => box.pluginRuns().filter((e) => e.event === 'signal').map((e) => e.signal)
+  const signals = () =>
+    box
+      .pluginRuns()
+      .filter((e) => e.event === 'signal')
+      .map((e) => e.signal)
 
   it('Ctrl-C reaches the plugin and not ssmx; the second Ctrl-C ends the plugin and ssmx exits with its code', async () => {
     const {output, exited} = start()

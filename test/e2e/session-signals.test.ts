@@ -41,11 +41,21 @@ describe('a signal while StartSession is in flight (built CLI against a fake AWS
       const {child, result} = box.start([...c.args], {env: c.env})
       let stderr = ''
       child.stderr.on('data', (d) => (stderr += d))
-      await until('StartSession to be in flight', () => fake.calls('ssm', 'StartSession').length === 1, 15_000, () => stderr)
+      await until(
+        'StartSession to be in flight',
+        () => fake.calls('ssm', 'StartSession').length === 1,
+        15_000,
+        () => stderr,
+      )
       child.kill(c.signal)
       // or to die of it (the gap this guards against): the assertions below then say so
       const ended = () => child.exitCode !== null || child.signalCode !== null
-      await until(`ssmx to take ${c.signal}`, () => stderr.includes(`Stopping on ${c.signal}`) || ended(), 15_000, () => stderr)
+      await until(
+        `ssmx to take ${c.signal}`,
+        () => stderr.includes(`Stopping on ${c.signal}`) || ended(),
+        15_000,
+        () => stderr,
+      )
       released = true
       const r = await result
       expect(r.code, r.stderr).to.equal(c.code)

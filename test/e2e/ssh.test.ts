@@ -50,7 +50,12 @@ const hasSsh = (() => {
 function sshG(file: string, host: string): Record<string, string> {
   if (hasSsh) {
     const out = execFileSync('ssh', ['-G', '-F', file, host], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-    return Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]))
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]),
+    )
   }
   const known = new Set(['host', 'hostname', 'user', 'proxycommand'])
   const result: Record<string, string> = {hostname: host}
@@ -62,7 +67,14 @@ function sshG(file: string, host: string): Record<string, string> {
     const key = keyword.toLowerCase()
     if (!known.has(key)) throw new Error(`unknown ssh_config keyword: ${keyword}`)
     if (key === 'host') {
-      active = rest.some((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(host))
+      active = rest.some((p) =>
+        new RegExp(
+          `^${p
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+        ).test(host),
+      )
     } else if (active && !(key in result && key !== 'hostname') && !(key === 'hostname' && result.hostname !== host)) {
       result[key] = rest.join(' ')
     }
@@ -71,7 +83,10 @@ function sshG(file: string, host: string): Record<string, string> {
 }
 
 describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', () => {
-  const w = useSessionWorld({instances: INSTANCES, setup: (fake) => fake.on('ec2-instance-connect', 'SendSSHPublicKey', () => ({RequestId: 'r-1', Success: true}))})
+  const w = useSessionWorld({
+    instances: INSTANCES,
+    setup: (fake) => fake.on('ec2-instance-connect', 'SendSSHPublicKey', () => ({RequestId: 'r-1', Success: true})),
+  })
 
   it('ssh-proxy relays the plugin byte for byte: stdout carries nothing else', async () => {
     const input = randomBytes(256 * 1024)
@@ -79,7 +94,9 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout.length).to.equal(input.length)
     expect(r.stdout.equals(input)).to.equal(true)
-    expect(w.fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([{Target: INSTANCE, DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: ['2222']}}])
+    expect(w.fake.calls('ssm', 'StartSession').map((c) => c.input)).to.deep.equal([
+      {Target: INSTANCE, DocumentName: 'AWS-StartSSHSession', Parameters: {portNumber: ['2222']}},
+    ])
   })
 
   it('ssh-proxy errors go to stderr only, with a non-zero exit', async () => {
@@ -122,12 +139,15 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
     beforeEach(() => {
       sshLog = join(w.box.home, 'ssh.log')
       const fakeSsh = join(w.box.bin, 'ssh')
-      writeFileSync(fakeSsh, `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))' "${sshLog}" "$@"\nexit 7\n`)
+      writeFileSync(
+        fakeSsh,
+        `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))' "${sshLog}" "$@"\nexit 7\n`,
+      )
       chmodSync(fakeSsh, 0o755)
     })
     const sshArgv = (): string[] => JSON.parse(readFileSync(sshLog, 'utf8'))
 
-    it('runs ssh with the ProxyCommand, the resolved id and the args after --, and returns ssh\'s exit code', async () => {
+    it("runs ssh with the ProxyCommand, the resolved id and the args after --, and returns ssh's exit code", async () => {
       const r = await w.box.run(['ssh', 'ec2-user@web-1', '--profile', 'dev', '--', '-L', '8080:localhost:80', 'uptime'])
       expect(r.code, r.stderr).to.equal(7)
       const argv = sshArgv()
@@ -145,7 +165,7 @@ describe('ssmx ssh-proxy, ssh-config and ssh (built CLI against a fake AWS)', ()
       expect(argv.slice(2)).to.deep.equal([`ec2-user@${INSTANCE}`])
     })
 
-    it('--push-key sends the public key for the OS user with the instance\'s Availability Zone first', async () => {
+    it("--push-key sends the public key for the OS user with the instance's Availability Zone first", async () => {
       const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKeyFakeKey alice@laptop'
       w.box.file('.ssh/id_ed25519.pub', `${key}\n`)
       const r = await w.box.run(['ssh', 'ubuntu@web-1', '--push-key', '--profile', 'dev'])

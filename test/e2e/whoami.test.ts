@@ -47,11 +47,19 @@ describe('ssmx whoami (built CLI against a fake AWS)', () => {
     const r = await box.run(['whoami', '--json', '--region', 'us-east-2'], {env: {AWS_ACCESS_KEY_ID: 'AKIAENVFAKE', AWS_SECRET_ACCESS_KEY: 'ENV-SECRET'}})
     expect(r.code, r.stderr).to.equal(0)
     const out = JSON.parse(r.stdout)
-    expect(out).to.include({profile: 'default', region: 'us-east-2', regionSource: '--region', permissionSetSource: 'none', document: 'SSM-SessionManagerRunShell', documentReason: 'default', runAsUser: 'ssm-user'})
+    expect(out).to.include({
+      profile: 'default',
+      region: 'us-east-2',
+      regionSource: '--region',
+      permissionSetSource: 'none',
+      document: 'SSM-SessionManagerRunShell',
+      documentReason: 'default',
+      runAsUser: 'ssm-user',
+    })
     expect(out).not.to.have.property('permissionSet')
   })
 
-  it('prints a readable table, and the plugin\'s absence without failing', async () => {
+  it("prints a readable table, and the plugin's absence without failing", async () => {
     const r = await box.run(['whoami', '--profile', 'legacy'], {env: {SSMX_PLUGIN_PATH: `${box.home}/missing`}})
     expect(r.code).to.equal(ExitCode.ssoExpired)
     box.ssoToken('https://example.awsapps.com/start')

@@ -16,7 +16,10 @@ const connect = manifest.commands.connect
 const COMMANDS = {connect: Connect, forward: Forward, 'ssh-proxy': SshProxy}
 
 /** What oclif itself makes of argv for a command (default connect): flags and args, or the error it raises. */
-async function oclifParse(argv: string[], id: keyof typeof COMMANDS = 'connect'): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>} | Error> {
+async function oclifParse(
+  argv: string[],
+  id: keyof typeof COMMANDS = 'connect',
+): Promise<{flags: Record<string, unknown>; args: Record<string, unknown>} | Error> {
   const command = COMMANDS[id]
   try {
     const {flags, args} = await Parser.parse(argv, {flags: {...command.baseFlags, ...command.flags}, args: command.args as typeof Connect.args, strict: true})
@@ -72,7 +75,10 @@ describe('fast entries: the command line, parsed as oclif would', () => {
   }
 
   it('leaves a missing required argument to oclif', async () => {
-    for (const [id, argv] of [['ssh-proxy', []], ['forward', ['web-1']]] as const) {
+    for (const [id, argv] of [
+      ['ssh-proxy', []],
+      ['forward', ['web-1']],
+    ] as const) {
       expect(await oclifParse([...argv], id)).to.be.instanceOf(Error)
       expect(parseArgv(argv, manifest.commands[id], {})).to.equal(undefined)
     }
@@ -98,7 +104,7 @@ describe('fast entries: the command line, parsed as oclif would', () => {
     })
   }
 
-  it('where it answers and oclif would refuse, there is no such line: every refusal above is oclif\'s to make', async () => {
+  it("where it answers and oclif would refuse, there is no such line: every refusal above is oclif's to make", async () => {
     // oclif errors on these; the fast parser must not have accepted any of them
     for (const argv of [['--nope'], ['a', 'b'], ['--profile']]) {
       expect(await oclifParse(argv)).to.be.instanceOf(Error)
@@ -111,10 +117,14 @@ describe('fast entries: the command line, parsed as oclif would', () => {
     try {
       process.env.SSMX_CONFIG = '/etc/ssmx.yaml'
       const oclifConfig = async () => ((await oclifParse(['x'])) as {flags: Record<string, unknown>}).flags.config
-      expect(parseArgv(['x'], connect, process.env)!.flags.config).to.equal('/etc/ssmx.yaml').and.equal(await oclifConfig())
+      expect(parseArgv(['x'], connect, process.env)!.flags.config)
+        .to.equal('/etc/ssmx.yaml')
+        .and.equal(await oclifConfig())
       expect(parseArgv(['x', '--config', 'mine.yaml'], connect, process.env)!.flags.config).to.equal('mine.yaml')
       process.env.SSMX_CONFIG = ''
-      expect(parseArgv(['x'], connect, process.env)!.flags.config).to.equal(undefined).and.equal(await oclifConfig())
+      expect(parseArgv(['x'], connect, process.env)!.flags.config)
+        .to.equal(undefined)
+        .and.equal(await oclifConfig())
     } finally {
       if (saved === undefined) delete process.env.SSMX_CONFIG
       else process.env.SSMX_CONFIG = saved
@@ -123,7 +133,10 @@ describe('fast entries: the command line, parsed as oclif would', () => {
 
   it('only commands whose every flag and argument it models: no short chars, defaults, choices, multiples or --json', () => {
     expect(fastParsable(connect)).to.equal(true)
-    const variant = (flag: Record<string, unknown>): ManifestCommand => ({...connect, flags: {...connect.flags, extra: {name: 'extra', type: 'option', ...flag}}})
+    const variant = (flag: Record<string, unknown>): ManifestCommand => ({
+      ...connect,
+      flags: {...connect.flags, extra: {name: 'extra', type: 'option', ...flag}},
+    })
     expect(fastParsable(variant({char: 'x'}))).to.equal(false)
     expect(fastParsable(variant({default: 'eu-west-1'}))).to.equal(false)
     expect(fastParsable(variant({options: ['a', 'b']}))).to.equal(false)

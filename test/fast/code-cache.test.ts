@@ -13,7 +13,10 @@ const LOADER = pathToFileURL(join(ROOT, 'dist', 'src', 'fast', 'code-cache.js'))
 
 /** A CommonJS bundle with enough functions that the ones a run calls make the cache visibly larger. */
 function bundleSource(functions: number, tag = ''): string {
-  const fns = Array.from({length: functions}, (_, i) => `function f${i}(x) { const o = {a${i}: x, b: [x, x * ${i}], s: 'v${i}' + x}; return o.b.reduce((p, q) => p + q, 0) + o.s.length }`)
+  const fns = Array.from(
+    {length: functions},
+    (_, i) => `function f${i}(x) { const o = {a${i}: x, b: [x, x * ${i}], s: 'v${i}' + x}; return o.b.reduce((p, q) => p + q, 0) + o.s.length }`,
+  )
   return `${fns.join('\n')}\nexports.callAll = () => { let t = 0; ${Array.from({length: functions}, (_, i) => `t += f${i}(${i});`).join(' ')} return t }\nexports.tag = ${JSON.stringify(tag)}\nexports.load = (url) => __ssmxImport(url)\nexports.here = __filename\n`
 }
 
@@ -21,7 +24,11 @@ function bundleSource(functions: number, tag = ''): string {
  * Loads the bundle in a new Node process (V8 keeps compiled scripts in memory: a second load in one process
  * would never read the cache) and reports the cache status and what the bundle returned.
  */
-function load(file: string, dir: string, options: {call?: boolean; save?: boolean; importUrl?: string} = {}): {status: string; total?: number; tag?: string; here?: string; imported?: number} {
+function load(
+  file: string,
+  dir: string,
+  options: {call?: boolean; save?: boolean; importUrl?: string} = {},
+): {status: string; total?: number; tag?: string; here?: string; imported?: number} {
   const script = `
     const {loadCachedBundle} = await import(${JSON.stringify(LOADER)})
     const b = loadCachedBundle(${JSON.stringify(file)}, ${JSON.stringify(dir)})
@@ -141,7 +148,7 @@ describe('fast entries: the post-run V8 code cache', () => {
     expect(load(file, dir).status, "the user's own cache comes first").to.equal('hit')
   })
 
-  it('hands the bundle Node\'s import() as __ssmxImport, for the ES modules it loads lazily', () => {
+  it("hands the bundle Node's import() as __ssmxImport, for the ES modules it loads lazily", () => {
     const esm = join(root, 'lazy.mjs')
     writeFileSync(esm, 'export const answer = 42\n')
     expect(load(file, dir, {importUrl: pathToFileURL(esm).href}).imported).to.equal(42)

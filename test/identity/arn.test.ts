@@ -28,7 +28,12 @@ describe('identity/arn', () => {
   })
 
   it('an IAM user and a plain role have no permission set', () => {
-    expect(parsePrincipalArn('arn:aws:iam::111122223333:user/ci')).to.deep.equal({arn: 'arn:aws:iam::111122223333:user/ci', partition: 'aws', account: '111122223333', kind: 'user'})
+    expect(parsePrincipalArn('arn:aws:iam::111122223333:user/ci')).to.deep.equal({
+      arn: 'arn:aws:iam::111122223333:user/ci',
+      partition: 'aws',
+      account: '111122223333',
+      kind: 'user',
+    })
     const role = parsePrincipalArn('arn:aws:sts::111122223333:assumed-role/Deployer/session')
     expect(role).to.deep.include({kind: 'assumed-role', roleName: 'Deployer'})
     expect(role.permissionSet).to.equal(undefined)

@@ -38,7 +38,9 @@ describe('identity/identity', () => {
   })
 
   it('otherwise asks STS GetCallerIdentity and parses the SSO role', async () => {
-    sts.on(GetCallerIdentityCommand).resolves({Account: '444455556666', Arn: 'arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_Data.Eng_0123456789abcdef/bob'})
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({Account: '444455556666', Arn: 'arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_Data.Eng_0123456789abcdef/bob'})
     const id = await resolveIdentity(ctx({region: 'eu-west-1'}))
     expect(id).to.deep.include({account: '444455556666', permissionSet: 'Data.Eng', source: 'sts'})
     expect(id.principal?.kind).to.equal('assumed-role')

@@ -74,15 +74,23 @@ describe('identity/whoami', () => {
   })
 
   it('says when sessions use the built-in client: no plugin installed, or native: true', async () => {
-    const missing = await whoami({ctx: ctx(), config: parseConfig({}), plugin: async () => Promise.reject(new PluginMissingError('plugin', 'session-manager-plugin is not installed.'))})
+    const missing = await whoami({
+      ctx: ctx(),
+      config: parseConfig({}),
+      plugin: async () => Promise.reject(new PluginMissingError('plugin', 'session-manager-plugin is not installed.')),
+    })
     expect(missing.plugin).to.deep.equal({error: 'session-manager-plugin is not installed.', builtIn: true})
     expect(formatWhoami(missing)).to.include('plugin         not found: session-manager-plugin is not installed. (sessions use the built-in client)')
-    const native = await whoami({ctx: ctx(), config: parseConfig({native: true}), plugin: async () => ({path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true})})
+    const native = await whoami({
+      ctx: ctx(),
+      config: parseConfig({native: true}),
+      plugin: async () => ({path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true}),
+    })
     expect(native.plugin.builtIn).to.equal(true)
     expect(formatWhoami(native)).to.include('plugin         /bin/session-manager-plugin 1.2.707.0 (not used: native: true, sessions use the built-in client)')
   })
 
-  it('an STS failure is the result\'s error (with the profile in the next step); without an SSO profile everything but the profile is unavailable', async () => {
+  it("an STS failure is the result's error (with the profile in the next step); without an SSO profile everything but the profile is unavailable", async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Token is expired. SSO session'), {name: 'CredentialsProviderError'}))
     const r = await whoami({ctx: ctx(), config: parseConfig({}), plugin})
     expect(r.error).to.include({code: 'ssoExpired', exitCode: 5})
@@ -98,7 +106,14 @@ describe('identity/whoami', () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com'), {code: 'ENOTFOUND'}))
     const config = parseConfig({permissionSets: {Developer: {runAsUser: 'dev'}}})
     const r = await whoami({ctx: ctx({ssoRoleName: 'Developer', ssoAccountId: '111122223333'}), config, plugin})
-    expect(r).to.deep.include({account: '111122223333', permissionSet: 'Developer', permissionSetSource: 'profile', document: 'SSMX-RunAs-Developer', runAsUser: 'dev', unavailable: ['principalArn']})
+    expect(r).to.deep.include({
+      account: '111122223333',
+      permissionSet: 'Developer',
+      permissionSetSource: 'profile',
+      document: 'SSMX-RunAs-Developer',
+      runAsUser: 'dev',
+      unavailable: ['principalArn'],
+    })
     expect(r.error?.exitCode).to.be.greaterThan(0)
     const lines = formatWhoami(r)
     expect(lines).to.include('runs as        dev')
@@ -107,7 +122,12 @@ describe('identity/whoami', () => {
 
   it('an old plugin is flagged', () => {
     const lines = formatWhoami({
-      profile: 'p', region: 'r', regionSource: 'AWS_REGION', permissionSetSource: 'none', document: 'SSM-SessionManagerRunShell', documentReason: 'default',
+      profile: 'p',
+      region: 'r',
+      regionSource: 'AWS_REGION',
+      permissionSetSource: 'none',
+      document: 'SSM-SessionManagerRunShell',
+      documentReason: 'default',
       plugin: {path: '/p', version: '1.2.0.0', envHandoff: false},
       mode: 'documents',
     })

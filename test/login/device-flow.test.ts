@@ -1,6 +1,7 @@
 import {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 import {expect} from 'chai'
 
+import {ssoOidcPort} from '../../src/aws/sso-oidc.js'
 import {AwsContext} from '../../src/aws/clients.js'
 import {deviceAuthorization} from '../../src/login/device-flow.js'
 import {ssoSignIn} from '../../src/login/sso-cache.js'
@@ -20,7 +21,7 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
     const ctx = await AwsContext.create({profile, version: 'test', env: box.env})
     const signIn = ssoSignIn(ctx.profileData)!
     return deviceAuthorization(signIn, {
-      oidc: ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region),
+      oidc: ssoOidcPort(ctx.anonymousClient(SSOOIDCClient, 'SSO_OIDC', signIn.region)),
       openBrowser: async () => false,
       notify: (l) => notes.push(l),
       profile,
@@ -64,7 +65,10 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
 
   it('gives up when the code expires (expiresIn) and says to run it again', async () => {
     deviceFlow(fake, {interval: 5, expiresIn: 20, pending: Array.from({length: 100}, () => 'AuthorizationPendingException')})
-    const error = await run().then(() => undefined, (e) => e)
+    const error = await run().then(
+      () => undefined,
+      (e) => e,
+    )
     expect(error).to.be.instanceOf(SsmxError)
     expect(error.code).to.equal('ssoExpired')
     expect(error.message).to.include('not approved before the code expired')
@@ -74,7 +78,10 @@ describe('deviceAuthorization (SDK client against a fake SSO OIDC)', () => {
 
   it('a denied sign-in is an access-denied error, not a retry', async () => {
     deviceFlow(fake, {interval: 0, pending: ['AccessDeniedException']})
-    const error = await run().then(() => undefined, (e) => e)
+    const error = await run().then(
+      () => undefined,
+      (e) => e,
+    )
     expect(error.code).to.equal('accessDenied')
     expect(error.message).to.equal('The sign-in was denied in the browser.')
     expect(fake.calls('sso-oauth', 'CreateToken')).to.have.length(1)

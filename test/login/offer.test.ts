@@ -13,10 +13,13 @@ describe('withLoginOffer', () => {
     const asked: string[] = []
     let runs = 0
     let logins = 0
-    const result = await withLoginOffer(async () => {
-      if (runs++ === 0) throw expired
-      return 'connected'
-    }, {interactive: true, ask: async (q) => (asked.push(q), true), login: async () => logins++})
+    const result = await withLoginOffer(
+      async () => {
+        if (runs++ === 0) throw expired
+        return 'connected'
+      },
+      {interactive: true, ask: async (q) => (asked.push(q), true), login: async () => logins++},
+    )
     expect(result).to.equal('connected')
     expect([runs, logins]).to.deep.equal([2, 1])
     expect(asked).to.deep.equal(['The SSO session for profile "dev" is missing or expired. Log in now? [Y/n] '])
@@ -24,7 +27,11 @@ describe('withLoginOffer', () => {
 
   it('rethrows the original error on "no", without a terminal, and for other errors', async () => {
     const other = new SsmxError('target', 'not found')
-    for (const [error, interactive, answer] of [[expired, true, false], [expired, false, true], [other, true, true]] as const) {
+    for (const [error, interactive, answer] of [
+      [expired, true, false],
+      [expired, false, true],
+      [other, true, true],
+    ] as const) {
       let logins = 0
       const thrown = await withLoginOffer(() => Promise.reject(error), {interactive, ask: async () => answer, login: async () => logins++}).catch((e) => e)
       expect(thrown).to.equal(error)

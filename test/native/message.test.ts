@@ -5,7 +5,17 @@ import {expect} from 'chai'
 import {CLIENT_VERSION} from '../../src/native/channel.js'
 import {SessionCipher, openGcm, sealGcm} from '../../src/native/crypto.js'
 import {answerHandshake} from '../../src/native/handshake.js'
-import {FrameError, MessageType, PAYLOAD_OFFSET, agentNewerThan, decodeMessage, encodeAck, encodeMessage, uuidFromWire, uuidToWire} from '../../src/native/message.js'
+import {
+  FrameError,
+  MessageType,
+  PAYLOAD_OFFSET,
+  agentNewerThan,
+  decodeMessage,
+  encodeAck,
+  encodeMessage,
+  uuidFromWire,
+  uuidToWire,
+} from '../../src/native/message.js'
 import {Cmd, FrameReader, StreamIds, encodeFrame} from '../../src/native/smux.js'
 
 const ID = '01234567-89ab-cdef-0011-223344556677'
@@ -30,14 +40,29 @@ const KNOWN = Buffer.from(
 
 describe('native/message framing', () => {
   it('encodes the documented layout byte for byte', () => {
-    const frame = encodeMessage({messageType: MessageType.input, createdDate: 1_700_000_000_000, sequenceNumber: 5, messageId: ID, payloadType: 1, payload: Buffer.from('hello')})
+    const frame = encodeMessage({
+      messageType: MessageType.input,
+      createdDate: 1_700_000_000_000,
+      sequenceNumber: 5,
+      messageId: ID,
+      payloadType: 1,
+      payload: Buffer.from('hello'),
+    })
     expect(frame.toString('hex')).to.equal(KNOWN.toString('hex'))
     expect(PAYLOAD_OFFSET).to.equal(120)
   })
 
   it('decodes the known vector', () => {
     const m = decodeMessage(KNOWN)
-    expect(m).to.deep.include({messageType: 'input_stream_data', schemaVersion: 1, createdDate: 1_700_000_000_000, sequenceNumber: 5, flags: 0, messageId: ID, payloadType: 1})
+    expect(m).to.deep.include({
+      messageType: 'input_stream_data',
+      schemaVersion: 1,
+      createdDate: 1_700_000_000_000,
+      sequenceNumber: 5,
+      flags: 0,
+      messageId: ID,
+      payloadType: 1,
+    })
     expect(m.payload.toString()).to.equal('hello')
   })
 

@@ -58,7 +58,8 @@ describe('native/sequencer: the send window, acknowledgements and order', () => 
     const w = wire()
     const s = new Sequencer(w)
     const got: number[] = []
-    const msg = (seq: number) => decodeMessage(encodeMessage({messageType: MessageType.output, sequenceNumber: seq, payloadType: 1, payload: Buffer.from(`p${seq}`)}))
+    const msg = (seq: number) =>
+      decodeMessage(encodeMessage({messageType: MessageType.output, sequenceNumber: seq, payloadType: 1, payload: Buffer.from(`p${seq}`)}))
     for (const seq of [1, 2, 0, 2, 3]) s.received(msg(seq), (m) => got.push(m.sequenceNumber))
     expect(got).to.deep.equal([0, 1, 2, 3])
     expect(w.sent.map((f) => ackedSequence(decodeMessage(f).payload))).to.deep.equal([1, 2, 0, 2, 3])
@@ -91,7 +92,10 @@ describe('native/message: fast paths', () => {
 
   it('writes a prefix before the payload, into a given buffer, with the digest of both', () => {
     const out = Buffer.alloc(400, 0xee)
-    const frame = encodeMessage({messageType: MessageType.input, sequenceNumber: 2 ** 40, payloadType: 1, prefix: Buffer.from('head:'), payload: Buffer.from('body')}, out)
+    const frame = encodeMessage(
+      {messageType: MessageType.input, sequenceNumber: 2 ** 40, payloadType: 1, prefix: Buffer.from('head:'), payload: Buffer.from('body')},
+      out,
+    )
     expect(frame.buffer).to.equal(out.buffer)
     const m = decodeMessage(frame)
     expect(m.payload.toString()).to.equal('head:body')

@@ -7,6 +7,7 @@ import {KMSClient} from '@aws-sdk/client-kms'
 import {ResumeSessionCommand, SSMClient, StartSessionCommand} from '@aws-sdk/client-ssm'
 import {expect} from 'chai'
 
+import {kmsPort} from '../../src/aws/kms.js'
 import {Flag} from '../../src/native/message.js'
 import {NativeSessionError, type NativeResult, runNativeSession} from '../../src/native/session.js'
 import {eachPiece, sourceBlock} from '../support/agent-process.js'
@@ -65,7 +66,7 @@ describe('native session client against the fake agent', function () {
       streamUrl: out.StreamUrl!,
       token: out.TokenValue!,
       targetId: INSTANCE,
-      kms: () => kms,
+      kms: () => kmsPort(kms),
       resume: async () => {
         const r = await ssm.send(new ResumeSessionCommand({SessionId: out.SessionId}))
         return r.TokenValue ? {token: r.TokenValue, streamUrl: r.StreamUrl!} : undefined
@@ -133,9 +134,15 @@ describe('native session client against the fake agent', function () {
     spec.encryptHandshakeComplete = true
     await stdioRoundTrip(200_000)
     const [call] = fake.calls('kms', 'GenerateDataKey')
-    expect(call.input).to.deep.equal({KeyId: 'alias/session-key', NumberOfBytes: 64, EncryptionContext: {'aws:ssm:SessionId': agent.soleSession.id, 'aws:ssm:TargetId': INSTANCE}})
+    expect(call.input).to.deep.equal({
+      KeyId: 'alias/session-key',
+      NumberOfBytes: 64,
+      EncryptionContext: {'aws:ssm:SessionId': agent.soleSession.id, 'aws:ssm:TargetId': INSTANCE},
+    })
     expect(agent.soleSession.challengePassed).to.equal(true)
-    const kmsAction = (agent.soleSession.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find((a) => a.ActionType === 'KMSEncryption')
+    const kmsAction = (agent.soleSession.handshakeResponse!.ProcessedClientActions as Array<Record<string, unknown>>).find(
+      (a) => a.ActionType === 'KMSEncryption',
+    )
     expect(kmsAction).to.include({ActionStatus: 1})
   })
 
@@ -202,12 +209,26 @@ describe('native session client against the fake agent', function () {
     try {
       await new Promise((r) => child.once('message', r))
       const faults = {drop: 1e-5, corrupt: 1e-5, duplicate: 1e-3, reorder: 1e-4, seed: 11}
-      const session = await ask<{SessionId: string; StreamUrl: string; TokenValue: string}>({create: {backend: {kind: 'forward', port: 0, mux: true}, faults, sourceBytes: total, sourceSeed: 5}}, 'session')
+      const session = await ask<{SessionId: string; StreamUrl: string; TokenValue: string}>(
+        {create: {backend: {kind: 'forward', port: 0, mux: true}, faults, sourceBytes: total, sourceSeed: 5}},
+        'session',
+      )
       const expected = createHash('sha256')
       eachPiece(sourceBlock(5), total, (piece) => void expected.update(piece))
       const abort = new AbortController()
       let port = 0
-      const result = runNativeSession({sessionId: session.SessionId, streamUrl: session.StreamUrl, token: session.TokenValue, targetId: INSTANCE, kms: () => kms, io: {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()}, signals: false, abort: abort.signal, onListening: (a) => (port = Number(a)), warn: () => {}})
+      const result = runNativeSession({
+        sessionId: session.SessionId,
+        streamUrl: session.StreamUrl,
+        token: session.TokenValue,
+        targetId: INSTANCE,
+        kms: () => kmsPort(kms),
+        io: {stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough()},
+        signals: false,
+        abort: abort.signal,
+        onListening: (a) => (port = Number(a)),
+        warn: () => {},
+      })
       await until('the local listener', () => port > 0)
       const got = createHash('sha256')
       let received = 0
@@ -262,8 +283,11 @@ describe('native session client against the fake agent', function () {
     expect(sizes).to.deep.equal([{cols: 300, rows: 100}])
   })
 
-  it('exits with the command\'s exit code when the agent sends one (non-interactive commands)', async () => {
-    spec = {backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('EXIT_CODE: 3'), 12), s.closeChannel(''))}, handshake: true}
+  it("exits with the command's exit code when the agent sends one (non-interactive commands)", async () => {
+    spec = {
+      backend: {kind: 'script', reply: (line, s) => (s.output(Buffer.from(`ran ${line}\n`)), s.output(Buffer.from('EXIT_CODE: 3'), 12), s.closeChannel(''))},
+      handshake: true,
+    }
     const s = await start()
     s.stdin.write('false\r')
     expect(await s.result).to.deep.equal({code: 3})
@@ -294,7 +318,16 @@ describe('native session client against the fake agent', function () {
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r))
     const port = (sink.address() as AddressInfo).port
     try {
-      const err = await runNativeSession({sessionId: 's-1', streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`, token: 't', targetId: INSTANCE, kms: () => kms, signals: false, openTimeoutMs: 300, warn: () => {}}).then(
+      const err = await runNativeSession({
+        sessionId: 's-1',
+        streamUrl: `ws://127.0.0.1:${port}/v1/data-channel/s-1`,
+        token: 't',
+        targetId: INSTANCE,
+        kms: () => kmsPort(kms),
+        signals: false,
+        openTimeoutMs: 300,
+        warn: () => {},
+      }).then(
         () => undefined,
         (e) => e,
       )
@@ -308,7 +341,10 @@ describe('native session client against the fake agent', function () {
   it('fails with a clear error when the agent never speaks', async () => {
     spec.silent = true
     const s = await start(undefined, {openTimeoutMs: 400})
-    const err = await s.result.then(() => undefined, (e) => e)
+    const err = await s.result.then(
+      () => undefined,
+      (e) => e,
+    )
     expect(err).to.be.instanceOf(NativeSessionError)
     expect(err.message).to.match(/did not start session/)
   })

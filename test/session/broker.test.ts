@@ -16,15 +16,24 @@ import {SsmxError} from '../../src/errors.js'
 import {brokerMode} from '../../src/session/commands.js'
 import {type SessionDeps, runSession} from '../../src/session/connect.js'
 import {forwardPort} from '../../src/session/forward.js'
-import type {PluginInfo, Spawn} from '../../src/session/plugin.js'
+import type {Spawn} from '../../src/platform/process.js'
+import type {PluginInfo} from '../../src/session/plugin.js'
 import {proxyCommand} from '../../src/session/ssh-config.js'
 import {defaultPushUser} from '../../src/session/ssh.js'
 
 const INSTANCE = 'i-0123456789abcdef0'
 const NEW_PLUGIN: PluginInfo = {path: '/bin/session-manager-plugin', version: '1.2.707.0', envHandoff: true}
 const STARTED: StartResponse = {
-  user: 'alice', permissionSet: 'Developer', linuxUser: 'dev', source: 'permission-set', allowed: true,
-  sessionId: 'alice-0123456789abcdef0', tokenValue: 'TOKEN-SECRET', streamUrl: 'wss://stream', document: 'SSM-SessionManagerRunShell', version: '0.1.0',
+  user: 'alice',
+  permissionSet: 'Developer',
+  linuxUser: 'dev',
+  source: 'permission-set',
+  allowed: true,
+  sessionId: 'alice-0123456789abcdef0',
+  tokenValue: 'TOKEN-SECRET',
+  streamUrl: 'wss://stream',
+  document: 'SSM-SessionManagerRunShell',
+  version: '0.1.0',
 }
 
 class FakeChild extends EventEmitter {
@@ -103,8 +112,22 @@ describe('session/broker (broker mode of the session runner)', () => {
   }) as unknown as Spawn
 
   async function deps(extra: Partial<SessionDeps> = {}): Promise<SessionDeps> {
-    const ctx = await AwsContext.create({version: '1.0.0', region: 'eu-west-1', env: {HOME: home}, credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'})})
-    return {ctx, config: parseConfig({mode: 'broker'}), warn: (l) => warnings.push(l), out: (l) => out.push(l), spawn, plugin: async () => NEW_PLUGIN, broker: broker as unknown as BrokerClient, ...extra}
+    const ctx = await AwsContext.create({
+      version: '1.0.0',
+      region: 'eu-west-1',
+      env: {HOME: home},
+      credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'}),
+    })
+    return {
+      ctx,
+      config: parseConfig({mode: 'broker'}),
+      warn: (l) => warnings.push(l),
+      out: (l) => out.push(l),
+      spawn,
+      plugin: async () => NEW_PLUGIN,
+      broker: broker as unknown as BrokerClient,
+      ...extra,
+    }
   }
 
   it('mode: --broker, else the configuration', () => {
@@ -113,21 +136,30 @@ describe('session/broker (broker mode of the session runner)', () => {
     expect(brokerMode(false, parseConfig({}))).to.equal(false)
   })
 
-  it('the broker starts the session; the plugin gets it in its environment, the broker\'s document, and the relay as its SSM endpoint; SSM and STS are never called', async () => {
+  it("the broker starts the session; the plugin gets it in its environment, the broker's document, and the relay as its SSM endpoint; SSM and STS are never called", async () => {
     expect(await runSession({target: INSTANCE, reason: 'JIRA-1', broker: true}, await deps())).to.equal(0)
     expect(starts).to.deep.equal([{target: INSTANCE, kind: 'shell', reason: 'JIRA-1'}])
     const [response, region, op, profile, parameters, endpoint] = spawned[0].args
     expect([response, region, op, profile]).to.deep.equal(['AWS_SSM_START_SESSION_RESPONSE', 'eu-west-1', 'StartSession', ''])
     expect(JSON.parse(parameters)).to.deep.equal({Target: INSTANCE, DocumentName: 'SSM-SessionManagerRunShell'})
     expect(endpoint).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(JSON.parse(spawned[0].env.AWS_SSM_START_SESSION_RESPONSE!)).to.deep.equal({SessionId: STARTED.sessionId, TokenValue: 'TOKEN-SECRET', StreamUrl: 'wss://stream'})
+    expect(JSON.parse(spawned[0].env.AWS_SSM_START_SESSION_RESPONSE!)).to.deep.equal({
+      SessionId: STARTED.sessionId,
+      TokenValue: 'TOKEN-SECRET',
+      StreamUrl: 'wss://stream',
+    })
     expect(spawned[0].args.join(' ')).to.not.include('TOKEN-SECRET')
     expect(warnings).to.include('Session broker: alice with permission set Developer: runs as dev (from the permission set).')
     expect(ssm.calls()).to.have.length(0)
     expect(sts.calls()).to.have.length(0)
     expect(calls).to.deep.equal(['start'])
     // the relay is gone with the session
-    expect(await fetch(endpoint, {method: 'POST'}).then(() => 'open', () => 'closed')).to.equal('closed')
+    expect(
+      await fetch(endpoint, {method: 'POST'}).then(
+        () => 'open',
+        () => 'closed',
+      ),
+    ).to.equal('closed')
   })
 
   it('the plugin fails: the broker terminates the session (not SSM)', async () => {
@@ -163,7 +195,9 @@ describe('session/broker (broker mode of the session runner)', () => {
   it('forward: kind port with its parameters, and the broker always terminates at the end', async () => {
     const code = await forwardPort(INSTANCE, {local: 0, remote: 5432, host: 'db.internal'}, {...(await deps()), claim: async () => 15432}, {broker: true})
     expect(code).to.equal(0)
-    expect(starts).to.deep.equal([{target: INSTANCE, kind: 'remote-port', parameters: {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']}}])
+    expect(starts).to.deep.equal([
+      {target: INSTANCE, kind: 'remote-port', parameters: {host: ['db.internal'], portNumber: ['5432'], localPortNumber: ['15432']}},
+    ])
     expect(calls).to.deep.equal(['start', `terminate ${STARTED.sessionId}`])
   })
 
@@ -185,7 +219,7 @@ describe('session/broker (broker mode of the session runner)', () => {
     expect(spawned).to.have.length(0)
   })
 
-  it('ssh --push-key without a user: the broker\'s Linux user in broker mode, the permission set\'s in documents mode', async () => {
+  it("ssh --push-key without a user: the broker's Linux user in broker mode, the permission set's in documents mode", async () => {
     expect(await defaultPushUser({broker, permissionSet: async () => 'Developer', config: parseConfig({})}, INSTANCE)).to.deep.include({user: 'dev'})
     expect(calls).to.deep.equal([`decide ${INSTANCE}`])
     const config = parseConfig({permissionSets: {Developer: {runAsUser: 'devuser'}}})

@@ -9,12 +9,14 @@ import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ssmPort} from '../../src/aws/ssm.js'
 import {AwsContext} from '../../src/aws/clients.js'
 import {parseConfig} from '../../src/config/load.js'
 import type {ConfigInput} from '../../src/config/schema.js'
 import {SsmxError} from '../../src/errors.js'
 import {type SessionDeps, planSession, runSession, ssmEndpoint} from '../../src/session/connect.js'
-import type {PluginInfo, Spawn} from '../../src/session/plugin.js'
+import type {Spawn} from '../../src/platform/process.js'
+import type {PluginInfo} from '../../src/session/plugin.js'
 
 const INSTANCE = 'i-0123456789abcdef0'
 const SESSION = {SessionId: 's-1', TokenValue: 'TOKEN-SECRET', StreamUrl: 'wss://x'}
@@ -72,7 +74,12 @@ describe('session/connect', () => {
   }) as unknown as Spawn
 
   async function deps(profile: string, config: ConfigInput = {}, extra: Partial<SessionDeps> = {}): Promise<SessionDeps> {
-    const ctx = await AwsContext.create({version: '1.0.0', profile, env: {HOME: home}, credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'})})
+    const ctx = await AwsContext.create({
+      version: '1.0.0',
+      profile,
+      env: {HOME: home},
+      credentials: async () => ({accessKeyId: 'AKID', secretAccessKey: 'SECRET'}),
+    })
     return {ctx, config: parseConfig(config), warn: (l) => warnings.push(l), out: (l) => out.push(l), spawn, plugin: async () => NEW_PLUGIN, ...extra}
   }
   const starts = () => ssm.commandCalls(StartSessionCommand).map((c) => c.args[0].input)
@@ -85,8 +92,12 @@ describe('session/connect', () => {
     expect(sts.calls()).to.have.length(0)
     expect(ec2.calls()).to.have.length(0)
     expect(spawned[0].args).to.deep.equal([
-      'AWS_SSM_START_SESSION_RESPONSE', 'eu-west-1', 'StartSession', 'dev',
-      JSON.stringify({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}), 'https://ssm.eu-west-1.amazonaws.com',
+      'AWS_SSM_START_SESSION_RESPONSE',
+      'eu-west-1',
+      'StartSession',
+      'dev',
+      JSON.stringify({Target: INSTANCE, DocumentName: 'SSMX-RunAs-Developer'}),
+      'https://ssm.eu-west-1.amazonaws.com',
     ])
     expect(JSON.parse(spawned[0].env.AWS_SSM_START_SESSION_RESPONSE!)).to.deep.equal(SESSION)
     expect(terminations()).to.deep.equal([])
@@ -198,19 +209,25 @@ describe('session/connect', () => {
     expect(error.suggestions[0]).to.include('--profile plain')
   })
 
-  describe('ssmEndpoint (the plugin\'s last argument)', () => {
+  describe("ssmEndpoint (the plugin's last argument)", () => {
     it('the regional default without an override, no trailing slash', async () => {
       const {ctx} = await deps('dev')
-      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('https://ssm.eu-west-1.amazonaws.com')
+      expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('https://ssm.eu-west-1.amazonaws.com')
     })
     it('the override, without its trailing slash', async () => {
-      const ctx = await AwsContext.create({version: '1', profile: 'dev', endpointUrl: 'http://127.0.0.1:4566/', env: {HOME: home}, credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'})})
-      expect(await ssmEndpoint(ctx, ctx.client(SSMClient, 'SSM'))).to.equal('http://127.0.0.1:4566')
+      const ctx = await AwsContext.create({
+        version: '1',
+        profile: 'dev',
+        endpointUrl: 'http://127.0.0.1:4566/',
+        env: {HOME: home},
+        credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'}),
+      })
+      expect(await ssmEndpoint(ctx, ssmPort(ctx.client(SSMClient, 'SSM')))).to.equal('http://127.0.0.1:4566')
     })
     it('FIPS when the SDK is configured for it', async () => {
       const {ctx} = await deps('dev')
       const client = new SSMClient({region: 'us-east-1', useFipsEndpoint: true})
-      const fips = await ssmEndpoint({...ctx, region: 'us-east-1', endpointOverride: () => undefined} as unknown as AwsContext, client)
+      const fips = await ssmEndpoint({...ctx, region: 'us-east-1', endpointOverride: () => undefined} as unknown as AwsContext, ssmPort(client))
       expect(fips).to.equal('https://ssm-fips.us-east-1.amazonaws.com')
     })
   })
@@ -236,7 +253,11 @@ describe('session/connect', () => {
       gateStart(() => SESSION)
     })
 
-    for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGINT', 130],
+      ['SIGHUP', 129],
+    ] as const) {
       it(`${signal} while StartSession is in flight: the plugin never runs, TerminateSession ends the started session, exit ${code}`, async () => {
         const running = runSession({target: INSTANCE}, await deps('dev', {}, {signals: source}))
         await startSent
@@ -264,7 +285,10 @@ describe('session/connect', () => {
     })
 
     it('port forwarding: no "Forwarding" line, the session terminated', async () => {
-      const running = runSession({target: INSTANCE, fixedDocument: 'AWS-StartPortForwardingSession', terminate: 'always', interrupt: 'stop'}, await deps('dev', {}, {signals: source, onStarted: () => warnings.push('Forwarding')}))
+      const running = runSession(
+        {target: INSTANCE, fixedDocument: 'AWS-StartPortForwardingSession', terminate: 'always', interrupt: 'stop'},
+        await deps('dev', {}, {signals: source, onStarted: () => warnings.push('Forwarding')}),
+      )
       await startSent
       source.emit('SIGINT')
       releaseStart()
@@ -273,7 +297,7 @@ describe('session/connect', () => {
       expect(terminations()).to.deep.equal([{SessionId: 's-1'}])
     })
 
-    it('a second signal while TerminateSession is in flight: still deferred, TerminateSession finishes, the first signal\'s code', async () => {
+    it("a second signal while TerminateSession is in flight: still deferred, TerminateSession finishes, the first signal's code", async () => {
       let terminateSent!: () => void
       const terminating = new Promise<void>((r) => (terminateSent = r))
       let releaseTerminate!: () => void
@@ -310,15 +334,22 @@ describe('session/connect', () => {
       expect(listeners()).to.deep.equal([0, 0, 0])
     })
 
-    it('no signal: the plugin runs and the deferral is gone once it has been spawned; a later signal is the plugin\'s business', async () => {
-      const running = runSession({target: INSTANCE}, await deps('dev', {}, {
-        signals: source,
-        spawn: ((...a: Parameters<Spawn>) => {
-          const child = spawn(...a)
-          setImmediate(() => source.emit('SIGTERM'))
-          return child
-        }) as Spawn,
-      }))
+    it("no signal: the plugin runs and the deferral is gone once it has been spawned; a later signal is the plugin's business", async () => {
+      const running = runSession(
+        {target: INSTANCE},
+        await deps(
+          'dev',
+          {},
+          {
+            signals: source,
+            spawn: ((...a: Parameters<Spawn>) => {
+              const child = spawn(...a)
+              setImmediate(() => source.emit('SIGTERM'))
+              return child
+            }) as Spawn,
+          },
+        ),
+      )
       await startSent
       releaseStart()
       expect(await running).to.equal(0)

@@ -13,7 +13,9 @@ describe('forward: port specs and documents', () => {
 
   it('rejects bad ports, a remote 0, host:port specs and an empty --host', () => {
     for (const [spec, options] of [['0'], ['80:70000'], ['a:80'], ['1:2:3'], ['80', {host: ''}]] as Array<[string, {host?: string}?]>) {
-      expect(() => parseForwardSpec(spec, options), spec).to.throw(SsmxError).with.property('exitCode', 2)
+      expect(() => parseForwardSpec(spec, options), spec)
+        .to.throw(SsmxError)
+        .with.property('exitCode', 2)
     }
   })
 

@@ -6,12 +6,12 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {SsmxError} from '../../src/errors.js'
+import {type Spawn} from '../../src/platform/process.js'
+import {compareVersions} from '../../src/platform/version.js'
 import {
   ENV_HANDOFF_AFTER,
   type PluginLaunch,
-  type Spawn,
   checkPlugin,
-  compareVersions,
   displayCommand,
   findPlugin,
   installSteps,
@@ -115,7 +115,7 @@ describe('session/plugin', () => {
       expect(await findPlugin({env: {PATH: `/nonexistent:${join(dir, 'bin')}`}, locations: []})).to.equal(onPath)
     })
 
-    it('then the installers\' locations', async () => {
+    it("then the installers' locations", async () => {
       const installed = exe('installed-plugin', 'echo 1.2.707.0')
       expect(await findPlugin({env: {PATH: ''}, locations: [join(dir, 'nope'), installed]})).to.equal(installed)
       expect(standardPluginLocations('linux')).to.include('/usr/local/sessionmanagerplugin/bin/session-manager-plugin')
@@ -165,7 +165,7 @@ describe('session/plugin', () => {
         return child
       }) as unknown as Spawn
 
-    it('spawns the plugin with the contract\'s argv and env, inherited stdio, and resolves with its exit code', async () => {
+    it("spawns the plugin with the contract's argv and env, inherited stdio, and resolves with its exit code", async () => {
       const child = new FakeChild()
       const seen: {file?: string; args?: string[]; options?: {env?: NodeJS.ProcessEnv; stdio?: unknown}} = {}
       const running = runPlugin(launch(true), {spawn: fakeSpawn(child, seen), env: {PATH: '/bin'}})

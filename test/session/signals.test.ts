@@ -46,7 +46,7 @@ describe('session/signals: deferSignals', () => {
     deferred.release()
   })
 
-  it('on the process by default: while deferred, a listener stands in for Node\'s default action; released, the count is back', () => {
+  it("on the process by default: while deferred, a listener stands in for Node's default action; released, the count is back", () => {
     const before = DEFERRED_SIGNALS.map((s) => process.listenerCount(s))
     const deferred = deferSignals()
     expect(DEFERRED_SIGNALS.map((s) => process.listenerCount(s))).to.deep.equal(before.map((n) => n + 1))

@@ -5,7 +5,7 @@ import {hostAlias, proxyCommand, sshConfig} from '../../src/session/ssh-config.j
 import {parseDestination, sshArgs} from '../../src/session/ssh.js'
 
 describe('ssh: ProxyCommand, config block, destinations', () => {
-  it('quotes words for the shell and escapes ssh\'s % except in %h %p', () => {
+  it("quotes words for the shell and escapes ssh's % except in %h %p", () => {
     expect(proxyCommand({command: ['/opt/my tools/node', '/x/run.js'], profile: "o'neil", region: 'eu-west-1'})).to.equal(
       `'/opt/my tools/node' /x/run.js ssh-proxy %h %p --profile 'o'\\''neil' --region eu-west-1`,
     )
@@ -31,7 +31,7 @@ describe('ssh: ProxyCommand, config block, destinations', () => {
     ])
   })
 
-  it('splits [user@]target and builds ssh\'s argv', () => {
+  it("splits [user@]target and builds ssh's argv", () => {
     expect(parseDestination('ec2-user@web-1')).to.deep.equal({user: 'ec2-user', target: 'web-1'})
     expect(parseDestination('i-0aaaaaaaaaaaaaaa1')).to.deep.equal({target: 'i-0aaaaaaaaaaaaaaa1'})
     expect(() => parseDestination('@web')).to.throw(SsmxError)

@@ -2,7 +2,11 @@ import {AWS_CONFIG, SSO_START_URL, Sandbox} from './cli.js'
 import {FakeAws, toXml} from './fake-aws.js'
 
 export const INSTANCE = 'i-0123456789abcdef0'
-export const SESSION = {SessionId: 'alice-0abc123', TokenValue: 'TOKEN-VALUE-SECRET', StreamUrl: 'wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/alice-0abc123?role=publish_subscribe'}
+export const SESSION = {
+  SessionId: 'alice-0abc123',
+  TokenValue: 'TOKEN-VALUE-SECRET',
+  StreamUrl: 'wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/alice-0abc123?role=publish_subscribe',
+}
 
 export interface FakeInstance {
   id: string
@@ -51,7 +55,11 @@ export function ssoIdentity(fake: FakeAws, permissionSet = 'Developer', account 
       roleCredentials: {accessKeyId: 'ASIAFAKE', secretAccessKey: 'SECRET-KEY', sessionToken: 'SESSION-TOKEN-SECRET', expiration: Date.now() + 3600_000},
     }))
     .on('sts', 'GetCallerIdentity', () =>
-      toXml({Arn: `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_${permissionSet}_0123456789abcdef/alice@example.com`, UserId: 'AROAFAKE:alice', Account: account}),
+      toXml({
+        Arn: `arn:aws:sts::${account}:assumed-role/AWSReservedSSO_${permissionSet}_0123456789abcdef/alice@example.com`,
+        UserId: 'AROAFAKE:alice',
+        Account: account,
+      }),
     )
 }
 
@@ -76,7 +84,14 @@ export function instanceInformation(instances: FakeInstance[], now = Date.now())
     return {
       InstanceInformationList: instances
         .filter((i) => !ids || ids.includes(i.id))
-        .map((i) => ({InstanceId: i.id, PingStatus: i.ping ?? 'Online', LastPingDateTime: now / 1000 - 60, PlatformType: 'Linux', AgentVersion: '3.3.0.0', ResourceType: 'EC2Instance'})),
+        .map((i) => ({
+          InstanceId: i.id,
+          PingStatus: i.ping ?? 'Online',
+          LastPingDateTime: now / 1000 - 60,
+          PlatformType: 'Linux',
+          AgentVersion: '3.3.0.0',
+          ResourceType: 'EC2Instance',
+        })),
     }
   }
 }

@@ -70,21 +70,28 @@ export class Sandbox {
   /** A valid cached SSO token under the key the SDK looks for: the sso-session name, or the legacy start URL. */
   ssoToken(key: string, options: {expiresAt?: Date; accessToken?: string} = {}): string {
     const path = join(this.home, '.aws', 'sso', 'cache', `${createHash('sha1').update(key).digest('hex')}.json`)
-    writeFileSync(path, JSON.stringify({
-      startUrl: SSO_START_URL,
-      region: 'us-east-1',
-      accessToken: options.accessToken ?? 'sso-access-token-SECRET',
-      expiresAt: (options.expiresAt ?? new Date(Date.now() + 3600_000)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      clientId: 'client-id',
-      clientSecret: 'client-secret-SECRET',
-      refreshToken: 'refresh-token-SECRET',
-    }))
+    writeFileSync(
+      path,
+      JSON.stringify({
+        startUrl: SSO_START_URL,
+        region: 'us-east-1',
+        accessToken: options.accessToken ?? 'sso-access-token-SECRET',
+        expiresAt: (options.expiresAt ?? new Date(Date.now() + 3600_000)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        clientId: 'client-id',
+        clientSecret: 'client-secret-SECRET',
+        refreshToken: 'refresh-token-SECRET',
+      }),
+    )
     return path
   }
 
   pluginRuns(): Array<{event: string; args?: string[]; env?: Record<string, string>; signal?: string}> {
     if (!existsSync(this.pluginLog)) return []
-    return readFileSync(this.pluginLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    return readFileSync(this.pluginLog, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   }
 
   run(args: string[], options: {env?: Record<string, string | undefined>; input?: string; timeoutMs?: number} = {}): Promise<RunResult> {

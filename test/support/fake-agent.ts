@@ -158,11 +158,20 @@ export class AgentSession {
       actions.push({
         ActionType: 'SessionType',
         ActionParameters: isPort
-          ? {SessionType: 'Port', Properties: backend.kind === 'forward' ? {portNumber: String(backend.port), type: 'LocalPortForwarding', localPortNumber: backend.localPortNumber ?? '0'} : {portNumber: String(backend.port)}}
+          ? {
+              SessionType: 'Port',
+              Properties:
+                backend.kind === 'forward'
+                  ? {portNumber: String(backend.port), type: 'LocalPortForwarding', localPortNumber: backend.localPortNumber ?? '0'}
+                  : {portNumber: String(backend.port)},
+            }
           : {SessionType: 'Standard_Stream', Properties: null},
       })
       actions.push({ActionType: 'FutureAction', ActionParameters: {}})
-      this.sendData(PayloadType.handshakeRequest, Buffer.from(JSON.stringify({AgentVersion: this.spec.agentVersion ?? '3.3.2299.0', RequestedClientActions: actions})))
+      this.sendData(
+        PayloadType.handshakeRequest,
+        Buffer.from(JSON.stringify({AgentVersion: this.spec.agentVersion ?? '3.3.2299.0', RequestedClientActions: actions})),
+      )
     } else {
       this.startBackend()
     }
@@ -184,7 +193,11 @@ export class AgentSession {
   private async startPty(backend: {command?: string; args?: string[]}): Promise<void> {
     const pty = await import('node-pty')
     const size = this.sizes.at(-1) ?? {cols: 80, rows: 24}
-    const p = pty.spawn(backend.command ?? '/bin/sh', backend.args ?? [], {cols: size.cols, rows: size.rows, env: {PATH: '/usr/bin:/bin', PS1: '$ ', TERM: 'dumb', HOME: '/tmp'}})
+    const p = pty.spawn(backend.command ?? '/bin/sh', backend.args ?? [], {
+      cols: size.cols,
+      rows: size.rows,
+      env: {PATH: '/usr/bin:/bin', PS1: '$ ', TERM: 'dumb', HOME: '/tmp'},
+    })
     this.pty = p
     p.onData((d) => this.output(Buffer.from(d)))
     p.onExit(() => {
@@ -201,7 +214,17 @@ export class AgentSession {
   closeChannel(output: string): void {
     if (this.closed) return
     this.closed = true
-    const payload = Buffer.from(JSON.stringify({MessageId: randomUUID(), CreatedDate: new Date().toISOString(), DestinationId: this.id, SessionId: this.id, MessageType: 'channel_closed', SchemaVersion: 1, Output: output}))
+    const payload = Buffer.from(
+      JSON.stringify({
+        MessageId: randomUUID(),
+        CreatedDate: new Date().toISOString(),
+        DestinationId: this.id,
+        SessionId: this.id,
+        MessageType: 'channel_closed',
+        SchemaVersion: 1,
+        Output: output,
+      }),
+    )
     // after what is still unacknowledged, like the real service
     const send = () => {
       if (this.outgoing.size > 0 && this.ws) return setTimeout(send, 20)
@@ -505,4 +528,3 @@ export class FakeAgent {
     return this
   }
 }
-

@@ -113,9 +113,10 @@ export class FakeAws {
     if (protocol === 'query') {
       const xml = typeof output === 'string' ? output : ''
       const ns = XML_NS[service] ?? ''
-      const wrapped = service === 'ec2'
-        ? `<${operation}Response xmlns="${ns}"><requestId>req-1</requestId>${xml}</${operation}Response>`
-        : `<${operation}Response xmlns="${ns}"><${operation}Result>${xml}</${operation}Result><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></${operation}Response>`
+      const wrapped =
+        service === 'ec2'
+          ? `<${operation}Response xmlns="${ns}"><requestId>req-1</requestId>${xml}</${operation}Response>`
+          : `<${operation}Response xmlns="${ns}"><${operation}Result>${xml}</${operation}Result><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></${operation}Response>`
       res.writeHead(200, {'content-type': 'text/xml'})
       res.end(wrapped)
       return
@@ -153,6 +154,9 @@ export const escapeXml = (s: string): string => s.replace(/[<>&'"]/g, (c) => ({'
 export function toXml(value: unknown, itemTag = 'item'): string {
   if (value === undefined || value === null) return ''
   if (Array.isArray(value)) return value.map((v) => `<${itemTag}>${toXml(v, itemTag)}</${itemTag}>`).join('')
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `<${k}>${toXml(v, itemTag)}</${k}>`).join('')
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `<${k}>${toXml(v, itemTag)}</${k}>`)
+      .join('')
   return escapeXml(String(value))
 }

@@ -94,7 +94,14 @@ export class FakeBrokerAws {
   install(fake: FakeAws): this {
     const w = this
     fake.on('sts', 'AssumeRole', (input) => {
-      const i = unflattenQuery(input) as {RoleArn: string; RoleSessionName: string; SourceIdentity?: string; Policy?: string; DurationSeconds?: string; Tags?: Array<{Key: string; Value: string}>}
+      const i = unflattenQuery(input) as {
+        RoleArn: string
+        RoleSessionName: string
+        SourceIdentity?: string
+        Policy?: string
+        DurationSeconds?: string
+        Tags?: Array<{Key: string; Value: string}>
+      }
       const accessKeyId = `ASIASESSION${String(++w.seq).padStart(6, '0')}`
       w.assumed.set(accessKeyId, {
         accessKeyId,
@@ -106,33 +113,68 @@ export class FakeBrokerAws {
         durationSeconds: i.DurationSeconds ? Number(i.DurationSeconds) : undefined,
       })
       const roleName = i.RoleArn.split('/').pop()
-      return toXml({
-        Credentials: {AccessKeyId: accessKeyId, SecretAccessKey: `secret-${accessKeyId}`, SessionToken: `token-${accessKeyId}`, Expiration: new Date(Date.now() + 900_000).toISOString()},
-        AssumedRoleUser: {AssumedRoleId: `AROABROKERSESSION:${i.RoleSessionName}`, Arn: `arn:aws:sts::${w.account}:assumed-role/${roleName}/${i.RoleSessionName}`},
-        ...(i.SourceIdentity ? {SourceIdentity: i.SourceIdentity} : {}),
-      }, 'member')
+      return toXml(
+        {
+          Credentials: {
+            AccessKeyId: accessKeyId,
+            SecretAccessKey: `secret-${accessKeyId}`,
+            SessionToken: `token-${accessKeyId}`,
+            Expiration: new Date(Date.now() + 900_000).toISOString(),
+          },
+          AssumedRoleUser: {
+            AssumedRoleId: `AROABROKERSESSION:${i.RoleSessionName}`,
+            Arn: `arn:aws:sts::${w.account}:assumed-role/${roleName}/${i.RoleSessionName}`,
+          },
+          ...(i.SourceIdentity ? {SourceIdentity: i.SourceIdentity} : {}),
+        },
+        'member',
+      )
     })
     fake.on('iam', 'GetRole', (input) => {
       const role = w.roles.get(String(input.RoleName))
       if (!role) throw new AwsFault('NoSuchEntity', `The role with name ${String(input.RoleName)} cannot be found.`, 404)
-      return toXml({Role: {Path: role.path, RoleName: input.RoleName, RoleId: 'AROAIDCROLE', Arn: `arn:aws:iam::${w.account}:role${role.path}${String(input.RoleName)}`, CreateDate: '2026-01-01T00:00:00Z'}}, 'member')
+      return toXml(
+        {
+          Role: {
+            Path: role.path,
+            RoleName: input.RoleName,
+            RoleId: 'AROAIDCROLE',
+            Arn: `arn:aws:iam::${w.account}:role${role.path}${String(input.RoleName)}`,
+            CreateDate: '2026-01-01T00:00:00Z',
+          },
+        },
+        'member',
+      )
     })
     fake.on('iam', 'SimulatePrincipalPolicy', (input) => {
-      const i = unflattenQuery(input) as {PolicySourceArn: string; ResourceArns?: string[]; ContextEntries?: Array<{ContextKeyName: string; ContextKeyValues: string[]}>}
+      const i = unflattenQuery(input) as {
+        PolicySourceArn: string
+        ResourceArns?: string[]
+        ContextEntries?: Array<{ContextKeyName: string; ContextKeyValues: string[]}>
+      }
       const roleName = i.PolicySourceArn.split('/').pop()!
       const role = w.roles.get(roleName)
       if (!role || !i.PolicySourceArn.includes(role.path)) throw new AwsFault('NoSuchEntity', `no role ${i.PolicySourceArn}`, 404)
       const context = Object.fromEntries((i.ContextEntries ?? []).map((c) => [c.ContextKeyName, c.ContextKeyValues[0] ?? '']))
-      return toXml({
-        EvaluationResults: (i.ResourceArns ?? []).map((r) => ({EvalActionName: 'ssm:StartSession', EvalResourceName: r, EvalDecision: role.decide(r, context)})),
-        IsTruncated: 'false',
-      }, 'member')
+      return toXml(
+        {
+          EvaluationResults: (i.ResourceArns ?? []).map((r) => ({
+            EvalActionName: 'ssm:StartSession',
+            EvalResourceName: r,
+            EvalDecision: role.decide(r, context),
+          })),
+          IsTruncated: 'false',
+        },
+        'member',
+      )
     })
     fake.on('ec2', 'DescribeTags', (input) => {
       const id = String(input['Filter.1.Value.1'] ?? '')
       return toXml({tagSet: Object.entries(w.tags.get(id) ?? {}).map(([key, value]) => ({resourceId: id, resourceType: 'instance', key, value}))})
     })
-    fake.on('ssm', 'ListTagsForResource', (input) => ({TagList: Object.entries(w.tags.get(String(input.ResourceId)) ?? {}).map(([Key, Value]) => ({Key, Value}))}))
+    fake.on('ssm', 'ListTagsForResource', (input) => ({
+      TagList: Object.entries(w.tags.get(String(input.ResourceId)) ?? {}).map(([Key, Value]) => ({Key, Value})),
+    }))
     fake.on('ssm', 'StartSession', (input, req) => {
       const by = w.caller(req)
       if (!by) throw new AwsFault('AccessDeniedException', 'StartSession by a principal the fake does not know')
@@ -160,7 +202,9 @@ export class FakeBrokerAws {
       const id = filters.find((f) => f.key === 'SessionId')?.value
       const state = input.State === 'Active' ? 'Connected' : 'Terminated'
       const found = [...w.sessions.values()].filter((s) => (!id || s.sessionId === id) && s.status === state)
-      return {Sessions: found.map((s) => ({SessionId: s.sessionId, Target: s.target, Status: s.status, Owner: s.owner, Reason: s.reason, DocumentName: s.document}))}
+      return {
+        Sessions: found.map((s) => ({SessionId: s.sessionId, Target: s.target, Status: s.status, Owner: s.owner, Reason: s.reason, DocumentName: s.document})),
+      }
     })
     const own = (input: Record<string, unknown>, req: RecordedRequest) => {
       const s = w.sessions.get(String(input.SessionId))

@@ -55,7 +55,8 @@ export function unflattenQuery(input: Record<string, unknown>): Record<string, u
   return root
 }
 
-const params = (list: unknown): Param[] => ((list as Param[] | undefined) ?? []).filter(Boolean).map((p) => ({ParameterKey: p.ParameterKey, ParameterValue: p.ParameterValue}))
+const params = (list: unknown): Param[] =>
+  ((list as Param[] | undefined) ?? []).filter(Boolean).map((p) => ({ParameterKey: p.ParameterKey, ParameterValue: p.ParameterValue}))
 
 export class FakeOrganization {
   readonly managementAccount = '111111111111'
@@ -73,7 +74,9 @@ export class FakeOrganization {
 
   install(fake: FakeAws): this {
     const org = this
-    fake.on('sts', 'GetCallerIdentity', () => toXml({Arn: `arn:aws:iam::${org.managementAccount}:user/admin`, UserId: 'AIDAFAKE', Account: org.managementAccount}))
+    fake.on('sts', 'GetCallerIdentity', () =>
+      toXml({Arn: `arn:aws:iam::${org.managementAccount}:user/admin`, UserId: 'AIDAFAKE', Account: org.managementAccount}),
+    )
     fake.on('ec2', 'DescribeRegions', () => toXml({regionInfo: org.regions.map((regionName) => ({regionName, optInStatus: 'opt-in-not-required'}))}))
     this.organizations(fake)
     this.cloudformation(fake)
@@ -91,7 +94,9 @@ export class FakeOrganization {
     const attachedTo = (target: string) => ['p-FullAWSAccess', ...[...org.policies].filter(([, p]) => p.targets.has(target)).map(([id]) => id)]
     fake
       .on('organizations', 'DescribeOrganization', () => ({Organization: {Id: 'o-fake', FeatureSet: 'ALL', MasterAccountId: org.managementAccount}}))
-      .on('organizations', 'ListAWSServiceAccessForOrganization', () => ({EnabledServicePrincipals: [{ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com'}]}))
+      .on('organizations', 'ListAWSServiceAccessForOrganization', () => ({
+        EnabledServicePrincipals: [{ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com'}],
+      }))
       .on('organizations', 'ListRoots', () => ({Roots: [{Id: org.rootId, Name: 'Root', PolicyTypes: [{Type: SCP, Status: 'ENABLED'}]}]}))
       .on('organizations', 'ListDelegatedAdministrators', () => ({DelegatedAdministrators: []}))
       .on('organizations', 'DescribeOrganizationalUnit', (i) => {
@@ -100,7 +105,10 @@ export class FakeOrganization {
         return {OrganizationalUnit: {Id: i.OrganizationalUnitId, Name: ou.name}}
       })
       .on('organizations', 'ListPolicies', () => ({
-        Policies: [{Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', Type: SCP, AwsManaged: true}, ...[...org.policies].map(([Id, p]) => ({Id, Name: p.name, Type: SCP, AwsManaged: false}))],
+        Policies: [
+          {Id: 'p-FullAWSAccess', Name: 'FullAWSAccess', Type: SCP, AwsManaged: true},
+          ...[...org.policies].map(([Id, p]) => ({Id, Name: p.name, Type: SCP, AwsManaged: false})),
+        ],
       }))
       .on('organizations', 'DescribePolicy', (i) => {
         const p = policy(i.PolicyId)
@@ -136,7 +144,9 @@ export class FakeOrganization {
         return {}
       })
       .on('organizations', 'ListPoliciesForTarget', (i) => ({Policies: attachedTo(String(i.TargetId)).map((Id) => ({Id, Type: SCP}))}))
-      .on('organizations', 'ListTargetsForPolicy', (i) => ({Targets: [...policy(i.PolicyId).targets].map((TargetId) => ({TargetId, Type: 'ORGANIZATIONAL_UNIT'}))}))
+      .on('organizations', 'ListTargetsForPolicy', (i) => ({
+        Targets: [...policy(i.PolicyId).targets].map((TargetId) => ({TargetId, Type: 'ORGANIZATIONAL_UNIT'})),
+      }))
   }
 
   private cloudformation(fake: FakeAws): void {
@@ -198,7 +208,10 @@ export class FakeOrganization {
           parameters: params(i.Parameters),
           capabilities: i.Capabilities ?? [],
           permissionModel: i.PermissionModel ?? 'SELF_MANAGED',
-          autoDeployment: {Enabled: (i.AutoDeployment as {Enabled?: string})?.Enabled === 'true', RetainStacksOnAccountRemoval: (i.AutoDeployment as {RetainStacksOnAccountRemoval?: string})?.RetainStacksOnAccountRemoval === 'true'},
+          autoDeployment: {
+            Enabled: (i.AutoDeployment as {Enabled?: string})?.Enabled === 'true',
+            RetainStacksOnAccountRemoval: (i.AutoDeployment as {RetainStacksOnAccountRemoval?: string})?.RetainStacksOnAccountRemoval === 'true',
+          },
           managedExecution: {Active: (i.ManagedExecution as {Active?: string})?.Active === 'true'},
           targets: new Map(),
           overrides: new Map(),
@@ -276,7 +289,9 @@ export class FakeOrganization {
         const s = stackSet(i.StackSetName)
         const r = s.instances.get(`${String(i.StackInstanceAccount)}|${String(i.StackInstanceRegion)}`)
         if (!r) throw new AwsFault('StackInstanceNotFoundException', 'not found', 404)
-        return xml({StackInstance: {Account: r.account, Region: r.region, OrganizationalUnitId: r.ou, Status: 'CURRENT', ParameterOverrides: s.overrides.get(r.ou) ?? []}})
+        return xml({
+          StackInstance: {Account: r.account, Region: r.region, OrganizationalUnitId: r.ou, Status: 'CURRENT', ParameterOverrides: s.overrides.get(r.ou) ?? []},
+        })
       })
       .on('cloudformation', 'ListStackSetOperations', (i) => {
         stackSet(i.StackSetName)
@@ -289,7 +304,9 @@ export class FakeOrganization {
       })
       .on('cloudformation', 'ListStackSetOperationResults', (i) => {
         const op = operation(i.OperationId)
-        return xml({Summaries: op.results.map((r) => ({Account: r.account, Region: r.region, OrganizationalUnitId: r.ou, Status: done(op) ? 'SUCCEEDED' : 'RUNNING'}))})
+        return xml({
+          Summaries: op.results.map((r) => ({Account: r.account, Region: r.region, OrganizationalUnitId: r.ou, Status: done(op) ? 'SUCCEEDED' : 'RUNNING'})),
+        })
       })
   }
 }

@@ -55,7 +55,8 @@ export class FakeSsmDocuments {
       .on('ssm', 'UpdateDocument', (i) => {
         const doc = find(i.Name)
         const base = version(doc, i.DocumentVersion)
-        if (doc.versions[base - 1] === i.Content) throw new AwsFault('DuplicateDocumentContent', 'The content of the document matches another document version.')
+        if (doc.versions[base - 1] === i.Content)
+          throw new AwsFault('DuplicateDocumentContent', 'The content of the document matches another document version.')
         doc.versions.push(String(i.Content))
         return {DocumentDescription: description(String(i.Name), doc)}
       })

@@ -37,10 +37,13 @@ export class ForwardProxy {
         res.writeHead(502).end()
         return
       }
-      const upstream = request({host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers: withoutProxyHeaders(req.headers)}, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      })
+      const upstream = request(
+        {host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers: withoutProxyHeaders(req.headers)},
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
       upstream.on('error', () => res.writeHead(502).end())
       req.pipe(upstream)
     })
@@ -56,7 +59,10 @@ export class ForwardProxy {
         return
       }
       const headers = withoutProxyHeaders(req.headers)
-      const lines = [`${req.method} ${target.pathname}${target.search} HTTP/1.1`, ...Object.entries(headers).flatMap(([k, v]) => [v ?? []].flat().map((x) => `${k}: ${x}`))]
+      const lines = [
+        `${req.method} ${target.pathname}${target.search} HTTP/1.1`,
+        ...Object.entries(headers).flatMap(([k, v]) => [v ?? []].flat().map((x) => `${k}: ${x}`)),
+      ]
       this.tunnel(client, target.hostname, Number(target.port), Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), head]))
     })
     server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {

@@ -96,7 +96,11 @@ export function sigV4Signature(o: {
   secret: string
 }): string {
   const canonicalPath = o.path.split('/').map(escape).join('/')
-  const canonicalQuery = [...o.query.entries()].map(([k, v]) => [escape(k), escape(v)]).sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x! < y! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&')
+  const canonicalQuery = [...o.query.entries()]
+    .map(([k, v]) => [escape(k), escape(v)])
+    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x! < y! ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')
   const canonicalHeaders = o.signedHeaders.map((h) => `${h}:${(o.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('')
   const canonical = [o.method, canonicalPath, canonicalQuery, canonicalHeaders, o.signedHeaders.join(';'), sha256(o.body)].join('\n')
   const toSign = ['AWS4-HMAC-SHA256', o.amzDate, o.scope, sha256(canonical)].join('\n')
@@ -168,7 +172,12 @@ export class FunctionUrlEmulator {
     if (!fn) throw new Error('the template has no broker function (admin.broker.enabled?)')
     const params: Record<string, string> = Object.fromEntries(Object.entries(t.Parameters ?? {}).map(([k, p]) => [k, String(p.Default ?? '')]))
     for (const p of this.options.parameters ?? []) params[p.ParameterKey] = p.ParameterValue
-    const pseudo: Record<string, string> = {'AWS::Region': this.region, 'AWS::AccountId': this.account, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com'}
+    const pseudo: Record<string, string> = {
+      'AWS::Region': this.region,
+      'AWS::AccountId': this.account,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    }
     const refOf = (name: string): string => {
       if (name in pseudo) return pseudo[name]!
       if (name in params) return params[name]!
@@ -263,7 +272,9 @@ export class FunctionUrlEmulator {
   /** Why AWS would refuse this request's signature, or the verified credentials. */
   verify(req: IncomingMessage, body: Buffer): TestCredentials | string {
     const auth = String(req.headers.authorization ?? '')
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(auth)
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    )
     if (!m) return 'unsigned (no SigV4 Authorization header)'
     const [, keyId, date, region, service, signedList, signature] = m as unknown as string[]
     const creds = this.credentials.get(keyId!)
@@ -276,7 +287,8 @@ export class FunctionUrlEmulator {
     if (Math.abs(this.now() - at) > MAX_SKEW_MS) return 'signature expired'
     const signedHeaders = signedList!.split(';')
     if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) return 'host and x-amz-date must be signed'
-    if (creds.sessionToken && (req.headers['x-amz-security-token'] !== creds.sessionToken || !signedHeaders.includes('x-amz-security-token'))) return 'missing or wrong session token'
+    if (creds.sessionToken && (req.headers['x-amz-security-token'] !== creds.sessionToken || !signedHeaders.includes('x-amz-security-token')))
+      return 'missing or wrong session token'
     const declared = req.headers['x-amz-content-sha256']
     if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD' && declared !== sha256(body)) return 'body does not match x-amz-content-sha256'
     const url = new URL(req.url ?? '/', 'http://x')
@@ -346,7 +358,17 @@ export class FunctionUrlEmulator {
       requestContext: {
         accountId: 'anonymous',
         apiId: this.functionUrlId,
-        authorizer: {iam: {accessKey: c.accessKeyId, accountId: c.accountId, callerId: c.userId.split(':')[0], cognitoIdentity: null, principalOrgId: null, userArn: c.userArn, userId: c.userId}},
+        authorizer: {
+          iam: {
+            accessKey: c.accessKeyId,
+            accountId: c.accountId,
+            callerId: c.userId.split(':')[0],
+            cognitoIdentity: null,
+            principalOrgId: null,
+            userArn: c.userArn,
+            userId: c.userId,
+          },
+        },
         domainName,
         domainPrefix: this.functionUrlId,
         http: {method: req.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? ''},

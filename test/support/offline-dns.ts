@@ -17,7 +17,12 @@ const record = (hostname: string) => process.env.OFFLINE_DNS_LOG && appendFileSy
 const local = (hostname: string) => hostname === 'localhost' || hostname.endsWith('.localhost')
 
 function failure(hostname: string): NodeJS.ErrnoException & {hostname: string} {
-  const error = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {code, errno: code === 'ENOTFOUND' ? -3008 : -3001, syscall: 'getaddrinfo', hostname})
+  const error = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+    code,
+    errno: code === 'ENOTFOUND' ? -3008 : -3001,
+    syscall: 'getaddrinfo',
+    hostname,
+  })
   return error
 }
 

@@ -44,7 +44,11 @@ function npmCommand(): {command: string; args: string[]} {
 export function packAndInstall(): InstalledPackage {
   const dir = mkdtempSync(join(tmpdir(), 'ssmx-pack-'))
   const npm = npmCommand()
-  const out = execFileSync(npm.command, [...npm.args, 'pack', '--json', '--pack-destination', dir, '--ignore-scripts'], {cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  const out = execFileSync(npm.command, [...npm.args, 'pack', '--json', '--pack-destination', dir, '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const [packed] = JSON.parse(out) as Array<{filename: string; files: PackedFile[]; size: number; unpackedSize: number}>
   const tarball = join(dir, packed.filename)
   const modules = join(dir, 'prefix', 'lib', 'node_modules')

@@ -14,7 +14,13 @@ export class PtyCli {
   readonly exited: Promise<{exitCode: number; signal?: number}>
 
   constructor(args: string[], options: {env: Record<string, string>; cwd?: string; cols?: number; rows?: number}) {
-    this.proc = pty.spawn(process.execPath, [BIN, ...args], {name: 'xterm-256color', cols: options.cols ?? 120, rows: options.rows ?? 30, cwd: options.cwd, env: options.env})
+    this.proc = pty.spawn(process.execPath, [BIN, ...args], {
+      name: 'xterm-256color',
+      cols: options.cols ?? 120,
+      rows: options.rows ?? 30,
+      cwd: options.cwd,
+      env: options.env,
+    })
     this.proc.onData((d) => (this.buffer += d))
     this.exited = new Promise((resolve) => this.proc.onExit(resolve))
   }
@@ -40,7 +46,12 @@ export class PtyCli {
   /** Polls (every 20 ms, up to `timeoutMs`) until the output after `from` matches (or the predicate holds). */
   async waitFor(pattern: string | RegExp | (() => boolean), options: {from?: number; timeoutMs?: number} = {}): Promise<string> {
     const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : typeof pattern === 'function' ? pattern() : pattern.test(s))
-    await until(String(pattern), () => test(this.text(options.from)), options.timeoutMs ?? 15_000, () => `screen:\n${this.text(options.from)}`)
+    await until(
+      String(pattern),
+      () => test(this.text(options.from)),
+      options.timeoutMs ?? 15_000,
+      () => `screen:\n${this.text(options.from)}`,
+    )
     return this.text(options.from)
   }
 

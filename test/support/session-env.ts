@@ -16,7 +16,9 @@ export function useSessionWorld(options: {instances?: FakeInstance[]; setup?: (f
   beforeEach(async () => {
     Object.assign(world, await sessionSandbox())
     if (options.instances) {
-      world.fake.on('ssm', 'DescribeInstanceInformation', instanceInformation(options.instances)).on('ec2', 'DescribeInstances', describeInstances(options.instances))
+      world.fake
+        .on('ssm', 'DescribeInstanceInformation', instanceInformation(options.instances))
+        .on('ec2', 'DescribeInstances', describeInstances(options.instances))
     }
     options.setup?.(world.fake)
   })

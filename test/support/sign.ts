@@ -28,7 +28,12 @@ export interface SignedRequest {
   body: string
 }
 
-export async function signBrokerRequest(url: string, body: unknown, c: Pick<TestCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>, o: {region: string; date?: Date; service?: string}): Promise<SignedRequest> {
+export async function signBrokerRequest(
+  url: string,
+  body: unknown,
+  c: Pick<TestCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>,
+  o: {region: string; date?: Date; service?: string},
+): Promise<SignedRequest> {
   const u = new URL(url)
   const text = typeof body === 'string' ? body : JSON.stringify(body)
   const signer = new SignatureV4({
@@ -37,16 +42,19 @@ export async function signBrokerRequest(url: string, body: unknown, c: Pick<Test
     credentials: {accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? {sessionToken: c.sessionToken} : {})},
     sha256: Sha256,
   })
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: u.protocol,
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: u.pathname,
-    query: {},
-    headers: {host: u.host, 'content-type': 'application/json'},
-    body: text,
-  }, {signingDate: o.date ?? new Date()})
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: u.pathname,
+      query: {},
+      headers: {host: u.host, 'content-type': 'application/json'},
+      body: text,
+    },
+    {signingDate: o.date ?? new Date()},
+  )
   return {url, headers: signed.headers as Record<string, string>, body: text}
 }
 

@@ -17,7 +17,9 @@ export interface ParsedAuthorization {
 }
 
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(header ?? '')
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+    header ?? '',
+  )
   if (!m) return undefined
   return {accessKeyId: m[1], date: m[2], region: m[3], service: m[4], signedHeaders: m[5].split(';'), signature: m[6]}
 }
@@ -32,7 +34,14 @@ export function expectedSignature(o: {
   auth: ParsedAuthorization
 }): string {
   const amzDate = String(o.headers['x-amz-date'])
-  const canonicalHeaders = o.auth.signedHeaders.map((h) => `${h}:${String(o.headers[h] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('')
+  const canonicalHeaders = o.auth.signedHeaders
+    .map(
+      (h) =>
+        `${h}:${String(o.headers[h] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('')
   const canonicalRequest = [o.method, o.path, '', canonicalHeaders, o.auth.signedHeaders.join(';'), sha256hex(o.body)].join('\n')
   const scope = `${o.auth.date}/${o.auth.region}/${o.auth.service}/aws4_request`
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256hex(canonicalRequest)].join('\n')

@@ -3,6 +3,8 @@ import {DescribeInstanceInformationCommand, SSMClient} from '@aws-sdk/client-ssm
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ec2Port} from '../../src/aws/ec2.js'
+import {ssmPort} from '../../src/aws/ssm.js'
 import {EC2_ID_BATCH, filterInstances, formatInventory, fuzzyFilter, listInstances, staleNote} from '../../src/targets/inventory.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
@@ -28,12 +30,24 @@ describe('inventory: ssmx list data', () => {
     const ids = Array.from({length: 250}, (_, i) => id(i + 1))
     ssm
       .on(DescribeInstanceInformationCommand, {NextToken: undefined})
-      .resolves({InstanceInformationList: ids.slice(0, 150).map((InstanceId) => ({InstanceId, PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(1)})), NextToken: 'p2'})
+      .resolves({
+        InstanceInformationList: ids.slice(0, 150).map((InstanceId) => ({InstanceId, PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(1)})),
+        NextToken: 'p2',
+      })
       .on(DescribeInstanceInformationCommand, {NextToken: 'p2'})
       .resolves({
         InstanceInformationList: [
           ...ids.slice(150).map((InstanceId) => ({InstanceId, PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(1)})),
-          {InstanceId: 'mi-0123456789abcdef0', PingStatus: 'ConnectionLost' as const, LastPingDateTime: minutesAgo(90), ResourceType: 'ManagedInstance' as const, Name: 'onprem-1', IPAddress: '10.9.9.9', PlatformName: 'Ubuntu', PlatformVersion: '22.04'},
+          {
+            InstanceId: 'mi-0123456789abcdef0',
+            PingStatus: 'ConnectionLost' as const,
+            LastPingDateTime: minutesAgo(90),
+            ResourceType: 'ManagedInstance' as const,
+            Name: 'onprem-1',
+            IPAddress: '10.9.9.9',
+            PlatformName: 'Ubuntu',
+            PlatformVersion: '22.04',
+          },
         ],
       })
     const instance = (InstanceId: string): Instance => ({
@@ -52,10 +66,13 @@ describe('inventory: ssmx list data', () => {
       return {Reservations: [{Instances: values.map(instance)}]}
     })
 
-    const items = await listInstances({ssm: new SSMClient({region: 'eu-west-1'}), ec2: new EC2Client({region: 'eu-west-1'}), now: () => NOW})
+    const items = await listInstances({ssm: ssmPort(new SSMClient({region: 'eu-west-1'})), ec2: ec2Port(new EC2Client({region: 'eu-west-1'})), now: () => NOW})
 
     const ssmInputs = ssm.commandCalls(DescribeInstanceInformationCommand).map((c) => c.args[0].input)
-    expect(ssmInputs).to.deep.equal([{MaxResults: 50, NextToken: undefined}, {MaxResults: 50, NextToken: 'p2'}])
+    expect(ssmInputs).to.deep.equal([
+      {MaxResults: 50, NextToken: undefined},
+      {MaxResults: 50, NextToken: 'p2'},
+    ])
     const ec2Inputs = ec2.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)
     expect(ec2Inputs).to.deep.equal([
       {Filters: [{Name: 'instance-id', Values: ids.slice(0, 200)}], MaxResults: 1000, NextToken: undefined},
@@ -80,10 +97,19 @@ describe('inventory: ssmx list data', () => {
   })
 
   it('limits both calls to the given ids, and marks an Online agent silent for too long as stale', async () => {
-    ssm.on(DescribeInstanceInformationCommand).resolves({InstanceInformationList: [{InstanceId: id(1), PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(30)}]})
+    ssm
+      .on(DescribeInstanceInformationCommand)
+      .resolves({InstanceInformationList: [{InstanceId: id(1), PingStatus: 'Online' as const, LastPingDateTime: minutesAgo(30)}]})
     ec2.on(DescribeInstancesCommand).resolves({Reservations: []})
-    const items = await listInstances({ssm: new SSMClient({region: 'eu-west-1'}), ec2: new EC2Client({region: 'eu-west-1'}), now: () => NOW}, {ids: [id(1), id(2)]})
-    expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0].args[0].input).to.deep.equal({MaxResults: 50, NextToken: undefined, Filters: [{Key: 'InstanceIds', Values: [id(1), id(2)]}]})
+    const items = await listInstances(
+      {ssm: ssmPort(new SSMClient({region: 'eu-west-1'})), ec2: ec2Port(new EC2Client({region: 'eu-west-1'})), now: () => NOW},
+      {ids: [id(1), id(2)]},
+    )
+    expect(ssm.commandCalls(DescribeInstanceInformationCommand)[0].args[0].input).to.deep.equal({
+      MaxResults: 50,
+      NextToken: undefined,
+      Filters: [{Key: 'InstanceIds', Values: [id(1), id(2)]}],
+    })
     expect(items.map((i) => [i.id, i.stale])).to.deep.equal([[id(1), true]])
   })
 
@@ -91,7 +117,15 @@ describe('inventory: ssmx list data', () => {
     const lines = formatInventory(
       [
         {id: id(1), name: 'web-1', privateIp: '10.0.0.1', platform: 'Linux/UNIX', pingStatus: 'Online', lastPing: minutesAgo(2).toISOString(), stale: false},
-        {id: id(2), name: 'database-primary', privateIp: '10.0.10.200', platform: 'Windows', pingStatus: 'ConnectionLost', lastPing: minutesAgo(180).toISOString(), stale: true},
+        {
+          id: id(2),
+          name: 'database-primary',
+          privateIp: '10.0.10.200',
+          platform: 'Windows',
+          pingStatus: 'ConnectionLost',
+          lastPing: minutesAgo(180).toISOString(),
+          stale: true,
+        },
       ],
       NOW,
     )

@@ -38,10 +38,18 @@ describe('targets/managed, the picker join and ssh: one inventory wiring', () =>
     ec2.reset()
     debug = []
     ssm.on(DescribeInstanceInformationCommand).resolves({InstanceInformationList: [{InstanceId: ID, PingStatus: 'Online', PlatformType: 'Linux'}]})
-    ec2.on(DescribeInstancesCommand).resolves({Reservations: [{Instances: [{InstanceId: ID, PrivateIpAddress: '10.0.0.1', State: {Name: 'running'}, Tags: [{Key: 'Name', Value: 'web-1'}]}]}]})
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [{Instances: [{InstanceId: ID, PrivateIpAddress: '10.0.0.1', State: {Name: 'running'}, Tags: [{Key: 'Name', Value: 'web-1'}]}]}],
+    })
   })
   const context = () =>
-    AwsContext.create({version: '1', profile: 'dev', env: {HOME: home}, debug: (l) => debug.push(l), credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'})})
+    AwsContext.create({
+      version: '1',
+      profile: 'dev',
+      env: {HOME: home},
+      debug: (l) => debug.push(l),
+      credentials: async () => ({accessKeyId: 'a', secretAccessKey: 'b'}),
+    })
 
   it('managedInstances: SSM joined with EC2, with the ids filter passed on', async () => {
     const items = await managedInstances(await context(), {ids: [ID]})
@@ -79,7 +87,10 @@ describe('targets/managed, the picker join and ssh: one inventory wiring', () =>
   it('ssh --push-key without a user and no permission set to take it from is a usage error, before any key is pushed', async () => {
     mkdirSync(join(home, '.ssh'), {recursive: true})
     writeFileSync(join(home, '.ssh', 'id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBase64Key me@host\n')
-    const error = await sshToInstance({destination: ID, extra: [], pushKey: true, home, self: ['ssmx']}, {context, note: () => {}, permissionSet: async () => undefined, run: async () => 0}).catch((e: unknown) => e)
+    const error = await sshToInstance(
+      {destination: ID, extra: [], pushKey: true, home, self: ['ssmx']},
+      {context, note: () => {}, permissionSet: async () => undefined, run: async () => 0},
+    ).catch((e: unknown) => e)
     expect(isSsmxError(error) && error.code).to.equal('usage')
     expect(isSsmxError(error) && error.message).to.match(/^--push-key needs the OS user the key is for/)
   })

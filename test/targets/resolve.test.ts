@@ -2,6 +2,7 @@ import {DescribeInstancesCommand, EC2Client, type Instance} from '@aws-sdk/clien
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {ec2Port} from '../../src/aws/ec2.js'
 import {SsmxError} from '../../src/errors.js'
 import {type Candidate, isTargetId, resolveTarget, targetFilter} from '../../src/targets/resolve.js'
 
@@ -20,7 +21,7 @@ describe('targets/resolve', () => {
   before(() => {
     ec2mock = mockClient(EC2Client)
   })
-  const ec2 = new EC2Client({region: 'eu-west-1'})
+  const ec2 = ec2Port(new EC2Client({region: 'eu-west-1'}))
   const inputs = () => ec2mock.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)
 
   beforeEach(() => ec2mock.reset())
@@ -87,12 +88,22 @@ describe('targets/resolve', () => {
     })
     const error = (await resolveTarget('api', {ec2}).catch((e: unknown) => e)) as SsmxError
     expect(error.code).to.equal('target')
-    expect(error.message).to.equal('2 running instances match Name tag "api":\n  i-0aaaaaaaaaaaaaaa1  api  10.0.0.1  running\n  i-0aaaaaaaaaaaaaaa2  api  10.0.0.2  running')
+    expect(error.message).to.equal(
+      '2 running instances match Name tag "api":\n  i-0aaaaaaaaaaaaaaa1  api  10.0.0.1  running\n  i-0aaaaaaaaaaaaaaa2  api  10.0.0.2  running',
+    )
   })
 
   it('several running matches go to the chooser (the picker seam) when there is one', async () => {
     ec2mock.on(DescribeInstancesCommand).resolves({
-      Reservations: [{Instances: [instance('i-0aaaaaaaaaaaaaaa1', 'api'), instance('i-0aaaaaaaaaaaaaaa2', 'api'), instance('i-0aaaaaaaaaaaaaaa3', 'api', undefined, 'stopped')]}],
+      Reservations: [
+        {
+          Instances: [
+            instance('i-0aaaaaaaaaaaaaaa1', 'api'),
+            instance('i-0aaaaaaaaaaaaaaa2', 'api'),
+            instance('i-0aaaaaaaaaaaaaaa3', 'api', undefined, 'stopped'),
+          ],
+        },
+      ],
     })
     let offered: Candidate[] = []
     const chosen = await resolveTarget('api', {ec2, choose: async (list, query) => ((offered = list), expect(query).to.equal('api'), list[1])})

@@ -11,16 +11,24 @@ import {lineProgress} from '../../src/ui/progress.js'
 const EVENTS: ProgressEvent[] = [
   {type: 'step', message: 'Creating stack set ssmx-runas'},
   {type: 'operation', operationId: 'op-1', action: 'CREATE_STACK_INSTANCES', status: 'RUNNING'},
-  {type: 'results', operationId: 'op-1', results: [
-    {account: '222222222220', region: 'eu-west-1', status: 'SUCCEEDED'},
-    {account: '222222222221', region: 'eu-west-1', status: 'RUNNING'},
-    {account: '222222222220', region: 'us-east-1', status: 'PENDING'},
-  ]},
-  {type: 'results', operationId: 'op-1', results: [
-    {account: '222222222220', region: 'eu-west-1', status: 'SUCCEEDED'},
-    {account: '222222222221', region: 'eu-west-1', status: 'FAILED', reason: 'Role ssmx-runas-eu-west-1 already exists'},
-    {account: '222222222220', region: 'us-east-1', status: 'SUCCEEDED'},
-  ]},
+  {
+    type: 'results',
+    operationId: 'op-1',
+    results: [
+      {account: '222222222220', region: 'eu-west-1', status: 'SUCCEEDED'},
+      {account: '222222222221', region: 'eu-west-1', status: 'RUNNING'},
+      {account: '222222222220', region: 'us-east-1', status: 'PENDING'},
+    ],
+  },
+  {
+    type: 'results',
+    operationId: 'op-1',
+    results: [
+      {account: '222222222220', region: 'eu-west-1', status: 'SUCCEEDED'},
+      {account: '222222222221', region: 'eu-west-1', status: 'FAILED', reason: 'Role ssmx-runas-eu-west-1 already exists'},
+      {account: '222222222220', region: 'us-east-1', status: 'SUCCEEDED'},
+    ],
+  },
   {type: 'operation', operationId: 'op-1', action: 'CREATE_STACK_INSTANCES', status: 'FAILED'},
 ]
 
@@ -34,7 +42,17 @@ describe('ui: stack-set operation progress', () => {
     const done = renderToString(<OperationProgress state={EVENTS.reduce(reduceProgress, {steps: [], results: []} as ProgressState)} />, {columns: 120})
     expect(done).to.include('✗ 222222222221 eu-west-1: Role ssmx-runas-eu-west-1 already exists')
     expect(done).to.include('• Creating stack set ssmx-runas')
-    const next = renderToString(<OperationProgress state={reduceProgress(EVENTS.reduce(reduceProgress, {steps: [], results: []} as ProgressState), {type: 'operation', operationId: 'op-2', action: 'UPDATE_STACK_INSTANCES', status: 'STARTED'})} />, {columns: 120})
+    const next = renderToString(
+      <OperationProgress
+        state={reduceProgress(EVENTS.reduce(reduceProgress, {steps: [], results: []} as ProgressState), {
+          type: 'operation',
+          operationId: 'op-2',
+          action: 'UPDATE_STACK_INSTANCES',
+          status: 'STARTED',
+        })}
+      />,
+      {columns: 120},
+    )
     expect(next).to.include('• CREATE_STACK_INSTANCES op-1: FAILED (2 succeeded, 1 failed)')
     expect(next).to.include('UPDATE_STACK_INSTANCES op-2: STARTED (0 accounts)')
   })
@@ -65,7 +83,12 @@ describe('ui: stack-set operation progress', () => {
   })
 
   it('confirmChange() on a terminal: y is yes, Enter or anything else no', async () => {
-    for (const [answer, expected] of [['y\n', true], ['yes\n', true], ['\n', false], ['n\n', false]] as const) {
+    for (const [answer, expected] of [
+      ['y\n', true],
+      ['yes\n', true],
+      ['\n', false],
+      ['n\n', false],
+    ] as const) {
       const input = Object.assign(new PassThrough(), {isTTY: true}) as unknown as NodeJS.ReadStream
       const output = Object.assign(new PassThrough(), {isTTY: true}) as unknown as NodeJS.WriteStream
       const asked = confirmChange('Apply?', {flag: '--yes', action: 'apply', input, output})

@@ -1,30 +1,11 @@
-import {
-  type AccessControlAttribute,
-  DeleteInlinePolicyFromPermissionSetCommand,
-  DeleteInstanceAccessControlAttributeConfigurationCommand,
-  DescribeInstanceAccessControlAttributeConfigurationCommand,
-  type DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
-  DescribePermissionSetCommand,
-  type DescribePermissionSetCommandOutput,
-  DescribePermissionSetProvisioningStatusCommand,
-  type DescribePermissionSetProvisioningStatusCommandOutput,
-  GetInlinePolicyForPermissionSetCommand,
-  type GetInlinePolicyForPermissionSetCommandOutput,
-  ListAccountsForProvisionedPermissionSetCommand,
-  type ListAccountsForProvisionedPermissionSetCommandOutput,
-  ListInstancesCommand,
-  type ListInstancesCommandOutput,
-  ListPermissionSetsCommand,
-  type ListPermissionSetsCommandOutput,
-  type PermissionSetProvisioningStatus,
-  ProvisionPermissionSetCommand,
-  type ProvisionPermissionSetCommandOutput,
-  PutInlinePolicyToPermissionSetCommand,
-  SSOAdminClient,
-  UpdateInstanceAccessControlAttributeConfigurationCommand,
-} from '@aws-sdk/client-sso-admin'
+import type {
+  AccessControlAttribute,
+  DescribeInstanceAccessControlAttributeConfigurationCommandOutput,
+  PermissionSetProvisioningStatus,
+} from '../../aws/sso-admin.js'
 
-import type {AwsContext, Sendable} from '../../aws/clients.js'
+import type {AwsContext} from '../../aws/clients.js'
+import {type SsoAdmin, ssoAdmin} from '../../aws/ports.js'
 import {mapAwsError} from '../../aws/errors.js'
 import {SsmxError, awsErrorName} from '../../errors.js'
 import {mapLimit, pages, realSleep} from '../deps.js'
@@ -34,7 +15,7 @@ export const RUN_AS_ATTRIBUTE = 'SSMSessionRunAs'
 
 /** What the IAM Identity Center services need from outside; tests hand in a stubbed client, a fake clock and sleep. */
 export interface IdcDeps {
-  sso: Sendable
+  sso: SsoAdmin
   /** the profile, for error messages */
   profile: string
   /** one stderr line per progress step */
@@ -50,9 +31,9 @@ export interface IdcDeps {
   provisionTimeoutMs?: number
 }
 
-async function call<T>(deps: IdcDeps, command: unknown, operation: string): Promise<T> {
+async function call<T>(deps: IdcDeps, request: () => Promise<T>, operation: string): Promise<T> {
   try {
-    return (await deps.sso.send(command)) as T
+    return await request()
   } catch (error) {
     throw mapAwsError(error, {profile: deps.profile, operation: `SSO Admin ${operation}`})
   }
@@ -61,24 +42,30 @@ async function call<T>(deps: IdcDeps, command: unknown, operation: string): Prom
 /** The IAM Identity Center instance: the one there is, or `instanceArn` (checked to exist). */
 export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise<string> {
   const arns: string[] = []
-  for await (const out of pages<ListInstancesCommandOutput>((page) => call(deps, new ListInstancesCommand(page), 'ListInstances'))) {
+  for await (const out of pages((page) => call(deps, () => deps.sso.listInstances(page), 'ListInstances'))) {
     for (const i of out.Instances ?? []) if (i.InstanceArn) arns.push(i.InstanceArn)
   }
   if (instanceArn) {
     if (!arns.includes(instanceArn)) {
       throw new SsmxError('usage', `The IAM Identity Center instance ${instanceArn} is not visible with this profile and region.`, [
-        arns.length > 0 ? `Instances found: ${arns.join(', ')}` : 'No instance was found: run from the IAM Identity Center administration account and its region (--region).',
+        arns.length > 0
+          ? `Instances found: ${arns.join(', ')}`
+          : 'No instance was found: run from the IAM Identity Center administration account and its region (--region).',
       ])
     }
     return instanceArn
   }
   if (arns.length === 0) {
     throw new SsmxError('prerequisite', 'No IAM Identity Center instance found with this profile and region.', [
-      'Run from the management account or the IAM Identity Center delegated administrator account, with --region set to the instance\'s region.',
+      "Run from the management account or the IAM Identity Center delegated administrator account, with --region set to the instance's region.",
     ])
   }
   if (arns.length > 1) {
-    throw new SsmxError('usage', `${arns.length} IAM Identity Center instances are visible; choose one.`, arns.map((a) => `--instance-arn ${a}`))
+    throw new SsmxError(
+      'usage',
+      `${arns.length} IAM Identity Center instances are visible; choose one.`,
+      arns.map((a) => `--instance-arn ${a}`),
+    )
   }
   return arns[0]
 }
@@ -86,11 +73,13 @@ export async function findInstance(deps: IdcDeps, instanceArn?: string): Promise
 /** Every permission set of the instance by name (ListPermissionSets paged, DescribePermissionSet with bounded concurrency). */
 export async function permissionSetsByName(deps: IdcDeps, instanceArn: string): Promise<Map<string, string>> {
   const arns: string[] = []
-  for await (const out of pages<ListPermissionSetsCommandOutput>((page) => call(deps, new ListPermissionSetsCommand({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'))) {
+  for await (const out of pages((page) =>
+    call(deps, () => deps.sso.listPermissionSets({InstanceArn: instanceArn, MaxResults: 100, ...page}), 'ListPermissionSets'),
+  )) {
     arns.push(...(out.PermissionSets ?? []))
   }
   const described = await mapLimit(arns, deps.concurrency ?? 5, (arn) =>
-    call<DescribePermissionSetCommandOutput>(deps, new DescribePermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
+    call(deps, () => deps.sso.describePermissionSet({InstanceArn: instanceArn, PermissionSetArn: arn}), 'DescribePermissionSet'),
   )
   return new Map(described.flatMap((d, i) => (d.PermissionSet?.Name ? [[d.PermissionSet.Name, arns[i]] as const] : [])))
 }
@@ -100,10 +89,14 @@ export function requirePermissionSets(names: readonly string[], byName: Map<stri
   const missing = names.filter((n) => !byName.has(n))
   if (missing.length === 0) return
   const real = [...byName.keys()].sort()
-  throw new SsmxError('config', `${missing.length === 1 ? 'Permission set' : 'Permission sets'} ${missing.map((m) => `"${m}"`).join(', ')} from the ssmx configuration ${missing.length === 1 ? 'does' : 'do'} not exist in IAM Identity Center.`, [
-    real.length > 0 ? `Permission sets there: ${real.join(', ')}` : 'The instance has no permission sets.',
-    'Names are case-sensitive; fix permissionSets in the ssmx configuration.',
-  ])
+  throw new SsmxError(
+    'config',
+    `${missing.length === 1 ? 'Permission set' : 'Permission sets'} ${missing.map((m) => `"${m}"`).join(', ')} from the ssmx configuration ${missing.length === 1 ? 'does' : 'do'} not exist in IAM Identity Center.`,
+    [
+      real.length > 0 ? `Permission sets there: ${real.join(', ')}` : 'The instance has no permission sets.',
+      'Names are case-sensitive; fix permissionSets in the ssmx configuration.',
+    ],
+  )
 }
 
 export interface RunAsAttributeCheck {
@@ -117,7 +110,7 @@ export interface RunAsAttributeCheck {
 export async function checkRunAsAttribute(deps: IdcDeps, instanceArn: string): Promise<RunAsAttributeCheck> {
   let out: DescribeInstanceAccessControlAttributeConfigurationCommandOutput
   try {
-    out = (await deps.sso.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}))) as DescribeInstanceAccessControlAttributeConfigurationCommandOutput
+    out = await deps.sso.describeInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn})
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') return {configured: false, attributes: []}
     throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin DescribeInstanceAccessControlAttributeConfiguration'})
@@ -132,24 +125,45 @@ export async function removeRunAsAttribute(deps: IdcDeps, instanceArn: string, c
   if (!check.runAs) return
   const keep = check.attributes.filter((a) => a.Key !== check.runAs!.key)
   if (keep.length === 0) {
-    await call(deps, new DeleteInstanceAccessControlAttributeConfigurationCommand({InstanceArn: instanceArn}), 'DeleteInstanceAccessControlAttributeConfiguration')
+    await call(
+      deps,
+      () => deps.sso.deleteInstanceAccessControlAttributeConfiguration({InstanceArn: instanceArn}),
+      'DeleteInstanceAccessControlAttributeConfiguration',
+    )
     return
   }
-  await call(deps, new UpdateInstanceAccessControlAttributeConfigurationCommand({
-    InstanceArn: instanceArn,
-    InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
-  }), 'UpdateInstanceAccessControlAttributeConfiguration')
+  await call(
+    deps,
+    () =>
+      deps.sso.updateInstanceAccessControlAttributeConfiguration({
+        InstanceArn: instanceArn,
+        InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: keep},
+      }),
+    'UpdateInstanceAccessControlAttributeConfiguration',
+  )
 }
 
 export async function getInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string | undefined> {
-  const out = await call<GetInlinePolicyForPermissionSetCommandOutput>(deps, new GetInlinePolicyForPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'GetInlinePolicyForPermissionSet')
+  const out = await call(
+    deps,
+    () => deps.sso.getInlinePolicyForPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}),
+    'GetInlinePolicyForPermissionSet',
+  )
   return out.InlinePolicy || undefined
 }
 
 export async function putInlinePolicy(deps: IdcDeps, instanceArn: string, permissionSetArn: string, policy: string | undefined): Promise<void> {
   await (policy === undefined
-    ? call(deps, new DeleteInlinePolicyFromPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}), 'DeleteInlinePolicyFromPermissionSet')
-    : call(deps, new PutInlinePolicyToPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}), 'PutInlinePolicyToPermissionSet'))
+    ? call(
+        deps,
+        () => deps.sso.deleteInlinePolicyFromPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn}),
+        'DeleteInlinePolicyFromPermissionSet',
+      )
+    : call(
+        deps,
+        () => deps.sso.putInlinePolicyToPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: policy}),
+        'PutInlinePolicyToPermissionSet',
+      ))
 }
 
 export interface ProvisioningResult {
@@ -177,11 +191,12 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
   let status: PermissionSetProvisioningStatus | undefined
   for (;;) {
     try {
-      const out = (await deps.sso.send(new ProvisionPermissionSetCommand({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS'}))) as ProvisionPermissionSetCommandOutput
+      const out = await deps.sso.provisionPermissionSet({InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS'})
       status = out.PermissionSetProvisioningStatus
       break
     } catch (error) {
-      if (awsErrorName(error) !== 'ConflictException' || deps.now() >= deadline) throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin ProvisionPermissionSet'})
+      if (awsErrorName(error) !== 'ConflictException' || deps.now() >= deadline)
+        throw mapAwsError(error, {profile: deps.profile, operation: 'SSO Admin ProvisionPermissionSet'})
       deps.progress(`${name}: another provisioning is in progress; waiting to start`)
       await pause()
     }
@@ -194,13 +209,22 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
       return {status: 'TIMED_OUT', requestId}
     }
     await pause()
-    const out = await call<DescribePermissionSetProvisioningStatusCommandOutput>(deps, new DescribePermissionSetProvisioningStatusCommand({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}), 'DescribePermissionSetProvisioningStatus')
+    const out = await call(
+      deps,
+      () => deps.sso.describePermissionSetProvisioningStatus({InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId}),
+      'DescribePermissionSetProvisioningStatus',
+    )
     status = out.PermissionSetProvisioningStatus
     deps.progress(`${name}: ${status?.Status ?? 'unknown'} (${Math.round((deps.now() - started) / 1000)} s)`)
   }
   if (status?.Status === 'FAILED') {
     const failedAccounts = await accountsNotOnLatest(deps, instanceArn, permissionSetArn).catch(() => (status?.AccountId ? [status.AccountId] : []))
-    return {status: 'FAILED', requestId, failureReason: status.FailureReason ?? 'no reason given', failedAccounts: failedAccounts.length > 0 ? failedAccounts : status.AccountId ? [status.AccountId] : []}
+    return {
+      status: 'FAILED',
+      requestId,
+      failureReason: status.FailureReason ?? 'no reason given',
+      failedAccounts: failedAccounts.length > 0 ? failedAccounts : status.AccountId ? [status.AccountId] : [],
+    }
   }
   return {status: 'SUCCEEDED', requestId}
 }
@@ -208,17 +232,23 @@ export async function provisionAndWait(deps: IdcDeps, instanceArn: string, name:
 /** Accounts where the permission set's latest version is not provisioned. */
 export async function accountsNotOnLatest(deps: IdcDeps, instanceArn: string, permissionSetArn: string): Promise<string[]> {
   const accounts: string[] = []
-  const list = (page: {NextToken?: string}) => call(deps, new ListAccountsForProvisionedPermissionSetCommand({
-    InstanceArn: instanceArn,
-    PermissionSetArn: permissionSetArn,
-    ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
-    ...page,
-  }), 'ListAccountsForProvisionedPermissionSet')
-  for await (const out of pages<ListAccountsForProvisionedPermissionSetCommandOutput>(list)) accounts.push(...(out.AccountIds ?? []))
+  const list = (page: {NextToken?: string}) =>
+    call(
+      deps,
+      () =>
+        deps.sso.listAccountsForProvisionedPermissionSet({
+          InstanceArn: instanceArn,
+          PermissionSetArn: permissionSetArn,
+          ProvisioningStatus: 'LATEST_PERMISSION_SET_NOT_PROVISIONED',
+          ...page,
+        }),
+      'ListAccountsForProvisionedPermissionSet',
+    )
+  for await (const out of pages(list)) accounts.push(...(out.AccountIds ?? []))
   return accounts
 }
 
 /** The real dependencies: the sso-admin client from the AwsContext, the wall clock. */
 export function idcDeps(ctx: AwsContext, progress: (line: string) => void): IdcDeps {
-  return {sso: ctx.client(SSOAdminClient, 'SSO_ADMIN'), profile: ctx.profile.name, progress, sleep: realSleep, now: Date.now}
+  return {sso: ssoAdmin(ctx), profile: ctx.profile.name, progress, sleep: realSleep, now: Date.now}
 }

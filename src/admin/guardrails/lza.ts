@@ -46,9 +46,8 @@ export function renderLzaGuardrails(config: SsmxConfig, options: {partition?: st
     'LZA has one inline policy per permission set: if an entry already has policies.inlinePolicy, copy the ssmx statements (Sid SsmxGuardrail…) into that file instead of pointing at the ssmx file.',
     'Merge policies.inlinePolicy into your existing identityCenterPermissionSets entries; keep their other keys (awsManaged, customerManaged, sessionDuration, …).',
   ]
-  const iamConfigYaml = yamlFile(
-    [' ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.', ...notes.map((n) => ` ${n}`)].join('\n'),
-    {identityCenter: {identityCenterPermissionSets: entries}},
-  )
+  const iamConfigYaml = yamlFile([' ssmx admin guardrails for permission sets managed by Landing Zone Accelerator.', ...notes.map((n) => ` ${n}`)].join('\n'), {
+    identityCenter: {identityCenterPermissionSets: entries},
+  })
   return {files, entries, iamConfigYaml, notes}
 }

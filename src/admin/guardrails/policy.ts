@@ -129,7 +129,9 @@ export function guardrailStatements(spec: GuardrailSpec): Statement[] {
  * exactly those IdC users (aws:userid of an IdC role session is `<role id>:<user name>`).
  */
 function runAsStatements(spec: GuardrailSpec, runAsUsers: string[]): Statement[] {
-  const overrides = Object.entries(spec.userOverrides ?? {}).filter(([linuxUser]) => !runAsUsers.includes(linuxUser)).sort(([a], [b]) => (a < b ? -1 : 1))
+  const overrides = Object.entries(spec.userOverrides ?? {})
+    .filter(([linuxUser]) => !runAsUsers.includes(linuxUser))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
   return [
     {
       Sid: `${SID_PREFIX}DenyOtherRunAsTag`,
@@ -165,24 +167,30 @@ export function parsePolicy(text: string | undefined, permissionSet: string): Po
   try {
     parsed = JSON.parse(text)
   } catch (error) {
-    throw new SsmxError('compliance', `The inline policy of permission set "${permissionSet}" is not valid JSON; ssmx will not rewrite it.`, [
-      'Fix the inline policy in the IAM Identity Center console, then run again.',
-    ], {cause: error})
+    throw new SsmxError(
+      'compliance',
+      `The inline policy of permission set "${permissionSet}" is not valid JSON; ssmx will not rewrite it.`,
+      ['Fix the inline policy in the IAM Identity Center console, then run again.'],
+      {cause: error},
+    )
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new SsmxError('compliance', `The inline policy of permission set "${permissionSet}" is not a policy document.`, ['Fix it in the IAM Identity Center console, then run again.'])
+    throw new SsmxError('compliance', `The inline policy of permission set "${permissionSet}" is not a policy document.`, [
+      'Fix it in the IAM Identity Center console, then run again.',
+    ])
   }
   const doc = parsed as PolicyDocument
   return {...doc, Statement: doc.Statement ?? []}
 }
 
-const statementsOf = (doc: PolicyDocument | undefined): Statement[] =>
-  doc === undefined ? [] : Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]
+const statementsOf = (doc: PolicyDocument | undefined): Statement[] => (doc === undefined ? [] : Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement])
 
-const canonical = (v: unknown): string => JSON.stringify(v, (_k, value) =>
-  value && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : value)
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, value) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  )
 
 export type GuardrailState = 'current' | 'outdated' | 'missing'
 
@@ -210,9 +218,11 @@ export function serializePolicy(doc: PolicyDocument, permissionSet: string): str
   const text = JSON.stringify(doc)
   if (text.length > INLINE_POLICY_LIMIT) {
     const ours = JSON.stringify(statementsOf(doc).filter(isGuardrailStatement)).length
-    throw new SsmxError('config', `The inline policy of permission set "${permissionSet}" would be ${text.length.toLocaleString('en-US')} characters with the ssmx guardrail (${ours.toLocaleString('en-US')} of them ssmx's); IAM Identity Center allows ${INLINE_POLICY_LIMIT.toLocaleString('en-US')}.`, [
-      'Move some of its other statements into a customer managed policy attached to the permission set, or shorten admin.guardrails.allowDocuments.',
-    ])
+    throw new SsmxError(
+      'config',
+      `The inline policy of permission set "${permissionSet}" would be ${text.length.toLocaleString('en-US')} characters with the ssmx guardrail (${ours.toLocaleString('en-US')} of them ssmx's); IAM Identity Center allows ${INLINE_POLICY_LIMIT.toLocaleString('en-US')}.`,
+      ['Move some of its other statements into a customer managed policy attached to the permission set, or shorten admin.guardrails.allowDocuments.'],
+    )
   }
   return text
 }

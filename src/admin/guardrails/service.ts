@@ -70,8 +70,7 @@ export interface GuardrailPlan {
   permissionSets: PermissionSetChange[]
 }
 
-export const planHasChanges = (plan: GuardrailPlan): boolean =>
-  plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
+export const planHasChanges = (plan: GuardrailPlan): boolean => plan.removeRunAsAttribute || plan.permissionSets.some((p) => p.change !== 'none')
 
 /** One configured permission set as read from IAM Identity Center: its inline policy and the guardrail it should carry. */
 interface GuardrailReading {
@@ -95,7 +94,11 @@ async function readGuardrails(config: SsmxConfig, deps: IdcDeps, options: {insta
   const sets = documentPlan(config)
   const instanceArn = await findInstance(deps, options.instanceArn)
   const [byName, runAsAttribute] = await Promise.all([permissionSetsByName(deps, instanceArn), checkRunAsAttribute(deps, instanceArn)])
-  if (options.requireAll) requirePermissionSets(sets.map((s) => s.permissionSet), byName)
+  if (options.requireAll)
+    requirePermissionSets(
+      sets.map((s) => s.permissionSet),
+      byName,
+    )
   const partition = partitionOf(instanceArn)
   const readings = await mapLimit(sets, deps.concurrency ?? 5, async ({permissionSet, document, runAsUser}): Promise<GuardrailReading> => {
     const wanted = guardrailStatements(guardrailSpecFor(config, {permissionSet, document, runAsUser}, partition))
@@ -143,7 +146,15 @@ export async function planGuardrails(config: SsmxConfig, options: GuardrailOptio
 export function policyDiff(change: PermissionSetChange): string {
   if (change.before === change.after) return ''
   const label = `${change.name} inline policy`
-  return createTwoFilesPatch(label, label, change.before, change.after, change.before ? 'current' : '(none)', change.after ? 'with ssmx changes' : '(deleted)', {context: 3})
+  return createTwoFilesPatch(
+    label,
+    label,
+    change.before,
+    change.after,
+    change.before ? 'current' : '(none)',
+    change.after ? 'with ssmx changes' : '(deleted)',
+    {context: 3},
+  )
     .split('\n')
     .filter((l) => !/^={10,}$/.test(l) && !l.startsWith('Index: ') && l !== '\\ No newline at end of file')
     .join('\n')
@@ -205,8 +216,15 @@ export function resultOf(plan: GuardrailPlan, dryRun: boolean, permissionSets?: 
   }
 }
 
-const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome =>
-  ({name: ps.name, arn: ps.arn, document: ps.document, state: ps.state, change: ps.change, ...(ps.pendingAccounts ? {pendingAccounts: ps.pendingAccounts} : {}), diff: policyDiff(ps)})
+const outcomeOf = (ps: PermissionSetChange): PermissionSetOutcome => ({
+  name: ps.name,
+  arn: ps.arn,
+  document: ps.document,
+  state: ps.state,
+  change: ps.change,
+  ...(ps.pendingAccounts ? {pendingAccounts: ps.pendingAccounts} : {}),
+  diff: policyDiff(ps),
+})
 
 export const provisioningFailed = (result: GuardrailResult): PermissionSetOutcome[] =>
   result.permissionSets.filter((p) => p.provisioning && p.provisioning.status !== 'SUCCEEDED')
@@ -237,7 +255,13 @@ export async function guardrailStatus(config: SsmxConfig, deps: IdcDeps, options
     instanceArn,
     runAsAttributeInTheWay: Boolean(runAsAttribute.runAs),
     ...(runAsAttribute.runAs ? {runAsAttributeSources: runAsAttribute.runAs.sources} : {}),
-    permissionSets: readings.map((r) => ({permissionSet: r.permissionSet, document: r.document, state: r.state, current: r.state === 'current', notProvisionedAccounts: r.notProvisionedAccounts ?? []})),
+    permissionSets: readings.map((r) => ({
+      permissionSet: r.permissionSet,
+      document: r.document,
+      state: r.state,
+      current: r.state === 'current',
+      notProvisionedAccounts: r.notProvisionedAccounts ?? [],
+    })),
   }
 }
 
@@ -253,7 +277,11 @@ const NOT_REACHABLE: ReadonlySet<ExitCodeName> = new Set(['accessDenied', 'prere
  * code). Any other error (throttling, the network, a bug) is the command's error. Undefined when the configuration
  * names no permission sets.
  */
-export async function checkGuardrails(config: SsmxConfig, deps: IdcDeps, options: {instanceArn?: string; debug?: (line: string) => void} = {}): Promise<GuardrailCheck | undefined> {
+export async function checkGuardrails(
+  config: SsmxConfig,
+  deps: IdcDeps,
+  options: {instanceArn?: string; debug?: (line: string) => void} = {},
+): Promise<GuardrailCheck | undefined> {
   if (Object.keys(config.permissionSets).length === 0) return undefined
   try {
     return {checked: true, ...(await guardrailStatus(config, deps, options))}
@@ -272,16 +300,17 @@ export async function checkGuardrails(config: SsmxConfig, deps: IdcDeps, options
 export function guardrailProblems(check: GuardrailCheck | undefined): string[] {
   if (!check?.checked) return []
   const problems: string[] = []
-  if (check.runAsAttributeInTheWay) problems.push(`the IAM Identity Center attribute ${RUN_AS_ATTRIBUTE} overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)`)
+  if (check.runAsAttributeInTheWay)
+    problems.push(`the IAM Identity Center attribute ${RUN_AS_ATTRIBUTE} overrides every RunAs document (ssmx admin guardrails --remove-runas-attribute)`)
   if (!check.permissionSets.some((p) => p.state === 'current' || p.state === 'outdated')) return problems
   for (const p of check.permissionSets) {
     if (p.state === 'not-found') problems.push(`permission set ${p.permissionSet} is not in IAM Identity Center`)
     else if (!p.current) problems.push(`the guardrail of ${p.permissionSet} is ${p.state} (ssmx admin guardrails)`)
-    else if (p.notProvisionedAccounts.length > 0) problems.push(`${p.permissionSet} is not provisioned with its guardrail to ${p.notProvisionedAccounts.join(', ')} (ssmx admin guardrails)`)
+    else if (p.notProvisionedAccounts.length > 0)
+      problems.push(`${p.permissionSet} is not provisioned with its guardrail to ${p.notProvisionedAccounts.join(', ')} (ssmx admin guardrails)`)
   }
   return problems
 }
-
 
 export interface GuardrailRunOptions extends GuardrailOptions {
   dryRun?: boolean
@@ -301,7 +330,9 @@ export interface GuardrailRunOptions extends GuardrailOptions {
  */
 export async function runGuardrails(config: SsmxConfig, options: GuardrailRunOptions, deps: IdcDeps): Promise<GuardrailResult> {
   if (Object.keys(config.permissionSets).length === 0) {
-    throw new SsmxError('config', 'The ssmx configuration names no permission sets.', ['Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.'])
+    throw new SsmxError('config', 'The ssmx configuration names no permission sets.', [
+      'Add permissionSets (name → runAsUser) to the configuration; see ssmx admin render.',
+    ])
   }
   const plan = await planGuardrails(config, options, deps)
   options.show({plan})
@@ -314,9 +345,14 @@ export async function runGuardrails(config: SsmxConfig, options: GuardrailRunOpt
   options.show({result})
   const failed = provisioningFailed(result)
   if (failed.length > 0) {
-    throw new SsmxError('compliance', `Provisioning did not succeed for ${failed.map((f) => f.name).join(', ')}.`, [
-      'The inline policies are written; fix the reason above (IAM Identity Center console → Permission sets → Provision), then run ssmx admin guardrails again.',
-    ], {result})
+    throw new SsmxError(
+      'compliance',
+      `Provisioning did not succeed for ${failed.map((f) => f.name).join(', ')}.`,
+      [
+        'The inline policies are written; fix the reason above (IAM Identity Center console → Permission sets → Provision), then run ssmx admin guardrails again.',
+      ],
+      {result},
+    )
   }
   return result
 }

@@ -88,6 +88,7 @@ export interface HttpResult {
   body: string
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the runtime's SDK clients, sent whichever command
 type Sendable = {send: (command: any) => Promise<any>}
 
 /** Everything the broker talks to; the default builds SDK clients from the runtime's environment. */
@@ -248,16 +249,23 @@ export function parseRequest(event: FunctionUrlEvent): Request {
   const unknown = Object.keys(b).filter((k) => !required.includes(k) && !optional.includes(k))
   if (unknown.length > 0) throw badRequest(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}`)
   for (const k of required) if (b[k] === undefined) throw badRequest(`${k} is required`)
-  if ('target' in b && (typeof b.target !== 'string' || !TARGET.test(b.target))) throw badRequest('target must be an instance id (i-…) or a managed node id (mi-…)')
+  if ('target' in b && (typeof b.target !== 'string' || !TARGET.test(b.target)))
+    throw badRequest('target must be an instance id (i-…) or a managed node id (mi-…)')
   if ('kind' in b && (typeof b.kind !== 'string' || !KINDS.includes(b.kind as SessionKind))) throw badRequest(`kind must be one of ${KINDS.join(', ')}`)
   if ('sessionId' in b && (typeof b.sessionId !== 'string' || !SESSION_ID.test(b.sessionId))) throw badRequest('sessionId is not a session id')
   if ('kmsKeyId' in b && (typeof b.kmsKeyId !== 'string' || !KMS_KEY.test(b.kmsKeyId))) throw badRequest('kmsKeyId is not a KMS key id or ARN')
   if (action === 'start') {
-    if (b.reason !== undefined && (typeof b.reason !== 'string' || b.reason.length > MAX_REASON || /[\u0000-\u001f]/.test(b.reason))) {
+    if (b.reason !== undefined && (typeof b.reason !== 'string' || b.reason.length > MAX_REASON || /\p{Cc}/u.test(b.reason))) {
       throw badRequest(`reason must be a single line of at most ${MAX_REASON} characters`)
     }
     const parameters = checkParameters(b.kind as SessionKind, b.parameters)
-    return {action, target: b.target as string, kind: b.kind as SessionKind, ...(parameters ? {parameters} : {}), ...(b.reason ? {reason: b.reason as string} : {})}
+    return {
+      action,
+      target: b.target as string,
+      kind: b.kind as SessionKind,
+      ...(parameters ? {parameters} : {}),
+      ...(b.reason ? {reason: b.reason as string} : {}),
+    }
   }
   if (action === 'decide') return {action, target: b.target as string, kind: b.kind as SessionKind}
   if (action === 'datakey') return {action, sessionId: b.sessionId as string, target: b.target as string, kmsKeyId: b.kmsKeyId as string}
@@ -295,7 +303,9 @@ export function linuxUserFor(settings: Settings, caller: Pick<Caller, 'user' | '
 }
 
 const targetArn = (partition: string, region: string, account: string, target: string) =>
-  target.startsWith('mi-') ? `arn:${partition}:ssm:${region}:${account}:managed-instance/${target}` : `arn:${partition}:ec2:${region}:${account}:instance/${target}`
+  target.startsWith('mi-')
+    ? `arn:${partition}:ssm:${region}:${account}:managed-instance/${target}`
+    : `arn:${partition}:ec2:${region}:${account}:instance/${target}`
 
 /** AWS-owned documents have no account in their ARN; SSM-SessionManagerRunShell is the account's own. */
 const documentArn = (partition: string, region: string, account: string, name: string) =>
@@ -307,13 +317,17 @@ const policyDocumentArn = (partition: string, region: string, account: string, n
 async function targetTags(deps: Deps, target: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {}
   if (target.startsWith('mi-')) {
-    const out = await call('ssm:ListTagsForResource', () => deps.ssm.send(new ssm.ListTagsForResourceCommand({ResourceType: 'ManagedInstance', ResourceId: target})))
+    const out = await call('ssm:ListTagsForResource', () =>
+      deps.ssm.send(new ssm.ListTagsForResourceCommand({ResourceType: 'ManagedInstance', ResourceId: target})),
+    )
     for (const t of out.TagList ?? []) if (t.Key) tags[t.Key] = t.Value ?? ''
     return tags
   }
   let NextToken: string | undefined
   do {
-    const out = await call('ec2:DescribeTags', () => deps.ec2.send(new ec2.DescribeTagsCommand({Filters: [{Name: 'resource-id', Values: [target]}], MaxResults: 1000, NextToken})))
+    const out = await call('ec2:DescribeTags', () =>
+      deps.ec2.send(new ec2.DescribeTagsCommand({Filters: [{Name: 'resource-id', Values: [target]}], MaxResults: 1000, NextToken})),
+    )
     for (const t of out.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? ''
     NextToken = out.NextToken
   } while (NextToken)
@@ -326,7 +340,8 @@ async function callerRoleArn(deps: Deps, caller: Caller): Promise<string> {
   try {
     role = (await deps.iam.send(new iam.GetRoleCommand({RoleName: caller.roleName}))).Role
   } catch (error) {
-    if (errorName(error) === 'NoSuchEntityException' || errorName(error) === 'NoSuchEntity') throw refused(`the role ${caller.roleName} does not exist in this account`)
+    if (errorName(error) === 'NoSuchEntityException' || errorName(error) === 'NoSuchEntity')
+      throw refused(`the role ${caller.roleName} does not exist in this account`)
     throw new Answer(502, 'upstream', `iam:GetRole failed: ${errorName(error)}: ${errorText(error)}`)
   }
   if (!role?.Arn || !role.Path?.startsWith(IDC_ROLE_PATH)) {
@@ -341,21 +356,36 @@ async function callerRoleArn(deps: Deps, caller: Caller): Promise<string> {
  * broker-only), with the target's tags as context. Anything but an allow for every resource refuses.
  */
 async function simulate(deps: Deps, roleArn: string, resources: string[], tags: Record<string, string>): Promise<{allowed: boolean; detail: string}> {
-  const ContextEntries: Array<{ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: 'string' | 'boolean'}> = Object.entries(tags).flatMap(([k, v]) =>
-    ['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((prefix) => ({ContextKeyName: `${prefix}/${k}`, ContextKeyValues: [v], ContextKeyType: 'string' as const})))
+  const ContextEntries: Array<{ContextKeyName: string; ContextKeyValues: string[]; ContextKeyType: 'string' | 'boolean'}> = Object.entries(tags).flatMap(
+    ([k, v]) =>
+      ['ssm:resourceTag', 'aws:ResourceTag', 'ec2:ResourceTag'].map((prefix) => ({
+        ContextKeyName: `${prefix}/${k}`,
+        ContextKeyValues: [v],
+        ContextKeyType: 'string' as const,
+      })),
+  )
   ContextEntries.push({ContextKeyName: 'ssm:SessionDocumentAccessCheck', ContextKeyValues: ['true'], ContextKeyType: 'boolean'})
-  const out = await call('iam:SimulatePrincipalPolicy', () => deps.iam.send(new iam.SimulatePrincipalPolicyCommand({
-    PolicySourceArn: roleArn,
-    ActionNames: ['ssm:StartSession'],
-    ResourceArns: resources,
-    ContextEntries,
-  })))
-  const results = (out.EvaluationResults ?? []) as Array<{EvalResourceName?: string; EvalDecision?: string; OrganizationsDecisionDetail?: {AllowedByOrganizations?: boolean}}>
+  const out = await call('iam:SimulatePrincipalPolicy', () =>
+    deps.iam.send(
+      new iam.SimulatePrincipalPolicyCommand({
+        PolicySourceArn: roleArn,
+        ActionNames: ['ssm:StartSession'],
+        ResourceArns: resources,
+        ContextEntries,
+      }),
+    ),
+  )
+  const results = (out.EvaluationResults ?? []) as Array<{
+    EvalResourceName?: string
+    EvalDecision?: string
+    OrganizationsDecisionDetail?: {AllowedByOrganizations?: boolean}
+  }>
   for (const resource of resources) {
     const r = results.find((x) => x.EvalResourceName === resource) ?? (resources.length === 1 && results.length === 1 ? results[0] : undefined)
     if (!r) return {allowed: false, detail: `no simulation result for ${resource}`}
     if (r.EvalDecision !== 'allowed') return {allowed: false, detail: `${r.EvalDecision ?? 'no decision'} on ${resource}`}
-    if (r.OrganizationsDecisionDetail && r.OrganizationsDecisionDetail.AllowedByOrganizations === false) return {allowed: false, detail: `denied by a service control policy on ${resource}`}
+    if (r.OrganizationsDecisionDetail && r.OrganizationsDecisionDetail.AllowedByOrganizations === false)
+      return {allowed: false, detail: `denied by a service control policy on ${resource}`}
   }
   if (out.IsTruncated) return {allowed: false, detail: 'the simulation answer was truncated'}
   return {allowed: true, detail: 'allowed'}
@@ -375,11 +405,15 @@ async function decide(deps: Deps, settings: Settings, caller: Caller, target: st
   }
   const mapping = linuxUserFor(settings, caller)
   if (!mapping.linuxUser) {
-    refuse(`permission set ${caller.permissionSet} is not mapped to a Linux user in this account, and ${caller.user} has no per-user mapping: ask your platform team to add it to permissionSets (or admin.broker.users)`)
+    refuse(
+      `permission set ${caller.permissionSet} is not mapped to a Linux user in this account, and ${caller.user} has no per-user mapping: ask your platform team to add it to permissionSets (or admin.broker.users)`,
+    )
   }
-  if (!LINUX_USER.test(mapping.linuxUser!)) refuse(`the configured Linux user ${JSON.stringify(mapping.linuxUser)} is not valid: ask your platform team`, mapping)
+  if (!LINUX_USER.test(mapping.linuxUser!))
+    refuse(`the configured Linux user ${JSON.stringify(mapping.linuxUser)} is not valid: ask your platform team`, mapping)
   const rules = settings.targetRules[caller.permissionSet]
-  if (rules?.kinds && !rules.kinds.includes(kind)) refuse(`permission set ${caller.permissionSet} may not open ${kind} sessions through the broker (allowed: ${rules.kinds.join(', ') || 'none'})`, mapping)
+  if (rules?.kinds && !rules.kinds.includes(kind))
+    refuse(`permission set ${caller.permissionSet} may not open ${kind} sessions through the broker (allowed: ${rules.kinds.join(', ') || 'none'})`, mapping)
   const region = deps.region()
   const arn = targetArn(caller.partition, region, caller.account, target)
   const document = KIND_DOCUMENTS[kind]
@@ -387,14 +421,20 @@ async function decide(deps: Deps, settings: Settings, caller: Caller, target: st
   const [roleArn, tags] = await Promise.all([callerRoleArn(deps, caller), targetTags(deps, target)])
   for (const [key, values] of Object.entries(rules?.tags ?? {})) {
     if (!(key in tags) || !values.includes(tags[key]!)) {
-      refuse(`${target} does not match the target rules of ${caller.permissionSet}: tag ${key} must be ${values.join(' or ')} (it is ${key in tags ? JSON.stringify(tags[key]) : 'missing'})`, mapping)
+      refuse(
+        `${target} does not match the target rules of ${caller.permissionSet}: tag ${key} must be ${values.join(' or ')} (it is ${key in tags ? JSON.stringify(tags[key]) : 'missing'})`,
+        mapping,
+      )
     }
   }
   const resources = [arn]
   if (kind !== 'shell' && !settings.brokerOnly.includes(kind)) resources.push(documentArn(caller.partition, region, caller.account, document))
   const simulation = await simulate(deps, roleArn, resources, tags)
   if (!simulation.allowed) {
-    refuse(`your permission set ${caller.permissionSet} may not start a session on ${target} (${simulation.detail}); the broker never grants more than your own permissions`, mapping)
+    refuse(
+      `your permission set ${caller.permissionSet} may not start a session on ${target} (${simulation.detail}); the broker never grants more than your own permissions`,
+      mapping,
+    )
   }
   return {...base, ...mapping, allowed: true, tags, targetArn: arn, document}
 }
@@ -403,10 +443,17 @@ async function decide(deps: Deps, settings: Settings, caller: Caller, target: st
  * The STS session policy for one start: exactly this target (and the target rules' tags, so AWS itself
  * enforces them) with this document; SSH keys only for the Linux user. It can only narrow the role.
  */
-export function sessionPolicy(partition: string, region: string, account: string, d: {targetArn: string; document: string; linuxUser: string}, ruleTags?: Record<string, string[]>): string {
-  const tagCondition = ruleTags && Object.keys(ruleTags).length > 0
-    ? {Condition: {StringEquals: Object.fromEntries(Object.entries(ruleTags).map(([k, v]) => [`ssm:resourceTag/${k}`, v]))}}
-    : {}
+export function sessionPolicy(
+  partition: string,
+  region: string,
+  account: string,
+  d: {targetArn: string; document: string; linuxUser: string},
+  ruleTags?: Record<string, string[]>,
+): string {
+  const tagCondition =
+    ruleTags && Object.keys(ruleTags).length > 0
+      ? {Condition: {StringEquals: Object.fromEntries(Object.entries(ruleTags).map(([k, v]) => [`ssm:resourceTag/${k}`, v]))}}
+      : {}
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -423,14 +470,18 @@ export function sessionPolicy(partition: string, region: string, account: string
  */
 async function assumeSessionRole(deps: Deps, settings: Settings, caller: Caller, linuxUser?: string, policy?: string) {
   const name = stsName(caller.user)
-  const out = await call('sts:AssumeRole', () => deps.sts.send(new sts.AssumeRoleCommand({
-    RoleArn: settings.sessionRoleArn,
-    RoleSessionName: name,
-    SourceIdentity: name,
-    DurationSeconds: SESSION_CREDENTIAL_SECONDS,
-    ...(linuxUser ? {Tags: [{Key: RUN_AS_TAG, Value: linuxUser}]} : {}),
-    ...(policy ? {Policy: policy} : {}),
-  })))
+  const out = await call('sts:AssumeRole', () =>
+    deps.sts.send(
+      new sts.AssumeRoleCommand({
+        RoleArn: settings.sessionRoleArn,
+        RoleSessionName: name,
+        SourceIdentity: name,
+        DurationSeconds: SESSION_CREDENTIAL_SECONDS,
+        ...(linuxUser ? {Tags: [{Key: RUN_AS_TAG, Value: linuxUser}]} : {}),
+        ...(policy ? {Policy: policy} : {}),
+      }),
+    ),
+  )
   const c = out.Credentials
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Answer(502, 'upstream', 'sts:AssumeRole returned no credentials')
   return deps.asSessionRole({accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken})
@@ -451,7 +502,9 @@ interface SessionInfo {
 async function ownSession(deps: Deps, settings: Settings, caller: Caller, sessionId: string): Promise<SessionInfo> {
   let found: SessionInfo | undefined
   for (const State of ['Active', 'History'] as const) {
-    const out = await call('ssm:DescribeSessions', () => deps.ssm.send(new ssm.DescribeSessionsCommand({State, Filters: [{key: 'SessionId', value: sessionId}]})))
+    const out = await call('ssm:DescribeSessions', () =>
+      deps.ssm.send(new ssm.DescribeSessionsCommand({State, Filters: [{key: 'SessionId', value: sessionId}]})),
+    )
     const s = (out.Sessions ?? []).find((x: {SessionId?: string}) => x.SessionId === sessionId)
     if (s) {
       found = {sessionId, target: s.Target, owner: s.Owner, reason: s.Reason}
@@ -476,13 +529,22 @@ export function defaultDeps(): Deps {
   const options = {maxAttempts: 3}
   let settings: Settings | undefined
   let clients: {iam: iam.IAMClient; ec2: ec2.EC2Client; ssm: ssm.SSMClient; sts: sts.STSClient} | undefined
-  const get = () => (clients ??= {iam: new iam.IAMClient(options), ec2: new ec2.EC2Client(options), ssm: new ssm.SSMClient(options), sts: new sts.STSClient(options)})
+  const get = () =>
+    (clients ??= {iam: new iam.IAMClient(options), ec2: new ec2.EC2Client(options), ssm: new ssm.SSMClient(options), sts: new sts.STSClient(options)})
   return {
     settings: () => (settings ??= settingsFromEnv()),
-    get iam() { return get().iam },
-    get ec2() { return get().ec2 },
-    get ssm() { return get().ssm },
-    get sts() { return get().sts },
+    get iam() {
+      return get().iam
+    },
+    get ec2() {
+      return get().ec2
+    },
+    get ssm() {
+      return get().ssm
+    },
+    get sts() {
+      return get().sts
+    },
     asSessionRole: (credentials) => ({ssm: new ssm.SSMClient({...options, credentials}), kms: new kms.KMSClient({...options, credentials})}),
     log: (line) => console.log(JSON.stringify(line)),
     region: () => process.env.AWS_REGION ?? '',
@@ -514,7 +576,8 @@ export function makeHandler(deps: Deps) {
     } catch (error) {
       const answer = error instanceof Answer ? error : new Answer(500, 'upstream', `internal error: ${errorName(error)}`)
       if (!(error instanceof Answer)) audit.error = errorText(error)
-      audit.decision = answer.code === 'bad-request' ? 'bad-request' : answer.code === 'refused' ? 'refused' : answer.code === 'not-found' ? 'not-found' : 'error'
+      audit.decision =
+        answer.code === 'bad-request' ? 'bad-request' : answer.code === 'refused' ? 'refused' : answer.code === 'not-found' ? 'not-found' : 'error'
       audit.why = answer.message
       if (answer.decision?.linuxUser) audit.linuxUser = answer.decision.linuxUser
       const body: BrokerErrorBody = {error: {code: answer.code, message: answer.message, ...(answer.decision ? {decision: answer.decision} : {})}}
@@ -537,19 +600,37 @@ async function act(deps: Deps, settings: Settings, caller: Caller, request: Requ
     case 'start': {
       const d = await decide(deps, settings, caller, request.target, request.kind)
       Object.assign(audit, {linuxUser: d.linuxUser, source: d.source})
-      const policy = sessionPolicy(caller.partition, region, caller.account, {targetArn: d.targetArn, document: d.document, linuxUser: d.linuxUser!}, settings.targetRules[caller.permissionSet]?.tags)
+      const policy = sessionPolicy(
+        caller.partition,
+        region,
+        caller.account,
+        {targetArn: d.targetArn, document: d.document, linuxUser: d.linuxUser!},
+        settings.targetRules[caller.permissionSet]?.tags,
+      )
       const as = await assumeSessionRole(deps, settings, caller, d.linuxUser!, policy)
-      const out = await call('ssm:StartSession', () => as.ssm.send(new ssm.StartSessionCommand({
-        Target: request.target,
-        DocumentName: d.document,
-        ...(request.parameters ? {Parameters: request.parameters} : {}),
-        Reason: reasonFor(caller, request.reason),
-      })))
+      const out = await call('ssm:StartSession', () =>
+        as.ssm.send(
+          new ssm.StartSessionCommand({
+            Target: request.target,
+            DocumentName: d.document,
+            ...(request.parameters ? {Parameters: request.parameters} : {}),
+            Reason: reasonFor(caller, request.reason),
+          }),
+        ),
+      )
       if (!out.SessionId || !out.TokenValue || !out.StreamUrl) throw new Answer(502, 'upstream', 'ssm:StartSession returned no session')
       Object.assign(audit, {sessionId: out.SessionId, why: `${d.source} mapping; ${caller.permissionSet} may start sessions on ${request.target}`})
       return json(200, {
-        user: d.user, permissionSet: d.permissionSet, linuxUser: d.linuxUser, source: d.source, allowed: true,
-        sessionId: out.SessionId, tokenValue: out.TokenValue, streamUrl: out.StreamUrl, document: d.document, version: settings.version,
+        user: d.user,
+        permissionSet: d.permissionSet,
+        linuxUser: d.linuxUser,
+        source: d.source,
+        allowed: true,
+        sessionId: out.SessionId,
+        tokenValue: out.TokenValue,
+        streamUrl: out.StreamUrl,
+        document: d.document,
+        version: settings.version,
       })
     }
     case 'terminate':
@@ -570,12 +651,16 @@ async function act(deps: Deps, settings: Settings, caller: Caller, request: Requ
       const session = await ownSession(deps, settings, caller, request.sessionId)
       if (session.target !== request.target) throw refused(`session ${request.sessionId} is not on ${request.target}`)
       const as = await assumeSessionRole(deps, settings, caller)
-      const out = await call('kms:GenerateDataKey', () => as.kms.send(new kms.GenerateDataKeyCommand({
-        KeyId: request.kmsKeyId,
-        // 64 bytes, as the plugin and the built-in client ask: one half per direction (the agent checks the length)
-        NumberOfBytes: 64,
-        EncryptionContext: {'aws:ssm:SessionId': request.sessionId, 'aws:ssm:TargetId': request.target},
-      })))
+      const out = await call('kms:GenerateDataKey', () =>
+        as.kms.send(
+          new kms.GenerateDataKeyCommand({
+            KeyId: request.kmsKeyId,
+            // 64 bytes, as the plugin and the built-in client ask: one half per direction (the agent checks the length)
+            NumberOfBytes: 64,
+            EncryptionContext: {'aws:ssm:SessionId': request.sessionId, 'aws:ssm:TargetId': request.target},
+          }),
+        ),
+      )
       if (!out.CiphertextBlob || !out.Plaintext) throw new Answer(502, 'upstream', 'kms:GenerateDataKey returned no key')
       audit.why = 'data key for own session'
       return json(200, {ciphertextBlob: Buffer.from(out.CiphertextBlob).toString('base64'), plaintext: Buffer.from(out.Plaintext).toString('base64')})

@@ -72,7 +72,8 @@ export function parseSettings(props: Record<string, unknown> | undefined): Setti
     if (typeof document !== 'string' || !DOCUMENT_NAME.test(document) || /^(aws|amazon|amzn)/i.test(document) || document === MAIN_DOCUMENT) {
       throw new Error(`PermissionSets.${name}.document ${JSON.stringify(document)} is not a usable session document name`)
     }
-    if (typeof runAsUser !== 'string' || !LINUX_USER.test(runAsUser)) throw new Error(`PermissionSets.${name}.runAsUser ${JSON.stringify(runAsUser)} is not a Linux user name`)
+    if (typeof runAsUser !== 'string' || !LINUX_USER.test(runAsUser))
+      throw new Error(`PermissionSets.${name}.runAsUser ${JSON.stringify(runAsUser)} is not a Linux user name`)
     if (seen.has(document.toLowerCase())) throw new Error(`PermissionSets: two permission sets use the document ${document}`)
     seen.add(document.toLowerCase())
     permissionSets[name] = {document, runAsUser}
@@ -141,7 +142,9 @@ export function setInputs(content: string, values: Record<string, string | boole
   const inputs = root.members.find((m) => m.key === 'inputs')
   const edits: Array<{at: number; end: number; text: string}> = []
   if (!inputs) {
-    const body = Object.entries(values).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')
+    const body = Object.entries(values)
+      .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+      .join(',')
     const at = root.start + 1
     edits.push({at, end: at, text: `"inputs":{${body}}${root.members.length > 0 ? ',' : ''}`})
   } else {
@@ -168,34 +171,42 @@ export function setInputs(content: string, values: Record<string, string | boole
 export function roleDocumentContent(mainContent: string, permissionSet: string, runAsUser: string): string {
   const main = JSON.parse(mainContent) as {inputs?: Record<string, unknown>}
   const inputs = {...(main.inputs ?? {}), runAsEnabled: true, runAsDefaultUser: runAsUser}
-  return `${JSON.stringify({
-    schemaVersion: '1.0',
-    description: `ssmx: Session Manager sessions of permission set ${permissionSet} run as ${runAsUser}. Managed by ssmx; settings copied from ${MAIN_DOCUMENT}.`,
-    sessionType: 'Standard_Stream',
-    inputs,
-  }, null, 2)}\n`
+  return `${JSON.stringify(
+    {
+      schemaVersion: '1.0',
+      description: `ssmx: Session Manager sessions of permission set ${permissionSet} run as ${runAsUser}. Managed by ssmx; settings copied from ${MAIN_DOCUMENT}.`,
+      sessionType: 'Standard_Stream',
+      inputs,
+    },
+    null,
+    2,
+  )}\n`
 }
 
 export function defaultMainContent(runAsUser: string): string {
-  return `${JSON.stringify({
-    schemaVersion: '1.0',
-    description: 'Document to hold regional settings for Session Manager',
-    sessionType: 'Standard_Stream',
-    inputs: {
-      s3BucketName: '',
-      s3KeyPrefix: '',
-      s3EncryptionEnabled: true,
-      cloudWatchLogGroupName: '',
-      cloudWatchEncryptionEnabled: true,
-      cloudWatchStreamingEnabled: true,
-      kmsKeyId: '',
-      runAsEnabled: true,
-      runAsDefaultUser: runAsUser,
-      idleSessionTimeout: '20',
-      maxSessionDuration: '',
-      shellProfile: {windows: '', linux: ''},
+  return `${JSON.stringify(
+    {
+      schemaVersion: '1.0',
+      description: 'Document to hold regional settings for Session Manager',
+      sessionType: 'Standard_Stream',
+      inputs: {
+        s3BucketName: '',
+        s3KeyPrefix: '',
+        s3EncryptionEnabled: true,
+        cloudWatchLogGroupName: '',
+        cloudWatchEncryptionEnabled: true,
+        cloudWatchStreamingEnabled: true,
+        kmsKeyId: '',
+        runAsEnabled: true,
+        runAsDefaultUser: runAsUser,
+        idleSessionTimeout: '20',
+        maxSessionDuration: '',
+        shellProfile: {windows: '', linux: ''},
+      },
     },
-  }, null, 2)}\n`
+    null,
+    2,
+  )}\n`
 }
 
 const errorName = (e: unknown): string => (e && typeof e === 'object' && 'name' in e ? String((e as {name: unknown}).name) : '')
@@ -236,13 +247,15 @@ async function converge(client: Client, name: string, current: {content: string;
 
 async function create(client: Client, name: string, content: string, tagged: boolean): Promise<Outcome | undefined> {
   try {
-    await client.send(new ssm.CreateDocumentCommand({
-      Name: name,
-      Content: content,
-      DocumentType: 'Session',
-      DocumentFormat: 'JSON',
-      Tags: tagged ? [{Key: MANAGED_TAG, Value: 'true'}] : undefined,
-    }))
+    await client.send(
+      new ssm.CreateDocumentCommand({
+        Name: name,
+        Content: content,
+        DocumentType: 'Session',
+        DocumentFormat: 'JSON',
+        Tags: tagged ? [{Key: MANAGED_TAG, Value: 'true'}] : undefined,
+      }),
+    )
     return 'created'
   } catch (error) {
     if (errorName(error) === 'DocumentAlreadyExists') return undefined
@@ -255,13 +268,22 @@ async function listSessionDocuments(client: Client): Promise<Map<string, boolean
   const found = new Map<string, boolean>()
   let NextToken: string | undefined
   do {
-    const page = await client.send(new ssm.ListDocumentsCommand({
-      Filters: [{Key: 'Owner', Values: ['Self']}, {Key: 'DocumentType', Values: ['Session']}],
-      MaxResults: 50,
-      NextToken,
-    }))
+    const page = await client.send(
+      new ssm.ListDocumentsCommand({
+        Filters: [
+          {Key: 'Owner', Values: ['Self']},
+          {Key: 'DocumentType', Values: ['Session']},
+        ],
+        MaxResults: 50,
+        NextToken,
+      }),
+    )
     for (const d of page.DocumentIdentifiers ?? []) {
-      if (d.Name) found.set(d.Name, (d.Tags ?? []).some((t) => t.Key === MANAGED_TAG && t.Value === 'true'))
+      if (d.Name)
+        found.set(
+          d.Name,
+          (d.Tags ?? []).some((t) => t.Key === MANAGED_TAG && t.Value === 'true'),
+        )
     }
     NextToken = page.NextToken
   } while (NextToken)
@@ -374,7 +396,10 @@ export function responseBody(event: CfnEvent, status: 'SUCCESS' | 'FAILED', reas
   delete body.Data
   while (Buffer.byteLength((text = JSON.stringify(body))) > MAX_RESPONSE_BYTES) {
     const keep = Math.max(0, Buffer.byteLength(body.Reason) - (Buffer.byteLength(text) - MAX_RESPONSE_BYTES) - 4)
-    body.Reason = `${Buffer.from(body.Reason).subarray(0, keep).toString('utf8').replace(/\uFFFD+$/, '')}…`
+    body.Reason = `${Buffer.from(body.Reason)
+      .subarray(0, keep)
+      .toString('utf8')
+      .replace(/\uFFFD+$/, '')}…`
   }
   return text
 }
@@ -415,8 +440,7 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }
 
-const isCloudFormation = (event: unknown): event is CfnEvent =>
-  Boolean(event && typeof event === 'object' && 'RequestType' in event && 'ResponseURL' in event)
+const isCloudFormation = (event: unknown): event is CfnEvent => Boolean(event && typeof event === 'object' && 'RequestType' in event && 'ResponseURL' in event)
 
 export async function handler(event: unknown, context: Context = {}): Promise<Summary | undefined> {
   const client = (): Client => new ssm.SSMClient({maxAttempts: 6})
@@ -433,18 +457,22 @@ export async function handler(event: unknown, context: Context = {}): Promise<Su
   let summary: Summary | undefined
   try {
     const remaining = context.getRemainingTimeInMillis?.() ?? 300_000
-    const work = event.RequestType === 'Delete'
-      ? teardown(client(), event.ResourceProperties?.OnDelete === 'disable-runas' ? 'disable-runas' : 'leave')
-      : apply(client(), parseSettings(event.ResourceProperties))
+    const work =
+      event.RequestType === 'Delete'
+        ? teardown(client(), event.ResourceProperties?.OnDelete === 'disable-runas' ? 'disable-runas' : 'leave')
+        : apply(client(), parseSettings(event.ResourceProperties))
     summary = await withDeadline(work, Math.max(1_000, remaining - 10_000))
     status = 'SUCCESS'
     reason = summarize(summary)
   } catch (error) {
-    reason = `${errorName(error) || 'Error'}: ${error instanceof Error ? error.message : String(error)}` +
+    reason =
+      `${errorName(error) || 'Error'}: ${error instanceof Error ? error.message : String(error)}` +
       (context.logStreamName ? ` (log stream ${context.logStreamName})` : '')
     log({failed: reason})
   } finally {
-    const data = summary ? {RunShell: summary.runShell, Documents: String(summary.created.length + summary.updated.length + summary.unchanged.length)} : undefined
+    const data = summary
+      ? {RunShell: summary.runShell, Documents: String(summary.created.length + summary.updated.length + summary.unchanged.length)}
+      : undefined
     const sent = await sendResponse(event.ResponseURL, responseBody(event, status, reason, physicalResourceId, data))
     log({response: sent ? 'sent' : 'not sent', status})
   }

@@ -21,7 +21,10 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
     {description: 'From a StackSets delegated administrator account', command: '<%= config.bin %> admin enforce --call-as DELEGATED_ADMIN --profile org-admin'},
     {description: 'Start the deployment and return; follow it with admin status', command: '<%= config.bin %> admin enforce --yes --no-wait'},
     {description: 'The plan as data (what would change per OU × region), changing nothing', command: '<%= config.bin %> admin enforce --dry-run --json'},
-    {description: 'In a pipeline: apply, then list every account × region that failed', command: '<%= config.bin %> admin enforce --yes --json | jq \'.operations[].results[] | select(.status != "SUCCEEDED")\''},
+    {
+      description: 'In a pipeline: apply, then list every account × region that failed',
+      command: '<%= config.bin %> admin enforce --yes --json | jq \'.operations[].results[] | select(.status != "SUCCEEDED")\'',
+    },
   ]
   static override flags = {
     'dry-run': Flags.boolean({description: 'check prerequisites and show the plan; change nothing'}),
@@ -35,7 +38,12 @@ Exit codes: 0 done (or nothing to do), 12 an account or region failed (reasons l
   async run(): Promise<EnforceJson> {
     const {config, ctx} = await this.configAndAws()
     const artifacts = buildArtifacts(config, this.config.version)
-    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {yes: this.flags.yes, question: 'Apply this plan?', action: 'apply the plan above', format: formatPlan})
+    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {
+      yes: this.flags.yes,
+      question: 'Apply this plan?',
+      action: 'apply the plan above',
+      format: formatPlan,
+    })
     const result = await enforce(io.deps, config, artifacts, {dryRun: this.flags['dry-run'], wait: !this.flags['no-wait'], show: io.show, confirm: io.confirm})
       .catch((error) => this.failed(error, ctx))
       .finally(() => io.close())

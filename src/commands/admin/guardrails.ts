@@ -34,17 +34,21 @@ It also checks the instance's attributes for access control: an SSMSessionRunAs 
   async run(): Promise<GuardrailResult> {
     const {config, ctx} = await this.configAndAws()
     const json = this.jsonEnabled()
-    return runGuardrails(config, {
-      instanceArn: this.flags['instance-arn'],
-      remove: this.flags.remove,
-      removeRunAsAttribute: this.flags['remove-runas-attribute'],
-      dryRun: this.flags['dry-run'],
-      yes: this.flags.yes,
-      json,
-      show: (what) => {
-        if (!json) for (const line of 'plan' in what ? formatGuardrailPlan(what.plan) : ['', ...formatGuardrailResult(what.result)]) this.log(line)
+    return runGuardrails(
+      config,
+      {
+        instanceArn: this.flags['instance-arn'],
+        remove: this.flags.remove,
+        removeRunAsAttribute: this.flags['remove-runas-attribute'],
+        dryRun: this.flags['dry-run'],
+        yes: this.flags.yes,
+        json,
+        show: (what) => {
+          if (!json) for (const line of 'plan' in what ? formatGuardrailPlan(what.plan) : ['', ...formatGuardrailResult(what.result)]) this.log(line)
+        },
+        confirm: () => confirmChange('Write these changes and re-provision the permission sets?', {flag: '--yes', action: 'change the permission sets'}),
       },
-      confirm: () => confirmChange('Write these changes and re-provision the permission sets?', {flag: '--yes', action: 'change the permission sets'}),
-    }, idcDeps(ctx, (line) => this.note(line)))
+      idcDeps(ctx, (line) => this.note(line)),
+    )
   }
 }

@@ -24,7 +24,12 @@ Exit codes: 0 removed (or nothing to remove), 12 an account or region failed to 
 
   async run(): Promise<RemoveResult> {
     const {config, ctx} = await this.configAndAws()
-    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {yes: this.flags.yes, question: 'Remove all of the above?', action: 'remove the above', format: formatRemovePlan})
+    const io = this.interactive(ctx, this.flags['call-as'] ?? config.admin.callAs, {
+      yes: this.flags.yes,
+      question: 'Remove all of the above?',
+      action: 'remove the above',
+      format: formatRemovePlan,
+    })
     const result = await remove(io.deps, config, {show: io.show, confirm: io.confirm})
       .catch((error) => this.failed(error, ctx))
       .finally(() => io.close())

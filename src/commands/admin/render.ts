@@ -23,7 +23,9 @@ Without --out it prints a summary of what it would write. The same configuration
   static override baseFlags = globalFlags(null, {callsAws: false})
   static override flags = {
     out: Flags.string({char: 'o', description: 'directory to write the files to (created if missing); without it, only a summary is printed'}),
-    lza: Flags.boolean({description: 'also write the Landing Zone Accelerator configuration entries (needs admin.regions, admin.organizationalUnits and admin.lza names)'}),
+    lza: Flags.boolean({
+      description: 'also write the Landing Zone Accelerator configuration entries (needs admin.regions, admin.organizationalUnits and admin.lza names)',
+    }),
   }
 
   async run(): Promise<RenderSummary> {

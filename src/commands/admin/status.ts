@@ -12,7 +12,10 @@ export default class AdminStatus extends AdminCommand<typeof AdminStatus> {
 Exit code 0 when everything is in compliance, 12 otherwise (with --json too), so it fits a scheduled check. Drift is as CloudFormation last detected it (aws cloudformation detect-stack-set-drift refreshes it).`
   static override examples = [
     '<%= config.bin %> admin status',
-    {description: 'Machine-readable, for a dashboard or a scheduled check', command: '<%= config.bin %> admin status --json > status.json || echo "out of compliance"'},
+    {
+      description: 'Machine-readable, for a dashboard or a scheduled check',
+      command: '<%= config.bin %> admin status --json > status.json || echo "out of compliance"',
+    },
   ]
   static override enableJsonFlag = true
   static override flags = {

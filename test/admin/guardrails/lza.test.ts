@@ -6,7 +6,6 @@ import {guardrailStatements} from '../../../src/admin/guardrails/policy.js'
 import {configSchema} from '../../../src/config/schema.js'
 import {lzaValidator} from '../lza-schemas.js'
 
-
 const config = configSchema.parse({permissionSets: {Developer: {runAsUser: 'dev'}, 'Ops+Admin@eu': {runAsUser: 'ops'}}})
 
 describe('LZA rendering of the guardrails', () => {
@@ -17,11 +16,16 @@ describe('LZA rendering of the guardrails', () => {
     const ops = JSON.parse(out.files[1].content)
     expect(ops).to.deep.equal({
       Version: '2012-10-17',
-      Statement: guardrailStatements({permissionSet: 'Ops+Admin@eu', document: 'SSMX-RunAs-Ops_Admin_eu', allowDocuments: config.admin.guardrails.allowDocuments, runAsUsers: ['ops']}),
+      Statement: guardrailStatements({
+        permissionSet: 'Ops+Admin@eu',
+        document: 'SSMX-RunAs-Ops_Admin_eu',
+        allowDocuments: config.admin.guardrails.allowDocuments,
+        runAsUsers: ['ops'],
+      }),
     })
   })
 
-  it('renders identityCenterPermissionSets entries that LZA\'s own iam-config schema accepts', () => {
+  it("renders identityCenterPermissionSets entries that LZA's own iam-config schema accepts", () => {
     const validate = lzaValidator('iam-config')
     const yaml = parse(out.iamConfigYaml)
     expect(yaml.identityCenter.identityCenterPermissionSets).to.deep.equal(out.entries)

@@ -1,6 +1,15 @@
 import {expect} from 'chai'
 
-import {INLINE_POLICY_LIMIT, type PolicyDocument, guardrailState, guardrailStatements, mergeGuardrail, parsePolicy, partitionOf, serializePolicy} from '../../../src/admin/guardrails/policy.js'
+import {
+  INLINE_POLICY_LIMIT,
+  type PolicyDocument,
+  guardrailState,
+  guardrailStatements,
+  mergeGuardrail,
+  parsePolicy,
+  partitionOf,
+  serializePolicy,
+} from '../../../src/admin/guardrails/policy.js'
 import {SsmxError} from '../../../src/errors.js'
 
 const ALLOW = ['AWS-StartPortForwardingSession']
@@ -49,7 +58,10 @@ describe('guardrail policy', () => {
 
   it('replaces an older ssmx statement set instead of adding a second one', () => {
     const older = guardrailStatements({permissionSet: 'Developer', document: 'SSMX-RunAs-Old', allowDocuments: []})
-    const withOld: PolicyDocument = {...structuredClone(EXISTING), Statement: [...(EXISTING.Statement as []), ...older, {Sid: 'SsmxGuardrailRetired', Effect: 'Allow', Action: 'ssm:DescribeSessions', Resource: '*'}]}
+    const withOld: PolicyDocument = {
+      ...structuredClone(EXISTING),
+      Statement: [...(EXISTING.Statement as []), ...older, {Sid: 'SsmxGuardrailRetired', Effect: 'Allow', Action: 'ssm:DescribeSessions', Resource: '*'}],
+    }
     expect(guardrailState(withOld, mine)).to.equal('outdated')
     const merged = mergeGuardrail(withOld, mine)!
     const sids = (merged.Statement as Array<{Sid?: string}>).map((s) => s.Sid)
@@ -60,7 +72,15 @@ describe('guardrail policy', () => {
 
   it('recognises a current guardrail whatever the key order or formatting IAM Identity Center returns', () => {
     const reverseKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(reverseKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v
+      Array.isArray(v)
+        ? v.map(reverseKeys)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reverseKeys(x)]),
+            )
+          : v
     const returned = JSON.stringify(reverseKeys(mergeGuardrail(EXISTING, [...mine].reverse())), null, 4)
     expect(guardrailState(parsePolicy(returned, 'Developer'), mine)).to.equal('current')
     expect(guardrailState(EXISTING, mine)).to.equal('missing')
@@ -87,7 +107,10 @@ describe('guardrail policy', () => {
 
   it('checks the 32,768-character limit with an error that names the permission set and the sizes', () => {
     const filler = 'x'.repeat(INLINE_POLICY_LIMIT)
-    const big = mergeGuardrail({Version: '2012-10-17', Statement: [{Sid: 'Big', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${filler}`}]}, mine)!
+    const big = mergeGuardrail(
+      {Version: '2012-10-17', Statement: [{Sid: 'Big', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${filler}`}]},
+      mine,
+    )!
     let error: unknown
     try {
       serializePolicy(big, 'Developer')

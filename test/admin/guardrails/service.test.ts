@@ -16,10 +16,19 @@ import {
 import {expect} from 'chai'
 import {mockClient} from 'aws-sdk-client-mock'
 
+import {ssoAdminPort} from '../../../src/aws/sso-admin.js'
 import type {IdcDeps} from '../../../src/admin/guardrails/idc.js'
 import {INLINE_POLICY_LIMIT, guardrailStatements} from '../../../src/admin/guardrails/policy.js'
 import {formatGuardrailCheck, formatGuardrailPlan, formatGuardrailStatus} from '../../../src/admin/format.js'
-import {applyGuardrails, checkGuardrails, guardrailProblems, guardrailStatus, planGuardrails, planHasChanges, runGuardrails} from '../../../src/admin/guardrails/service.js'
+import {
+  applyGuardrails,
+  checkGuardrails,
+  guardrailProblems,
+  guardrailStatus,
+  planGuardrails,
+  planHasChanges,
+  runGuardrails,
+} from '../../../src/admin/guardrails/service.js'
 import {configSchema} from '../../../src/config/schema.js'
 import {SsmxError, isSsmxError} from '../../../src/errors.js'
 
@@ -79,7 +88,9 @@ class FakeIdc {
     })
     sso.on(UpdateInstanceAccessControlAttributeConfigurationCommand).resolves({})
     sso.on(DeleteInstanceAccessControlAttributeConfigurationCommand).resolves({})
-    sso.on(GetInlinePolicyForPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => ({InlinePolicy: this.policies.get(input.PermissionSetArn) ?? ''}))
+    sso
+      .on(GetInlinePolicyForPermissionSetCommand)
+      .callsFake((input: {PermissionSetArn: string}) => ({InlinePolicy: this.policies.get(input.PermissionSetArn) ?? ''}))
     sso.on(PutInlinePolicyToPermissionSetCommand).callsFake((input: {PermissionSetArn: string; InlinePolicy: string}) => {
       this.policies.set(input.PermissionSetArn, input.InlinePolicy)
       this.notLatest.set(input.PermissionSetArn, ['111122223333', '444455556666'])
@@ -92,16 +103,30 @@ class FakeIdc {
     })
     sso.on(ProvisionPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => {
       this.polls.delete(`req-${input.PermissionSetArn.slice(-4)}`)
-      return {PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: `req-${input.PermissionSetArn.slice(-4)}`, PermissionSetArn: input.PermissionSetArn}}
+      return {
+        PermissionSetProvisioningStatus: {
+          Status: 'IN_PROGRESS',
+          RequestId: `req-${input.PermissionSetArn.slice(-4)}`,
+          PermissionSetArn: input.PermissionSetArn,
+        },
+      }
     })
     sso.on(DescribePermissionSetProvisioningStatusCommand).callsFake((input: {ProvisionPermissionSetRequestId: string}) => {
       const n = (this.polls.get(input.ProvisionPermissionSetRequestId) ?? 0) + 1
       this.polls.set(input.ProvisionPermissionSetRequestId, n)
       const Status = this.statuses[Math.min(n, this.statuses.length - 1)]
       if (Status === 'SUCCEEDED') this.notLatest.delete([...this.names.keys()].find((a) => a.endsWith(input.ProvisionPermissionSetRequestId.slice(4)))!)
-      return {PermissionSetProvisioningStatus: {Status, RequestId: input.ProvisionPermissionSetRequestId, ...(Status === 'FAILED' ? {FailureReason: this.failureReason} : {})}}
+      return {
+        PermissionSetProvisioningStatus: {
+          Status,
+          RequestId: input.ProvisionPermissionSetRequestId,
+          ...(Status === 'FAILED' ? {FailureReason: this.failureReason} : {}),
+        },
+      }
     })
-    sso.on(ListAccountsForProvisionedPermissionSetCommand).callsFake((input: {PermissionSetArn: string}) => ({AccountIds: this.notLatest.get(input.PermissionSetArn) ?? []}))
+    sso
+      .on(ListAccountsForProvisionedPermissionSetCommand)
+      .callsFake((input: {PermissionSetArn: string}) => ({AccountIds: this.notLatest.get(input.PermissionSetArn) ?? []}))
   }
 }
 
@@ -110,7 +135,7 @@ function testDeps(): IdcDeps & {waits: number[]; lines: string[]} {
   const clock = {at: 0, waits: [] as number[]}
   const lines: string[] = []
   const deps: IdcDeps = {
-    sso: new SSOAdminClient({region: 'eu-west-1', credentials: {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}}),
+    sso: ssoAdminPort(new SSOAdminClient({region: 'eu-west-1', credentials: {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}})),
     profile: 'org-admin',
     progress: (l) => lines.push(l),
     sleep: async (ms) => {
@@ -164,7 +189,14 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     expect(puts.map((p) => p.PermissionSetArn)).to.have.members([DEV, OPS])
     const devPolicy = JSON.parse(puts.find((p) => p.PermissionSetArn === DEV)!.InlinePolicy as string)
     expect(devPolicy.Statement[0]).to.deep.equal(TEAM_STATEMENT)
-    expect(devPolicy.Statement.slice(1)).to.deep.equal(guardrailStatements({permissionSet: 'Developer', document: 'SSMX-RunAs-Developer', allowDocuments: ['AWS-StartPortForwardingSession'], runAsUsers: ['dev']}))
+    expect(devPolicy.Statement.slice(1)).to.deep.equal(
+      guardrailStatements({
+        permissionSet: 'Developer',
+        document: 'SSMX-RunAs-Developer',
+        allowDocuments: ['AWS-StartPortForwardingSession'],
+        runAsUsers: ['dev'],
+      }),
+    )
     const opsPolicy = JSON.parse(puts.find((p) => p.PermissionSetArn === OPS)!.InlinePolicy as string)
     expect(JSON.stringify(opsPolicy)).to.include('document/SSMX-RunAs-Ops_Admin"')
     expect(calls(ProvisionPermissionSetCommand)).to.have.deep.members([
@@ -184,7 +216,10 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     sso.resetHistory()
     const again = await planGuardrails(config, {}, testDeps())
     expect(planHasChanges(again)).to.equal(false)
-    expect(again.permissionSets.map((p) => [p.state, p.change])).to.deep.equal([['current', 'none'], ['current', 'none']])
+    expect(again.permissionSets.map((p) => [p.state, p.change])).to.deep.equal([
+      ['current', 'none'],
+      ['current', 'none'],
+    ])
     expect(formatGuardrailPlan(again).join('\n')).to.include('Nothing to change.')
     await applyGuardrails(again, testDeps())
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
@@ -197,7 +232,10 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     sso.resetHistory()
     const changed = configSchema.parse({...config, admin: {guardrails: {allowDocuments: ['AWS-StartSSHSession']}}})
     const plan = await planGuardrails(changed, {}, testDeps())
-    expect(plan.permissionSets.map((p) => [p.state, p.change])).to.deep.equal([['outdated', 'put'], ['outdated', 'put']])
+    expect(plan.permissionSets.map((p) => [p.state, p.change])).to.deep.equal([
+      ['outdated', 'put'],
+      ['outdated', 'put'],
+    ])
     await applyGuardrails(plan, testDeps())
     const dev = JSON.parse(idc.policies.get(DEV)!)
     expect(dev.Statement).to.have.length(6)
@@ -246,7 +284,9 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       ['current', 'provision', ['111122223333', '444455556666']],
       ['current', 'provision', ['111122223333', '444455556666']],
     ])
-    expect(formatGuardrailPlan(plan).join('\n')).to.include('Developer: guardrail current (pinned to SSMX-RunAs-Developer); re-provision: 2 account(s) do not have the latest version (111122223333, 444455556666)')
+    expect(formatGuardrailPlan(plan).join('\n')).to.include(
+      'Developer: guardrail current (pinned to SSMX-RunAs-Developer); re-provision: 2 account(s) do not have the latest version (111122223333, 444455556666)',
+    )
     const result = await applyGuardrails(plan, testDeps())
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
     expect(calls(ProvisionPermissionSetCommand)).to.have.length(2)
@@ -257,7 +297,8 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
 
   it('stops waiting at the deadline with bounded waits, and retries a ConflictException', async () => {
     idc.statuses = ['IN_PROGRESS']
-    sso.on(ProvisionPermissionSetCommand)
+    sso
+      .on(ProvisionPermissionSetCommand)
       .rejectsOnce(Object.assign(new Error('in progress'), {name: 'ConflictException'}))
       .resolves({PermissionSetProvisioningStatus: {Status: 'IN_PROGRESS', RequestId: 'req-1'}})
     const deps = {...testDeps(), concurrency: 1, provisionTimeoutMs: 60_000}
@@ -281,10 +322,12 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     const plan = await planGuardrails(config, {removeRunAsAttribute: true}, testDeps())
     expect(formatGuardrailPlan(plan).join('\n')).to.include('keeping CostCenter, Team')
     const result = await applyGuardrails(plan, testDeps())
-    expect(calls(UpdateInstanceAccessControlAttributeConfigurationCommand)).to.deep.equal([{
-      InstanceArn: INSTANCE,
-      InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: [idc.attributes[0], idc.attributes[2]]},
-    }])
+    expect(calls(UpdateInstanceAccessControlAttributeConfigurationCommand)).to.deep.equal([
+      {
+        InstanceArn: INSTANCE,
+        InstanceAccessControlAttributeConfiguration: {AccessControlAttributes: [idc.attributes[0], idc.attributes[2]]},
+      },
+    ])
     expect(result.runAsAttribute).to.deep.equal({mapped: true, sources: ['${path:userName}'], removed: true})
   })
 
@@ -310,7 +353,8 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
 
   it('requires --instance-arn when several instances are visible, and checks the one given', async () => {
     const other = 'arn:aws:sso:::instance/ssoins-00000000000000ff'
-    sso.on(ListInstancesCommand)
+    sso
+      .on(ListInstancesCommand)
       .resolvesOnce({Instances: [{InstanceArn: INSTANCE}], NextToken: 'p2'})
       .resolves({Instances: [{InstanceArn: other}]})
     const error = (await planGuardrails(config, {}, testDeps()).catch((e: unknown) => e)) as SsmxError
@@ -336,7 +380,10 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
   })
 
   it('refuses, before writing anything, a policy that would exceed 32,768 characters', async () => {
-    idc.policies.set(DEV, JSON.stringify({Version: '2012-10-17', Statement: [{...TEAM_STATEMENT, Resource: `arn:aws:s3:::${'b'.repeat(INLINE_POLICY_LIMIT - 200)}`}]}))
+    idc.policies.set(
+      DEV,
+      JSON.stringify({Version: '2012-10-17', Statement: [{...TEAM_STATEMENT, Resource: `arn:aws:s3:::${'b'.repeat(INLINE_POLICY_LIMIT - 200)}`}]}),
+    )
     const error = (await planGuardrails(config, {}, testDeps()).catch((e: unknown) => e)) as SsmxError
     expect(error.message).to.include('"Developer"').and.include('32,768')
     expect(calls(PutInlinePolicyToPermissionSetCommand)).to.have.length(0)
@@ -345,7 +392,10 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
   it('guardrailStatus: present and current, outdated, missing, not found, and the ABAC attribute', async () => {
     const withExtra = configSchema.parse({...config, permissionSets: {...config.permissionSets, Auditor: {runAsUser: 'audit'}}})
     await applyGuardrails(await planGuardrails(config, {}, testDeps()), testDeps())
-    idc.policies.set(OPS, JSON.stringify({Version: '2012-10-17', Statement: guardrailStatements({permissionSet: 'Ops+Admin', document: 'SSMX-RunAs-Old', allowDocuments: []})}))
+    idc.policies.set(
+      OPS,
+      JSON.stringify({Version: '2012-10-17', Statement: guardrailStatements({permissionSet: 'Ops+Admin', document: 'SSMX-RunAs-Old', allowDocuments: []})}),
+    )
     idc.notLatest.set(OPS, ['444455556666'])
     idc.attributes = [{Key: 'SSMSessionRunAs', Value: {Source: ['${path:userName}']}}]
     sso.resetHistory()
@@ -367,7 +417,7 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
     expect(lines.at(-1)).to.include('SSMSessionRunAs attribute mapped')
   })
 
-  describe('runGuardrails (the command\'s policy)', () => {
+  describe("runGuardrails (the command's policy)", () => {
     it('shows the plan; a dry run or --json without --yes writes nothing; no permission sets is a config error', async () => {
       const shown: string[] = []
       const show = (what: object) => shown.push(Object.keys(what)[0])
@@ -427,14 +477,22 @@ describe('admin guardrails service (sso-admin stubbed)', () => {
       sso.on(ListInstancesCommand).rejects(Object.assign(new Error('no'), {name: 'AccessDeniedException'}))
       const debug: string[] = []
       await checkGuardrails(config, testDeps(), {debug: (line) => debug.push(line)})
-      expect(debug).to.deep.equal(['guardrails not checked: IAM Identity Center is not reachable from here (accessDenied: Access denied: SSO Admin ListInstances.)'])
+      expect(debug).to.deep.equal([
+        'guardrails not checked: IAM Identity Center is not reachable from here (accessDenied: Access denied: SSO Admin ListInstances.)',
+      ])
       sso.on(ListInstancesCommand).rejects(Object.assign(new Error('slow down'), {name: 'ThrottlingException'}))
-      const throttled = await checkGuardrails(config, testDeps()).then(() => undefined, (e: unknown) => e)
+      const throttled = await checkGuardrails(config, testDeps()).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isSsmxError(throttled) && throttled.code).to.equal('throttled')
       sso.on(ListInstancesCommand).callsFake(() => {
         throw new TypeError('x is not a function')
       })
-      const bug = await checkGuardrails(config, testDeps()).then(() => undefined, (e: unknown) => e)
+      const bug = await checkGuardrails(config, testDeps()).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isSsmxError(bug) && bug.code).to.equal('bug')
     })
   })

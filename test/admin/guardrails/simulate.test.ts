@@ -23,20 +23,23 @@ const inlineA = mergeGuardrail(
 )
 
 async function decide(resource: string, options: {administrator?: boolean; action?: string; context?: Record<string, string>} = {}): Promise<string> {
-  const result = await runSimulation({
-    request: {
-      principal: PRINCIPAL,
-      action: options.action ?? 'ssm:StartSession',
-      resource: {resource, accountId: ACCOUNT},
-      contextVariables: options.context ?? {'ssm:SessionDocumentAccessCheck': 'true'},
+  const result = await runSimulation(
+    {
+      request: {
+        principal: PRINCIPAL,
+        action: options.action ?? 'ssm:StartSession',
+        resource: {resource, accountId: ACCOUNT},
+        contextVariables: options.context ?? {'ssm:SessionDocumentAccessCheck': 'true'},
+      },
+      identityPolicies: [
+        {name: 'AwsSSOInlinePolicy', policy: inlineA},
+        ...(options.administrator ? [{name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}] : []),
+      ],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
     },
-    identityPolicies: [
-      {name: 'AwsSSOInlinePolicy', policy: inlineA},
-      ...(options.administrator ? [{name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}] : []),
-    ],
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-  }, {})
+    {},
+  )
   if (result.resultType === 'error') throw new Error(`simulation error: ${JSON.stringify(result.errors)}`)
   if (result.resultType !== 'single') throw new Error(`unexpected simulation result ${result.resultType}`)
   return result.result.analysis.result
@@ -107,22 +110,28 @@ describe('guardrail RunAs pins in the IAM policy simulator (both modes)', () => 
   const policy = JSON.parse(JSON.stringify({Version: '2012-10-17', Statement: statements}).replaceAll('ec2:osuser', OSUSER))
 
   async function run(action: string, resource: string, context: Record<string, string>): Promise<string> {
-    const result = await runSimulation({
-      request: {principal: PRINCIPAL, action, resource: {resource, accountId: ACCOUNT}, contextVariables: context},
-      identityPolicies: [{name: 'AwsSSOInlinePolicy', policy}, {name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    }, {})
+    const result = await runSimulation(
+      {
+        request: {principal: PRINCIPAL, action, resource: {resource, accountId: ACCOUNT}, contextVariables: context},
+        identityPolicies: [
+          {name: 'AwsSSOInlinePolicy', policy},
+          {name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS},
+        ],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    )
     if (result.resultType !== 'single') throw new Error(JSON.stringify(result))
     return result.result.analysis.result
   }
 
-  it('the spec: the permission set\'s users (per-OU overrides included), per-user overrides, no broker-only documents by default', () => {
+  it("the spec: the permission set's users (per-OU overrides included), per-user overrides, no broker-only documents by default", () => {
     expect(spec).to.deep.include({runAsUsers: ['app', 'app2'], userOverrides: {dba: ['jane@example.com']}})
     expect(spec.brokerOnlyDocuments).to.equal(undefined)
   })
 
-  it('a stray SSMSessionRunAs principal tag naming another user is denied; the permission set\'s users and no tag pass', async () => {
+  it("a stray SSMSessionRunAs principal tag naming another user is denied; the permission set's users and no tag pass", async () => {
     const base = {'ssm:SessionDocumentAccessCheck': 'true'}
     expect(await run('ssm:StartSession', INSTANCE, {...base, 'aws:PrincipalTag/SSMSessionRunAs': 'root'})).to.equal('ExplicitlyDenied')
     expect(await run('ssm:StartSession', INSTANCE, {...base, 'aws:PrincipalTag/SSMSessionRunAs': 'app'})).to.equal('Allowed')
@@ -130,7 +139,7 @@ describe('guardrail RunAs pins in the IAM policy simulator (both modes)', () => 
     expect(await run('ssm:StartSession', INSTANCE, base)).to.equal('Allowed')
   })
 
-  it('EC2 Instance Connect pushes keys only for the permission set\'s users, and the override user only for that person', async () => {
+  it("EC2 Instance Connect pushes keys only for the permission set's users, and the override user only for that person", async () => {
     const push = (osuser: string | undefined, user = 'alice@example.com') =>
       run('ec2-instance-connect:SendSSHPublicKey', INSTANCE, {'aws:userid': `AROAEXAMPLE:${user}`, ...(osuser ? {[OSUSER]: osuser} : {})})
     expect(await push('app')).to.equal('Allowed')
@@ -143,15 +152,32 @@ describe('guardrail RunAs pins in the IAM policy simulator (both modes)', () => 
   })
 
   it('broker-only shells: the permission set may no longer start its own document directly (the broker is the only route)', async () => {
-    const only = guardrailStatements(guardrailSpecFor(parseConfig({...config, admin: {...config.admin, broker: {...config.admin.broker, only: ['shell', 'port']}}}), {permissionSet: 'A', document: 'SSMX-RunAs-A', runAsUser: 'app'}))
+    const only = guardrailStatements(
+      guardrailSpecFor(parseConfig({...config, admin: {...config.admin, broker: {...config.admin.broker, only: ['shell', 'port']}}}), {
+        permissionSet: 'A',
+        document: 'SSMX-RunAs-A',
+        runAsUser: 'app',
+      }),
+    )
     const onlyPolicy = {Version: '2012-10-17', Statement: only}
     const decideOnly = async (resource: string) => {
-      const result = await runSimulation({
-        request: {principal: PRINCIPAL, action: 'ssm:StartSession', resource: {resource, accountId: ACCOUNT}, contextVariables: {'ssm:SessionDocumentAccessCheck': 'true'}},
-        identityPolicies: [{name: 'AwsSSOInlinePolicy', policy: onlyPolicy}, {name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS}],
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-      }, {})
+      const result = await runSimulation(
+        {
+          request: {
+            principal: PRINCIPAL,
+            action: 'ssm:StartSession',
+            resource: {resource, accountId: ACCOUNT},
+            contextVariables: {'ssm:SessionDocumentAccessCheck': 'true'},
+          },
+          identityPolicies: [
+            {name: 'AwsSSOInlinePolicy', policy: onlyPolicy},
+            {name: 'AdministratorAccess', policy: ADMINISTRATOR_ACCESS},
+          ],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      )
       if (result.resultType !== 'single') throw new Error(JSON.stringify(result))
       return result.result.analysis.result
     }
