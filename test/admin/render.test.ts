@@ -121,7 +121,7 @@ describe('admin render (files)', () => {
   })
 
   it("the LZA schemas are the repository's own: no file outside it is read", () => {
-    // a fresh clone has no ../shared; the schemas are modules of the test suite
+    // a fresh clone has only itself: the schemas are modules of the test suite
     const source = readFileSync(join(ROOT, 'test', 'admin', 'lza-schemas.ts'), 'utf8')
     expect(source).not.to.match(/readFileSync|shared\/lza-schemas|from 'node:fs'/)
   })
