@@ -84,41 +84,14 @@ export class AwsContext {
     const files = await loadAwsFiles(env)
     const profile = profileName(options.profile, env)
     const profileData = resolveProfile(files, profile.name)
-    const hasEnvCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-    if (!profileData && profile.explicit && !options.credentials) {
-      const known = Object.keys(files.profiles).sort()
-      throw new SsmxError('credentials', `The profile "${profile.name}" is not in ${files.configPath}.`, [
-        known.length > 0 ? `Known profiles: ${known.join(', ')}` : 'No profiles are configured.',
-        `Create it with: aws configure sso --profile ${profile.name}`,
-      ])
-    }
-    let [region, regionSource] = resolveRegion(options.region, env, profileData)
-    if (!region && options.ssoRegionFallback && profileData?.ssoRegion) [region, regionSource] = [profileData.ssoRegion, 'sso_region']
-    if (!region) {
-      throw new SsmxError('usage', 'No AWS region is set.', [`Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile.name}".`])
-    }
+    if (!profileData && profile.explicit && !options.credentials) throw unknownProfile(files, profile.name)
+    const [region, regionSource] = contextRegion(options, env, profileData, profile.name)
     const requestHandler = proxyRequestHandler(env)
     if (requestHandler) {
       if (!nodeSupportsProxyEnv()) warnOldNode(options.warn ?? ((line) => process.stderr.write(`${line}\n`)))
       options.debug?.(`proxy: ${describeProxy(env)}`)
     }
-    let credentials = options.credentials
-    if (!credentials) {
-      const useProfile = profile.explicit || !hasEnvCredentials
-      // the SDK's chain is loaded on first use: an SSO profile with cached role credentials never needs it
-      let chain: AwsCredentialIdentityProvider | undefined
-      const fromChain: AwsCredentialIdentityProvider = async (props) => {
-        if (!chain) {
-          const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
-          // no region here: the SSO providers would use it instead of the profile's sso_region (the portal and the
-          // token refresh live in IAM Identity Center's region); STS takes the calling client's region by itself
-          chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), ...(requestHandler ? {clientConfig: {requestHandler}} : {})})
-        }
-        return chain(props)
-      }
-      credentials =
-        useProfile && isSsoProfile(profileData) ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug}) : fromChain
-    }
+    const credentials = options.credentials ?? defaultCredentials(options, env, profile, profileData, requestHandler)
     return new AwsContext(options, files, {profile, profileData, region, regionSource, credentials, requestHandler})
   }
 
@@ -167,6 +140,48 @@ export class AwsContext {
   anonymousClient<C extends object>(Ctor: ClientCtor<C>, serviceEnvName: string, region: string): C {
     return this.client(Ctor, serviceEnvName, {region, credentials: NO_CREDENTIALS})
   }
+}
+
+function unknownProfile(files: AwsFiles, name: string): SsmxError {
+  const known = Object.keys(files.profiles).sort()
+  return new SsmxError('credentials', `The profile "${name}" is not in ${files.configPath}.`, [
+    known.length > 0 ? `Known profiles: ${known.join(', ')}` : 'No profiles are configured.',
+    `Create it with: aws configure sso --profile ${name}`,
+  ])
+}
+
+/** The region and where it came from; with ssoRegionFallback the profile's sso_region; throws when there is none. */
+function contextRegion(options: AwsContextOptions, env: NodeJS.ProcessEnv, profileData: AwsProfile | undefined, profile: string): [string, RegionSource] {
+  let [region, regionSource] = resolveRegion(options.region, env, profileData)
+  if (!region && options.ssoRegionFallback && profileData?.ssoRegion) [region, regionSource] = [profileData.ssoRegion, 'sso_region']
+  if (!region) {
+    throw new SsmxError('usage', 'No AWS region is set.', [`Pass --region, set AWS_REGION, or add "region = …" to the profile "${profile}".`])
+  }
+  return [region, regionSource]
+}
+
+/** The SDK's credential chain, loaded on first use, behind ssmx's SSO role-credential cache for an SSO profile. */
+function defaultCredentials(
+  options: AwsContextOptions,
+  env: NodeJS.ProcessEnv,
+  profile: {name: string; explicit: boolean},
+  profileData: AwsProfile | undefined,
+  requestHandler: ReturnType<typeof proxyRequestHandler>,
+): AwsCredentialIdentityProvider {
+  const hasEnvCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+  const useProfile = profile.explicit || !hasEnvCredentials
+  // the SDK's chain is loaded on first use: an SSO profile with cached role credentials never needs it
+  let chain: AwsCredentialIdentityProvider | undefined
+  const fromChain: AwsCredentialIdentityProvider = async (props) => {
+    if (!chain) {
+      const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+      // no region here: the SSO providers would use it instead of the profile's sso_region (the portal and the
+      // token refresh live in IAM Identity Center's region); STS takes the calling client's region by itself
+      chain = fromNodeProviderChain({...(useProfile ? {profile: profile.name} : {}), ...(requestHandler ? {clientConfig: {requestHandler}} : {})})
+    }
+    return chain(props)
+  }
+  return useProfile && isSsoProfile(profileData) ? ssoCredentialCache({profile: profileData!, inner: fromChain, env, debug: options.debug}) : fromChain
 }
 
 const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {

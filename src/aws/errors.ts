@@ -31,6 +31,20 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
   const name = awsErrorName(error) ?? ''
   // a proxy URL in a network error may hold user:password
   const message = redactUrlCredentials(errorMessage(error))
+  const mapped = credentialProblem(error, name, message, c) ?? callProblem(error, name, message, c)
+  if (mapped) return mapped
+  // a TypeError in ssmx's own code that reached an AWS call's error path is still a bug, not an AWS error
+  if (isProgrammingError(error)) return bugError(error)
+  return new SsmxError(
+    'internal',
+    `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`,
+    ['Run again with --debug to see every AWS call.'],
+    {cause: error},
+  )
+}
+
+/** A credential provider's failure (or an SSO token message), or undefined when it is not one. */
+function credentialProblem(error: unknown, name: string, message: string, c: ErrorContext): SsmxError | undefined {
   const login = `aws sso login --profile ${c.profile}`
   const credentialError = name === 'CredentialsProviderError' || name === 'TokenProviderError'
   // First: a credential provider that could not reach IAM Identity Center or STS (offline, VPN or DNS down, a proxy
@@ -66,20 +80,20 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       {cause: error},
     )
   }
+  return undefined
+}
+
+/** An AWS call's known failure (rejected credentials, target, access, throttling, network, document), or undefined. */
+function callProblem(error: unknown, name: string, message: string, c: ErrorContext): SsmxError | undefined {
   if (name === 'UnauthorizedException' || name === 'UnrecognizedClientException' || name === 'ExpiredTokenException' || name === 'InvalidClientTokenId') {
-    return new SsmxError('ssoExpired', `AWS rejected the credentials of profile "${c.profile}" (${name}).`, [`Refresh them: ${login}`], {cause: error})
-  }
-  if (name === 'TargetNotConnected') {
     return new SsmxError(
-      'targetNotConnected',
-      `${c.target ?? 'The target'} is not connected to Session Manager.`,
-      [
-        'Check the SSM agent is running and the instance can reach SSM (instance profile with AmazonSSMManagedInstanceCore, network route or VPC endpoints).',
-        'ssmx list shows each instance’s agent ping status.',
-      ],
+      'ssoExpired',
+      `AWS rejected the credentials of profile "${c.profile}" (${name}).`,
+      [`Refresh them: aws sso login --profile ${c.profile}`],
       {cause: error},
     )
   }
+  if (name === 'TargetNotConnected') return targetNotConnected(error, c)
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') return accessDenied(error, c)
   if (THROTTLING.has(name)) {
     return new SsmxError('throttled', `AWS kept throttling ${c.operation ?? 'the request'} after several retries.`, ['Wait a moment and try again.'], {
@@ -104,12 +118,17 @@ export function mapAwsError(error: unknown, c: ErrorContext): SsmxError {
       {cause: error},
     )
   }
-  // a TypeError in ssmx's own code that reached an AWS call's error path is still a bug, not an AWS error
-  if (isProgrammingError(error)) return bugError(error)
+  return undefined
+}
+
+function targetNotConnected(error: unknown, c: ErrorContext): SsmxError {
   return new SsmxError(
-    'internal',
-    `${c.operation ?? 'AWS call'} failed: ${name ? `${name}: ` : ''}${message}`,
-    ['Run again with --debug to see every AWS call.'],
+    'targetNotConnected',
+    `${c.target ?? 'The target'} is not connected to Session Manager.`,
+    [
+      'Check the SSM agent is running and the instance can reach SSM (instance profile with AmazonSSMManagedInstanceCore, network route or VPC endpoints).',
+      'ssmx list shows each instance’s agent ping status.',
+    ],
     {cause: error},
   )
 }

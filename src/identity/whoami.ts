@@ -41,7 +41,8 @@ export interface WhoamiBroker {
   decide(request: {target: string; kind: 'shell'}): Promise<DecideResponse>
 }
 
-export async function whoami(deps: {
+/** What whoami reads: the AWS context and config, and in broker mode the broker and --target. */
+export interface WhoamiDeps {
   ctx: AwsContext
   config: SsmxConfig
   configFile?: string
@@ -50,7 +51,9 @@ export async function whoami(deps: {
   broker?: WhoamiBroker
   /** --target, resolved to an instance (broker mode only) */
   target?: () => Promise<{id: string; name?: string}>
-}): Promise<WhoamiResult> {
+}
+
+export async function whoami(deps: WhoamiDeps): Promise<WhoamiResult> {
   const {ctx, config} = deps
   if (deps.target && !deps.broker) {
     throw new SsmxError('usage', '--target asks the session broker what it decides there: use it in broker mode (--broker, or mode: broker).', [
@@ -61,49 +64,12 @@ export async function whoami(deps: {
   const [sts, plugin] = await Promise.all([
     // the local facts (profile, permission set, document, Linux user) need no network: they stay when STS fails
     identityFromSts(ctx).catch((e): {failed: SsmxError} => ({failed: mapAwsError(e, {profile: ctx.profile.name, operation: 'STS GetCallerIdentity'})})),
-    (deps.plugin ?? (() => checkPlugin({explicit: config.pluginPath})))().then(
-      (p) => ({path: p.path, version: p.version, envHandoff: p.envHandoff, ...(config.native ? {builtIn: true} : {})}),
-      (e) => ({error: errorMessage(e), ...(config.native || e instanceof PluginMissingError ? {builtIn: true} : {})}),
-    ),
+    pluginStatus(deps),
   ])
-  if ('failed' in sts) {
-    const choice = fromProfile && chooseDocument({permissionSet: fromProfile.permissionSet, config})
-    return {
-      profile: ctx.profile.name,
-      region: ctx.region,
-      regionSource: ctx.regionSource,
-      ...(fromProfile?.account ? {account: fromProfile.account} : {}),
-      ...(fromProfile && choice
-        ? {
-            permissionSet: fromProfile.permissionSet,
-            permissionSetSource: fromProfile.source,
-            document: choice.document,
-            documentReason: choice.reason,
-            runAsUser: choice.runAsUser,
-          }
-        : {permissionSetSource: 'none' as const}),
-      configFile: deps.configFile,
-      plugin,
-      unavailable: [...(fromProfile?.account ? [] : ['account']), 'principalArn', ...(fromProfile ? [] : ['permissionSet', 'document', 'runAsUser'])],
-      error: errorJson(sts.failed),
-      mode: deps.broker ? 'broker' : 'documents',
-    }
-  }
+  if ('failed' in sts) return withoutSts(deps, fromProfile, plugin, sts.failed)
   const identity = fromProfile ?? sts
   const choice = chooseDocument({permissionSet: identity.permissionSet, config})
-  let broker: WhoamiResult['broker']
-  if (deps.broker) {
-    const [{url, source}, target] = await Promise.all([deps.broker.url(), deps.target?.()])
-    // a refusal is an answer too: whoami shows it (and exits 15)
-    const decision = target
-      ? await deps.broker.decide({target: target.id, kind: 'shell'}).catch((error: unknown) => {
-          const said = (error as {decision?: BrokerDecision}).decision
-          if (!said) throw error
-          return {...said, allowed: false, version: '?'}
-        })
-      : undefined
-    broker = {url, urlSource: source, ...(target ? {target} : {}), ...(decision ? {decision} : {})}
-  }
+  const broker = deps.broker ? await askBroker(deps.broker, deps.target) : undefined
   const fromBroker = broker?.decision
   return {
     profile: ctx.profile.name,
@@ -121,6 +87,55 @@ export async function whoami(deps: {
     mode: deps.broker ? 'broker' : 'documents',
     ...(broker ? {broker} : {}),
   }
+}
+
+/** The plugin, or why sessions use the built-in client; never throws. */
+function pluginStatus(deps: WhoamiDeps): Promise<WhoamiResult['plugin']> {
+  const {config} = deps
+  return (deps.plugin ?? (() => checkPlugin({explicit: config.pluginPath})))().then(
+    (p) => ({path: p.path, version: p.version, envHandoff: p.envHandoff, ...(config.native ? {builtIn: true} : {})}),
+    (e) => ({error: errorMessage(e), ...(config.native || e instanceof PluginMissingError ? {builtIn: true} : {})}),
+  )
+}
+
+/** STS failed: the local facts the profile gives, what is unavailable, and why. */
+function withoutSts(deps: WhoamiDeps, fromProfile: ReturnType<typeof identityFromProfile>, plugin: WhoamiResult['plugin'], failed: SsmxError): WhoamiResult {
+  const {ctx, config} = deps
+  const choice = fromProfile && chooseDocument({permissionSet: fromProfile.permissionSet, config})
+  return {
+    profile: ctx.profile.name,
+    region: ctx.region,
+    regionSource: ctx.regionSource,
+    ...(fromProfile?.account ? {account: fromProfile.account} : {}),
+    ...(fromProfile && choice
+      ? {
+          permissionSet: fromProfile.permissionSet,
+          permissionSetSource: fromProfile.source,
+          document: choice.document,
+          documentReason: choice.reason,
+          runAsUser: choice.runAsUser,
+        }
+      : {permissionSetSource: 'none' as const}),
+    configFile: deps.configFile,
+    plugin,
+    unavailable: [...(fromProfile?.account ? [] : ['account']), 'principalArn', ...(fromProfile ? [] : ['permissionSet', 'document', 'runAsUser'])],
+    error: errorJson(failed),
+    mode: deps.broker ? 'broker' : 'documents',
+  }
+}
+
+/** Broker mode: where the broker is, and with --target what it decides there. */
+async function askBroker(broker: WhoamiBroker, target?: WhoamiDeps['target']): Promise<NonNullable<WhoamiResult['broker']>> {
+  const [{url, source}, resolved] = await Promise.all([broker.url(), target?.()])
+  // a refusal is an answer too: whoami shows it (and exits 15)
+  const decision = resolved
+    ? await broker.decide({target: resolved.id, kind: 'shell'}).catch((error: unknown) => {
+        const said = (error as {decision?: BrokerDecision}).decision
+        if (!said) throw error
+        return {...said, allowed: false, version: '?'}
+      })
+    : undefined
+  return {url, urlSource: source, ...(resolved ? {target: resolved} : {}), ...(decision ? {decision} : {})}
 }
 
 export function formatWhoami(r: WhoamiResult): string[] {

@@ -43,12 +43,7 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
   const client = {clientId: registration.clientId ?? '', clientSecret: registration.clientSecret ?? ''}
   const started = now()
   const auth = await deps.oidc.startDeviceAuthorization({...client, startUrl: signIn.startUrl}).catch(fail('StartDeviceAuthorization'))
-  const url = auth.verificationUriComplete ?? auth.verificationUri ?? signIn.startUrl
-  const opened = await deps.openBrowser(url).catch(() => false)
-  deps.notify(opened ? `Opened the IAM Identity Center sign-in page in your browser. If it did not open, go to:` : 'Open this page in a browser to sign in:')
-  deps.notify(`  ${url}`)
-  deps.notify(`and check that it shows the code: ${auth.userCode ?? '(none)'}`)
-  deps.notify(`Waiting for you to approve the sign-in for ${describeSignIn(signIn)}…`)
+  await showSignIn(signIn, deps, auth.verificationUriComplete ?? auth.verificationUri ?? signIn.startUrl, auth.userCode)
 
   let intervalMs = (auth.interval ?? DEFAULT_INTERVAL_S) * 1000
   const deadline = started + (auth.expiresIn ?? DEFAULT_EXPIRES_S) * 1000
@@ -63,38 +58,61 @@ export async function deviceAuthorization(signIn: SsoSignIn, deps: DeviceFlowDep
     try {
       token = await deps.oidc.createToken({...client, grantType: DEVICE_CODE_GRANT, deviceCode: auth.deviceCode})
     } catch (error) {
-      const name = awsErrorName(error)
-      if (name === 'AuthorizationPendingException') continue
-      if (name === 'SlowDownException') {
-        intervalMs += SLOW_DOWN_S * 1000
-        continue
-      }
-      if (name === 'ExpiredTokenException') {
-        throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${deps.profile}`], {
-          cause: error,
-        })
-      }
-      if (name === 'AccessDeniedException') {
-        throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${deps.profile}`], {
-          cause: error,
-        })
-      }
-      throw mapAwsError(error, {profile: deps.profile, operation: 'SSO OIDC CreateToken'})
+      if (keepPolling(error, deps.profile) === 'slow-down') intervalMs += SLOW_DOWN_S * 1000
+      continue
     }
-    const expiresAt = isoSeconds(now() + (token.expiresIn ?? 0) * 1000)
-    return {
-      startUrl: signIn.startUrl,
-      region: signIn.region,
-      accessToken: token.accessToken,
-      expiresAt,
-      ...(signIn.form === 'sso-session'
-        ? {
-            clientId: client.clientId,
-            clientSecret: client.clientSecret,
-            registrationExpiresAt: isoSeconds((registration.clientSecretExpiresAt ?? 0) * 1000),
-            refreshToken: token.refreshToken,
-          }
-        : {}),
-    }
+    return tokenRecord(signIn, client, registration, token, now())
+  }
+}
+
+/** Shows the user the URL and code, and tries the browser. */
+async function showSignIn(signIn: SsoSignIn, deps: DeviceFlowDeps, url: string, userCode: string | undefined): Promise<void> {
+  const opened = await deps.openBrowser(url).catch(() => false)
+  deps.notify(opened ? `Opened the IAM Identity Center sign-in page in your browser. If it did not open, go to:` : 'Open this page in a browser to sign in:')
+  deps.notify(`  ${url}`)
+  deps.notify(`and check that it shows the code: ${userCode ?? '(none)'}`)
+  deps.notify(`Waiting for you to approve the sign-in for ${describeSignIn(signIn)}…`)
+}
+
+/** A CreateToken error while polling: keep polling ('pending'), poll slower ('slow-down'), or throw what it means. */
+function keepPolling(error: unknown, profile: string): 'pending' | 'slow-down' {
+  const name = awsErrorName(error)
+  if (name === 'AuthorizationPendingException') return 'pending'
+  if (name === 'SlowDownException') return 'slow-down'
+  if (name === 'ExpiredTokenException') {
+    throw new SsmxError('ssoExpired', 'The sign-in code expired before it was approved.', [`Run it again: ssmx login --profile ${profile}`], {
+      cause: error,
+    })
+  }
+  if (name === 'AccessDeniedException') {
+    throw new SsmxError('accessDenied', 'The sign-in was denied in the browser.', [`Run it again and choose Allow: ssmx login --profile ${profile}`], {
+      cause: error,
+    })
+  }
+  throw mapAwsError(error, {profile, operation: 'SSO OIDC CreateToken'})
+}
+
+/** The token record for the cache; an sso-session keeps the registration and refresh token. */
+function tokenRecord(
+  signIn: SsoSignIn,
+  client: {clientId: string; clientSecret: string},
+  registration: Awaited<ReturnType<SsoOidc['registerClient']>>,
+  token: Awaited<ReturnType<SsoOidc['createToken']>>,
+  at: number,
+): CachedSsoToken {
+  const expiresAt = isoSeconds(at + (token.expiresIn ?? 0) * 1000)
+  return {
+    startUrl: signIn.startUrl,
+    region: signIn.region,
+    accessToken: token.accessToken,
+    expiresAt,
+    ...(signIn.form === 'sso-session'
+      ? {
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          registrationExpiresAt: isoSeconds((registration.clientSecretExpiresAt ?? 0) * 1000),
+          refreshToken: token.refreshToken,
+        }
+      : {}),
   }
 }

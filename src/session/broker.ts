@@ -34,23 +34,37 @@ export async function brokerBackend(
     ...(req.parameters ? {parameters: req.parameters} : {}),
     ...(req.reason ? {reason: req.reason} : {}),
   }
-  if (options.dryRun) {
-    return {
-      endpoint: 'http://127.0.0.1:<relay-port>',
-      async describe() {
-        const [{url, source}, decision] = await Promise.all([broker.url(), broker.decide({target: plan.target.id, kind})])
-        if (!decision.allowed) throw refusalError(decision, decision.reason ?? 'refused')
-        return [
-          `broker:    ${url} (${source === 'cache' ? 'cached' : 'from the SSM parameter'}), version ${decision.version}`,
-          `decision:  ${describeDecision(decision)}`,
-          `request:   broker start ${JSON.stringify(request)}`,
-        ]
-      },
-      start: () => Promise.reject(new Error('dry run')),
-      terminate: async () => {},
-      close: async () => {},
-    }
+  return options.dryRun ? dryRunBackend(broker, plan, request) : liveBackend(broker, plan, req, deps, request)
+}
+
+/** --dry-run: asks the broker what it decides, starts nothing. */
+function dryRunBackend(broker: BrokerClient, plan: SessionPlan, request: Omit<StartRequest, 'action'>): SessionBackend {
+  const kind = request.kind
+  return {
+    endpoint: 'http://127.0.0.1:<relay-port>',
+    async describe() {
+      const [{url, source}, decision] = await Promise.all([broker.url(), broker.decide({target: plan.target.id, kind})])
+      if (!decision.allowed) throw refusalError(decision, decision.reason ?? 'refused')
+      return [
+        `broker:    ${url} (${source === 'cache' ? 'cached' : 'from the SSM parameter'}), version ${decision.version}`,
+        `decision:  ${describeDecision(decision)}`,
+        `request:   broker start ${JSON.stringify(request)}`,
+      ]
+    },
+    start: () => Promise.reject(new Error('dry run')),
+    terminate: async () => {},
+    close: async () => {},
   }
+}
+
+/** The broker starts the session; the plugin reaches it through the relay, the built-in client through the broker. */
+async function liveBackend(
+  broker: BrokerClient,
+  plan: SessionPlan,
+  req: SessionRequest,
+  deps: SessionDeps,
+  request: Omit<StartRequest, 'action'>,
+): Promise<SessionBackend> {
   // the plugin's ResumeSession/TerminateSession go to the relay, the relay to the broker
   const relay = plan.plugin ? await startRelay(broker, {debug: deps.ctx.options.debug}) : undefined
   let sessionId = ''

@@ -269,23 +269,7 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
   const backend = plan.broker
     ? await (await import('./broker.js')).brokerBackend(plan, req, deps, {dryRun: req.dryRun})
     : ssmBackend(ssm, await ssmEndpoint(ctx, ssm), plan, deps)
-  const launchFor = (input: StartSessionInput, response: PluginLaunch['response']): PluginLaunch => ({
-    plugin: plan.plugin!,
-    response,
-    region: ctx.region,
-    profile: ctx.profile.explicit ? ctx.profile.name : '',
-    parameters: {...input},
-    endpoint: backend.endpoint,
-  })
-  if (req.dryRun) {
-    try {
-      const shown = plan.plugin && launchFor(plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'})
-      for (const line of describePlan(plan, shown, await backend.describe?.())) deps.out(line)
-      return 0
-    } finally {
-      await backend.close()
-    }
-  }
+  if (req.dryRun) return showDryRun(plan, backend, deps)
   const deferred = deferSignals({
     source: deps.signals,
     onFirst: (signal) => deps.warn(`Stopping on ${signal}: the session is terminated as soon as ${plan.broker ? 'the broker' : 'SSM'} has started it.`),
@@ -307,21 +291,54 @@ export async function runSession(req: SessionRequest, deps: SessionDeps): Promis
     }
     deps.onStarted?.(plan, response.SessionId)
     const running = plan.plugin
-      ? runPlugin(launchFor(input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
+      ? runPlugin(pluginLaunch(plan, deps, backend, input, response), {spawn: deps.spawn, stdio: deps.stdio, interrupt: req.interrupt})
       : native!.runNative({ctx, ssm, response, target: plan.target.id, warn: deps.warn, io: deps.nativeIo, ...backend.native})
     // the plugin (or the client) has installed its signal handling synchronously: signals are its now
     deferred.release()
     result = await running
     return result.code
   } finally {
-    if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) {
-      await backend.terminate(response.SessionId).then(
-        () => deps.warn(`Session ${response.SessionId} terminated.`),
-        (e) => deps.warn(`warning: could not terminate session ${response.SessionId}: ${isSsmxError(e) ? e.message : (e as Error).name}`),
-      )
-    }
+    if (req.terminate === 'always' || !result || result.code !== 0 || result.signal) await terminateSession(backend, response.SessionId, deps)
     await backend.close()
     // a signal before the hand-off: a second one does not cut TerminateSession short
     deferred.release()
   }
+}
+
+/** What the plugin is started with: the started session, the region, the profile and the endpoint. */
+function pluginLaunch(
+  plan: SessionPlan,
+  deps: SessionDeps,
+  backend: SessionBackend,
+  input: StartSessionInput,
+  response: PluginLaunch['response'],
+): PluginLaunch {
+  const {ctx} = deps
+  return {
+    plugin: plan.plugin!,
+    response,
+    region: ctx.region,
+    profile: ctx.profile.explicit ? ctx.profile.name : '',
+    parameters: {...input},
+    endpoint: backend.endpoint,
+  }
+}
+
+/** --dry-run: prints the plan (and what the plugin would get), starts nothing. */
+async function showDryRun(plan: SessionPlan, backend: SessionBackend, deps: SessionDeps): Promise<number> {
+  try {
+    const shown = plan.plugin && pluginLaunch(plan, deps, backend, plan.input, {SessionId: '<session-id>', TokenValue: '<redacted>', StreamUrl: '<stream-url>'})
+    for (const line of describePlan(plan, shown, await backend.describe?.())) deps.out(line)
+    return 0
+  } finally {
+    await backend.close()
+  }
+}
+
+/** Terminates the session; a failure is a warning, never an error. */
+async function terminateSession(backend: SessionBackend, sessionId: string, deps: SessionDeps): Promise<void> {
+  await backend.terminate(sessionId).then(
+    () => deps.warn(`Session ${sessionId} terminated.`),
+    (e) => deps.warn(`warning: could not terminate session ${sessionId}: ${isSsmxError(e) ? e.message : (e as Error).name}`),
+  )
 }

@@ -597,75 +597,94 @@ async function act(deps: Deps, settings: Settings, caller: Caller, request: Requ
       Object.assign(audit, {linuxUser: d.linuxUser, source: d.source, why: 'decide only: nothing started'})
       return json(200, {user: d.user, permissionSet: d.permissionSet, linuxUser: d.linuxUser, source: d.source, allowed: true, version: settings.version})
     }
-    case 'start': {
-      const d = await decide(deps, settings, caller, request.target, request.kind)
-      Object.assign(audit, {linuxUser: d.linuxUser, source: d.source})
-      const policy = sessionPolicy(
-        caller.partition,
-        region,
-        caller.account,
-        {targetArn: d.targetArn, document: d.document, linuxUser: d.linuxUser!},
-        settings.targetRules[caller.permissionSet]?.tags,
-      )
-      const as = await assumeSessionRole(deps, settings, caller, d.linuxUser!, policy)
-      const out = await call('ssm:StartSession', () =>
-        as.ssm.send(
-          new ssm.StartSessionCommand({
-            Target: request.target,
-            DocumentName: d.document,
-            ...(request.parameters ? {Parameters: request.parameters} : {}),
-            Reason: reasonFor(caller, request.reason),
-          }),
-        ),
-      )
-      if (!out.SessionId || !out.TokenValue || !out.StreamUrl) throw new Answer(502, 'upstream', 'ssm:StartSession returned no session')
-      Object.assign(audit, {sessionId: out.SessionId, why: `${d.source} mapping; ${caller.permissionSet} may start sessions on ${request.target}`})
-      return json(200, {
-        user: d.user,
-        permissionSet: d.permissionSet,
-        linuxUser: d.linuxUser,
-        source: d.source,
-        allowed: true,
-        sessionId: out.SessionId,
-        tokenValue: out.TokenValue,
-        streamUrl: out.StreamUrl,
-        document: d.document,
-        version: settings.version,
-      })
-    }
+    case 'start':
+      return startSession(deps, settings, caller, request, audit, region)
     case 'terminate':
-    case 'resume': {
-      await ownSession(deps, settings, caller, request.sessionId)
-      const as = await assumeSessionRole(deps, settings, caller)
-      if (request.action === 'terminate') {
-        await call('ssm:TerminateSession', () => as.ssm.send(new ssm.TerminateSessionCommand({SessionId: request.sessionId})))
-        audit.why = 'own session terminated'
-        return json(200, {sessionId: request.sessionId})
-      }
-      const out = await call('ssm:ResumeSession', () => as.ssm.send(new ssm.ResumeSessionCommand({SessionId: request.sessionId})))
-      if (!out.TokenValue || !out.StreamUrl) throw new Answer(502, 'upstream', 'ssm:ResumeSession returned no token')
-      audit.why = 'own session resumed'
-      return json(200, {sessionId: out.SessionId ?? request.sessionId, tokenValue: out.TokenValue, streamUrl: out.StreamUrl})
-    }
-    case 'datakey': {
-      const session = await ownSession(deps, settings, caller, request.sessionId)
-      if (session.target !== request.target) throw refused(`session ${request.sessionId} is not on ${request.target}`)
-      const as = await assumeSessionRole(deps, settings, caller)
-      const out = await call('kms:GenerateDataKey', () =>
-        as.kms.send(
-          new kms.GenerateDataKeyCommand({
-            KeyId: request.kmsKeyId,
-            // 64 bytes, as the plugin and the built-in client ask: one half per direction (the agent checks the length)
-            NumberOfBytes: 64,
-            EncryptionContext: {'aws:ssm:SessionId': request.sessionId, 'aws:ssm:TargetId': request.target},
-          }),
-        ),
-      )
-      if (!out.CiphertextBlob || !out.Plaintext) throw new Answer(502, 'upstream', 'kms:GenerateDataKey returned no key')
-      audit.why = 'data key for own session'
-      return json(200, {ciphertextBlob: Buffer.from(out.CiphertextBlob).toString('base64'), plaintext: Buffer.from(out.Plaintext).toString('base64')})
-    }
+    case 'resume':
+      return bySession(deps, settings, caller, request, audit)
+    case 'datakey':
+      return dataKey(deps, settings, caller, request, audit)
   }
+}
+
+/** start: decides, then starts the session as the session role, scoped to this target, document and Linux user. */
+async function startSession(
+  deps: Deps,
+  settings: Settings,
+  caller: Caller,
+  request: Start,
+  audit: Record<string, unknown>,
+  region: string,
+): Promise<HttpResult> {
+  const d = await decide(deps, settings, caller, request.target, request.kind)
+  Object.assign(audit, {linuxUser: d.linuxUser, source: d.source})
+  const policy = sessionPolicy(
+    caller.partition,
+    region,
+    caller.account,
+    {targetArn: d.targetArn, document: d.document, linuxUser: d.linuxUser!},
+    settings.targetRules[caller.permissionSet]?.tags,
+  )
+  const as = await assumeSessionRole(deps, settings, caller, d.linuxUser!, policy)
+  const out = await call('ssm:StartSession', () =>
+    as.ssm.send(
+      new ssm.StartSessionCommand({
+        Target: request.target,
+        DocumentName: d.document,
+        ...(request.parameters ? {Parameters: request.parameters} : {}),
+        Reason: reasonFor(caller, request.reason),
+      }),
+    ),
+  )
+  if (!out.SessionId || !out.TokenValue || !out.StreamUrl) throw new Answer(502, 'upstream', 'ssm:StartSession returned no session')
+  Object.assign(audit, {sessionId: out.SessionId, why: `${d.source} mapping; ${caller.permissionSet} may start sessions on ${request.target}`})
+  return json(200, {
+    user: d.user,
+    permissionSet: d.permissionSet,
+    linuxUser: d.linuxUser,
+    source: d.source,
+    allowed: true,
+    sessionId: out.SessionId,
+    tokenValue: out.TokenValue,
+    streamUrl: out.StreamUrl,
+    document: d.document,
+    version: settings.version,
+  })
+}
+
+/** terminate and resume: only the caller's own session. */
+async function bySession(deps: Deps, settings: Settings, caller: Caller, request: BySession, audit: Record<string, unknown>): Promise<HttpResult> {
+  await ownSession(deps, settings, caller, request.sessionId)
+  const as = await assumeSessionRole(deps, settings, caller)
+  if (request.action === 'terminate') {
+    await call('ssm:TerminateSession', () => as.ssm.send(new ssm.TerminateSessionCommand({SessionId: request.sessionId})))
+    audit.why = 'own session terminated'
+    return json(200, {sessionId: request.sessionId})
+  }
+  const out = await call('ssm:ResumeSession', () => as.ssm.send(new ssm.ResumeSessionCommand({SessionId: request.sessionId})))
+  if (!out.TokenValue || !out.StreamUrl) throw new Answer(502, 'upstream', 'ssm:ResumeSession returned no token')
+  audit.why = 'own session resumed'
+  return json(200, {sessionId: out.SessionId ?? request.sessionId, tokenValue: out.TokenValue, streamUrl: out.StreamUrl})
+}
+
+/** datakey: the KMS data key for the caller's own session on its target. */
+async function dataKey(deps: Deps, settings: Settings, caller: Caller, request: DataKey, audit: Record<string, unknown>): Promise<HttpResult> {
+  const session = await ownSession(deps, settings, caller, request.sessionId)
+  if (session.target !== request.target) throw refused(`session ${request.sessionId} is not on ${request.target}`)
+  const as = await assumeSessionRole(deps, settings, caller)
+  const out = await call('kms:GenerateDataKey', () =>
+    as.kms.send(
+      new kms.GenerateDataKeyCommand({
+        KeyId: request.kmsKeyId,
+        // 64 bytes, as the plugin and the built-in client ask: one half per direction (the agent checks the length)
+        NumberOfBytes: 64,
+        EncryptionContext: {'aws:ssm:SessionId': request.sessionId, 'aws:ssm:TargetId': request.target},
+      }),
+    ),
+  )
+  if (!out.CiphertextBlob || !out.Plaintext) throw new Answer(502, 'upstream', 'kms:GenerateDataKey returned no key')
+  audit.why = 'data key for own session'
+  return json(200, {ciphertextBlob: Buffer.from(out.CiphertextBlob).toString('base64'), plaintext: Buffer.from(out.Plaintext).toString('base64')})
 }
 
 let defaultHandler: ReturnType<typeof makeHandler> | undefined
