@@ -9,22 +9,13 @@ import {EventEmitter} from 'node:events'
 import type {SessionCipher} from './crypto.js'
 import {type ClientMessage, FrameError, MessageType, PayloadType, ackedSequence, decodeMessage} from './message.js'
 import {READY_CAPACITY, Sequencer, TIMING} from './sequencer.js'
-import {ChannelError, type Credentials, Transport} from './transport.js'
+import {ChannelError, Transport, type TransportOptions} from './transport.js'
 
 export {HIGH_WATER, HIGH_WATER_BYTES, TIMING} from './sequencer.js'
 export {CLIENT_VERSION, ChannelError, type Credentials, websocketAgent} from './transport.js'
 
-export interface ChannelOptions extends Credentials {
-  sessionId: string
-  clientId?: string
-  /** ResumeSession: a new token (and maybe URL), or undefined when the session has ended */
-  resume?: () => Promise<Credentials | undefined>
-  /** how long the websocket may take to open */
-  openTimeoutMs?: number
-  /** HTTPS_PROXY/HTTP_PROXY/NO_PROXY (Node's proxyEnv) when a proxy is set: the websocket goes through it */
-  proxyEnv?: NodeJS.ProcessEnv
-  debug?: (line: string) => void
-}
+/** A channel is opened with exactly what its transport needs. */
+export type ChannelOptions = TransportOptions
 
 export type DataHandler = (message: ClientMessage) => void | Promise<void>
 
