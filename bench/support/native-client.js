@@ -7,25 +7,20 @@ import {Writable} from 'node:stream'
 import {getHeapSpaceStatistics} from 'node:v8'
 import {pathToFileURL} from 'node:url'
 
+import {benchSessionOptions} from './native-options.js'
+
 const [kind, sessionJson, distDir] = process.argv.slice(2)
 const dist = distDir ? pathToFileURL(`${distDir.replace(/\/$/, '')}/`) : new URL('../../dist/', import.meta.url)
 const {runNativeSession} = await import(new URL('src/native/session.js', dist))
 const session = JSON.parse(sessionJson)
 const abort = new AbortController()
-const result = runNativeSession({
-  sessionId: session.SessionId,
-  streamUrl: session.StreamUrl,
-  token: session.TokenValue,
-  targetId: 'i-0123456789abcdef0',
-  kms: () => {
-    throw new Error('no KMS in benchmarks')
-  },
-  io: {stdin: process.stdin, stdout: process.stdout, stderr: new Writable({write: (_c, _e, cb) => cb()})},
-  signals: false,
-  abort: abort.signal,
-  onListening: (a) => process.send?.({listening: Number(a)}),
-  warn: () => {},
-})
+const result = runNativeSession(
+  benchSessionOptions(session, {
+    io: {stdin: process.stdin, stdout: process.stdout, stderr: new Writable({write: (_c, _e, cb) => cb()})},
+    abort,
+    onListening: (a) => process.send?.({listening: Number(a)}),
+  }),
+)
 process.on('message', (m) => {
   if (m === 'stop') abort.abort()
   // where the memory is: RSS, V8's spaces (committed), Buffers outside the heap

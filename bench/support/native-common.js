@@ -4,6 +4,8 @@ import {fork} from 'node:child_process'
 import {createServer} from 'node:net'
 import {PassThrough} from 'node:stream'
 
+import {benchSessionOptions} from './native-options.js'
+
 const dist = new URL('../../dist/', import.meta.url)
 const {runNativeSession} = await import(new URL('src/native/session.js', dist))
 
@@ -22,20 +24,7 @@ export async function nativeSession(kind) {
   const abort = new AbortController()
   let listening
   const listeningP = new Promise((r) => (listening = r))
-  const result = runNativeSession({
-    sessionId: session.SessionId,
-    streamUrl: session.StreamUrl,
-    token: session.TokenValue,
-    targetId: 'i-0123456789abcdef0',
-    kms: () => {
-      throw new Error('no KMS in benchmarks')
-    },
-    io: {stdin, stdout, stderr: new PassThrough()},
-    signals: false,
-    abort: abort.signal,
-    onListening: (a) => listening(Number(a)),
-    warn: () => {},
-  })
+  const result = runNativeSession(benchSessionOptions(session, {io: {stdin, stdout, stderr: new PassThrough()}, abort, onListening: (a) => listening(Number(a))}))
   const close = async () => {
     abort.abort()
     await result.catch(() => {})

@@ -1,5 +1,4 @@
 import {rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -7,6 +6,7 @@ import {expect} from 'chai'
 import {ssoIdentity} from '../support/aws-fixtures.js'
 import {AWS_CONFIG, SSO_START_URL, Sandbox} from '../support/cli.js'
 import {AwsFault, FakeAws, toXml} from '../support/fake-aws.js'
+import {closedPort} from '../support/ports.js'
 
 interface JsonCheck {
   id: string
@@ -18,15 +18,6 @@ interface JsonCheck {
 }
 
 const CONFIG = 'permissionSets:\n  Developer:\n    runAsUser: dev\n'
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('ssmx doctor (built CLI against a fake AWS)', () => {
   let fake: FakeAws

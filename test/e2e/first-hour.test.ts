@@ -1,43 +1,25 @@
 import {rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
 import {ExitCode} from '../../src/errors.js'
 import {OU_A, OU_B, adminSandbox} from '../support/admin-cli.js'
-import {ssoIdentity} from '../support/aws-fixtures.js'
-import {AWS_CONFIG, Sandbox} from '../support/cli.js'
-import {FakeAws} from '../support/fake-aws.js'
+import type {Sandbox} from '../support/cli.js'
+import {closedPort} from '../support/ports.js'
+import {useSessionWorld} from '../support/session-env.js'
+import type {FakeAws} from '../support/fake-aws.js'
 import type {FakeOrganization} from '../support/fake-organization.js'
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 const json = (stdout: string) =>
   JSON.parse(stdout) as Record<string, unknown> & {error?: {code: string; message: string; suggestions: string[]; exitCode: number}}
 
 /** What a new user meets in the first hour (issue 12, "Misleading"): each must say what is true, and what to do. */
 describe("a new user's first hour: errors that tell the truth (built CLI)", () => {
+  const world = useSessionWorld()
   let fake: FakeAws
   let box: Sandbox
-
-  beforeEach(async () => {
-    fake = await new FakeAws().start()
-    ssoIdentity(fake)
-    box = new Sandbox(fake.url).awsConfig(AWS_CONFIG)
-    box.ssoToken('corp')
-  })
-  afterEach(async () => {
-    await fake.stop()
-    box.cleanup()
-  })
+  beforeEach(() => ({fake, box} = world))
 
   describe('--region is an AWS region name, as the configuration requires', () => {
     it('connect (fast start and oclif) and doctor refuse mars-1 with a usage error, and call nothing', async () => {
