@@ -26,7 +26,7 @@ const DOCUMENTS = ['SSM-SessionManagerRunShell', 'SSMX-RunAs-Developer', 'Team-D
 const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`
 
 /** Simulates an admin-powered principal's request under FullAWSAccess + the ssmx SCP. */
-async function decide(scp: string, principalRoleArn: string, action: string, resource: string): Promise<string> {
+async function decide(scp: string, principalRoleArn: string, action: string, resource: string, context: Record<string, string> = {}): Promise<string> {
   const name = principalRoleArn.split('/').pop()
   const result = await runSimulation(
     {
@@ -45,7 +45,7 @@ async function decide(scp: string, principalRoleArn: string, action: string, res
         principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`,
         action,
         resource: {resource, accountId: ACCOUNT},
-        contextVariables: {'aws:PrincipalArn': principalRoleArn},
+        contextVariables: {'aws:PrincipalArn': principalRoleArn, ...context},
       },
     },
     {},
@@ -166,33 +166,7 @@ describe('ssmx SCP with the session broker (evaluated with @cloud-copilot/iam-si
   const fn = (region = 'eu-west-1') => `arn:aws:lambda:${region}:${ACCOUNT}:function:ssmx-broker`
   const idcRole = role('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef')
 
-  async function invoke(principalRoleArn: string, action: string, context: Record<string, string> = {}): Promise<string> {
-    const name = principalRoleArn.split('/').pop()
-    const result = await runSimulation(
-      {
-        identityPolicies: [{name: 'AdministratorAccess', policy: ALLOW_ALL}],
-        serviceControlPolicies: [
-          {
-            orgIdentifier: 'ou-ab12-cdefgh12',
-            policies: [
-              {name: 'FullAWSAccess', policy: ALLOW_ALL},
-              {name: 'ssmx', policy: JSON.parse(scp)},
-            ],
-          },
-        ],
-        resourceControlPolicies: [],
-        request: {
-          principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${name}/someone`,
-          action,
-          resource: {resource: fn(), accountId: ACCOUNT},
-          contextVariables: {'aws:PrincipalArn': principalRoleArn, ...context},
-        },
-      },
-      {},
-    )
-    if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors))
-    return result.overallResult
-  }
+  const invoke = (principalRoleArn: string, action: string, context: Record<string, string> = {}) => decide(scp, principalRoleArn, action, fn(), context)
 
   it('stays within 5,120 characters', () => {
     expect(scp.length).to.be.at.most(MAX_SCP_CHARACTERS)
