@@ -6,13 +6,16 @@
  * AmazonSSM.TerminateSession) that passes them to the broker, which checks the session is the caller's.
  *
  * It listens on 127.0.0.1 for the session's lifetime only, answers nothing but those two operations, and only for
- * the session it serves: its id (in the plugin's environment, never on a command line) is what another local user
- * would have to know. It checks that the request carries a SigV4 Authorization header for ssm; it cannot verify the
- * signature (the plugin may sign with credentials of its own from the same profile).
+ * the session it serves, and only when the request is SigV4-signed for ssm with the very credentials ssmx handed the
+ * plugin (in its environment, src/session/broker.ts). Another local user who learns the session id (ssmx prints it)
+ * cannot sign as this user, so cannot resume or end the session through the relay.
  */
 import {type IncomingMessage, type Server, type ServerResponse, createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import type {AwsCredentialIdentity} from '@smithy/types'
+
+import {sigV4Refusal} from '../aws/sigv4-verify.js'
 import {isSsmxError} from '../errors.js'
 import {BROKER_MAX_BODY_BYTES} from './protocol.js'
 
@@ -26,6 +29,8 @@ export interface Relay {
   readonly url: string
   /** the session it relays for: set once StartSession (through the broker) answered */
   sessionId?: string
+  /** the credentials the plugin was given: the only ones whose signature the relay accepts */
+  credentials?: AwsCredentialIdentity
   /** operations relayed so far, in order (for --debug and tests) */
   readonly relayed: string[]
   close(): Promise<void>
@@ -67,7 +72,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, relay: Relay, b
     req.resume()
     return sendError(res, 400, 'UnknownOperationException', `ssmx's broker relay serves only ResumeSession and TerminateSession, not ${target || req.method}.`)
   }
-  if (!/^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/ssm\/aws4_request,/.test(String(req.headers.authorization ?? ''))) {
+  if (!req.headers.authorization) {
     req.resume()
     return sendError(res, 403, 'MissingAuthenticationTokenException', 'Missing SigV4 authentication for ssm.')
   }
@@ -78,13 +83,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, relay: Relay, b
     if (size > BROKER_MAX_BODY_BYTES) return sendError(res, 413, 'ValidationException', 'Request body too large.')
     chunks.push(c as Buffer)
   }
+  const body = Buffer.concat(chunks)
+  if (!relay.sessionId || !relay.credentials) return sendError(res, 400, 'DoesNotExistException', 'No such session here.')
+  const refused = await sigV4Refusal({method: req.method!, url: req.url ?? '/', headers: req.headers, body}, relay.credentials, {service: 'ssm'})
+  if (refused) {
+    debug?.(`broker relay: refused ${operation}: ${refused}`)
+    return sendError(res, 403, 'InvalidSignatureException', refused)
+  }
   let sessionId: unknown
   try {
-    sessionId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as {SessionId?: unknown}).SessionId
+    sessionId = (JSON.parse(body.toString('utf8')) as {SessionId?: unknown}).SessionId
   } catch {
     return sendError(res, 400, 'SerializationException', 'The body is not JSON.')
   }
-  if (!relay.sessionId || sessionId !== relay.sessionId) {
+  if (sessionId !== relay.sessionId) {
     return sendError(res, 400, 'DoesNotExistException', 'No such session here.')
   }
   relay.relayed.push(operation)

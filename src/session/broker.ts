@@ -1,7 +1,8 @@
 /**
  * Broker mode's side of the session runner (src/session/connect.ts): the session broker starts the session (its
  * document, its Linux user), the plugin gets the started session exactly as in documents mode (token in the
- * environment) with a loopback relay as its SSM endpoint (src/broker/relay.ts), and the built-in client asks the
+ * environment) with a loopback relay as its SSM endpoint (src/broker/relay.ts) and ssmx's own credentials in its
+ * environment (the relay accepts only their signature), and the built-in client asks the
  * broker to resume and for the KMS data key. Terminate goes to the broker too: its sessions are not the user's to end.
  */
 
@@ -78,6 +79,12 @@ async function liveBackend(
   return {
     endpoint: relay?.url ?? '',
     async start() {
+      if (relay) {
+        // the plugin signs with exactly these (its environment); the relay accepts no other signature. Resolved
+        // first (signing the broker request needs them anyway), so nothing can fail after the session started.
+        const {accessKeyId, secretAccessKey, sessionToken} = await deps.ctx.credentials()
+        relay.credentials = {accessKeyId, secretAccessKey, ...(sessionToken ? {sessionToken} : {})}
+      }
       const out = await broker.start(request)
       sessionId = out.sessionId
       streamUrl = out.streamUrl
@@ -100,5 +107,6 @@ async function liveBackend(
       kms: () => kms,
     },
     close: async () => relay?.close(),
+    pluginCredentials: () => relay?.credentials,
   }
 }

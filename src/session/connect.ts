@@ -240,6 +240,8 @@ export interface SessionBackend {
   describe?(): Promise<string[]>
   /** releases what the backend holds (the broker relay); called once the session is over */
   close(): Promise<void>
+  /** broker mode: the credentials the relay accepts, for the plugin's environment (PluginLaunch.credentials) */
+  pluginCredentials?(): PluginLaunch['credentials']
 }
 
 function ssmBackend(ssm: Ssm, endpoint: string, plan: SessionPlan, deps: SessionDeps): SessionBackend {
@@ -321,6 +323,7 @@ function pluginLaunch(
     profile: ctx.profile.explicit ? ctx.profile.name : '',
     parameters: {...input},
     endpoint: backend.endpoint,
+    credentials: backend.pluginCredentials?.(),
   }
 }
 

@@ -140,6 +140,11 @@ export interface PluginLaunch {
   region: string
   /** the profile the user chose explicitly, else "" */
   profile: string
+  /**
+   * Broker mode: the credentials the plugin signs its relay calls with, handed over in its environment (the profile
+   * argument is then "", so the plugin's SDK takes them rather than the profile's: src/broker/relay.ts checks them).
+   */
+  credentials?: {accessKeyId: string; secretAccessKey: string; sessionToken?: string}
   /** the StartSession input (Target required) */
   parameters: Record<string, unknown>
   endpoint: string
@@ -153,9 +158,14 @@ export interface PluginLaunch {
 export function pluginCommand(launch: PluginLaunch): {args: string[]; env: Record<string, string>} {
   const response = JSON.stringify(launch.response)
   const first = launch.plugin.envHandoff ? RESPONSE_ENV : response
+  const c = launch.credentials
   return {
-    args: [first, launch.region, 'StartSession', launch.profile, JSON.stringify(launch.parameters), launch.endpoint],
-    env: launch.plugin.envHandoff ? {[RESPONSE_ENV]: response} : {},
+    args: [first, launch.region, 'StartSession', c ? '' : launch.profile, JSON.stringify(launch.parameters), launch.endpoint],
+    env: {
+      ...(launch.plugin.envHandoff ? {[RESPONSE_ENV]: response} : {}),
+      // an empty AWS_SESSION_TOKEN clears one inherited from ssmx's own environment
+      ...(c ? {AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken ?? ''} : {}),
+    },
   }
 }
 

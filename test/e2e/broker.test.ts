@@ -124,6 +124,24 @@ describe("broker mode (built CLI → function-URL emulator → the template's br
     expect(fake.calls('ssm', 'GetParameter')).to.have.length(1)
   })
 
+  it("the plugin signs its relay calls with the credentials ssmx used (a named profile's), not with whatever else its environment holds", async () => {
+    // jane's keys come from --profile jane; bob's sit in the environment, where the plugin would otherwise find them
+    box.file(
+      '.aws/credentials',
+      `[jane]\naws_access_key_id = ${jane.accessKeyId}\naws_secret_access_key = ${jane.secretAccessKey}\naws_session_token = ${jane.sessionToken}\n`,
+    )
+    const r = await box.run(['connect', INSTANCE, '--broker', '--profile', 'jane'], {
+      env: as(bob, {FAKE_PLUGIN_CALLS: 'ResumeSession', AWS_REGION: TEST_REGION}),
+    })
+    expect(r.code, r.stderr + emulator.errors.join('\n')).to.equal(0)
+    const [start, resume] = box.pluginRuns()
+    expect(start.args![3], 'no profile argument: the plugin takes the credentials from its environment').to.equal('')
+    expect(start.env).to.include({AWS_ACCESS_KEY_ID: jane.accessKeyId, AWS_SECRET_ACCESS_KEY: jane.secretAccessKey, AWS_SESSION_TOKEN: jane.sessionToken})
+    expect(start.args!.join(' ')).to.not.include(jane.secretAccessKey)
+    expect(resume).to.include({operation: 'ResumeSession', ok: true})
+    expect(r.stderr + r.stdout).to.not.include(jane.secretAccessKey)
+  })
+
   it('mode: broker in the configuration, the cached URL reused; a failing plugin: the broker terminates the session', async () => {
     box.file('.ssmxrc.yaml', 'mode: broker\n')
     const first = await box.run(['connect', INSTANCE], {env: as(jane)})

@@ -149,6 +149,9 @@ describe('session/broker (broker mode of the session runner)', () => {
       StreamUrl: 'wss://stream',
     })
     expect(spawned[0].args.join(' ')).to.not.include('TOKEN-SECRET')
+    // the plugin signs its relay calls with ssmx's own credentials, from its environment (never its argv)
+    expect(spawned[0].env).to.include({AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'SECRET', AWS_SESSION_TOKEN: ''})
+    expect(spawned[0].args.join(' ')).to.not.include('SECRET')
     expect(warnings).to.include('Session broker: alice with permission set Developer: runs as dev (from the permission set).')
     expect(ssm.calls()).to.have.length(0)
     expect(sts.calls()).to.have.length(0)

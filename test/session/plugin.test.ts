@@ -80,6 +80,16 @@ describe('session/plugin', () => {
     it('an implicit profile is passed as ""', () => {
       expect(pluginCommand({...launch(true), profile: ''}).args[3]).to.equal('')
     })
+    it('broker mode: ssmx\'s credentials go in the environment and the profile argument is "", so the plugin signs with them', () => {
+      const credentials = {accessKeyId: 'AKIDUSER', secretAccessKey: 'SECRET-KEY', sessionToken: 'SESSION-TOKEN'}
+      const {args, env} = pluginCommand({...launch(true), credentials})
+      expect(args[3]).to.equal('')
+      expect(env).to.include({AWS_ACCESS_KEY_ID: 'AKIDUSER', AWS_SECRET_ACCESS_KEY: 'SECRET-KEY', AWS_SESSION_TOKEN: 'SESSION-TOKEN'})
+      expect(args.join(' ')).not.to.include('SECRET-KEY').and.not.to.include('SESSION-TOKEN')
+      expect(displayCommand({...launch(true), credentials})).not.to.include('SECRET-KEY')
+      // long-term keys: an inherited AWS_SESSION_TOKEN must not pair with them
+      expect(pluginCommand({...launch(true), credentials: {accessKeyId: 'AKIDUSER', secretAccessKey: 'SECRET-KEY'}}).env.AWS_SESSION_TOKEN).to.equal('')
+    })
     it('the displayed command never shows the token, and is shell-quoted', () => {
       for (const l of [launch(true), launch(false)]) {
         const shown = displayCommand(l)
