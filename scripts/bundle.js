@@ -10,6 +10,8 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {build} from 'esbuild'
 
+import {writeThirdPartyNotices} from './third-party-notices.js'
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SRC = join(ROOT, 'dist', 'src')
 const OUT = join(ROOT, 'dist', 'bundle')
@@ -125,7 +127,9 @@ const FAST_SRC = join(SRC, 'fast', 'commands')
 const FAST_OUT = join(ROOT, 'dist', 'fast')
 const lazy = new Set()
 const fastEntries = jsFiles(FAST_SRC).map((file) => ({in: file, out: relative(FAST_SRC, file).replace(/\.js$/, '')}))
-await build({
+// every build's metafile, for THIRD-PARTY-NOTICES (the licences legalComments: 'none' leaves out of the bundles)
+const metafiles = []
+const fastBuild = await build({
   entryPoints: fastEntries,
   outdir: FAST_OUT,
   outExtension: {'.js': '.cjs'},
@@ -139,12 +143,14 @@ await build({
   minify: true,
   supported: {'dynamic-import': false},
   plugins: [keepDistUrls(lazy), nativeImports, zodEnglishOnly, externalIfMissing],
+  metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
 })
+metafiles.push(fastBuild.metafile)
 // bin/run.js's first import: --version, --help and the fast entries' launcher, one small ES module (the code
 // cache loader, a chunk of its own, loads only for a fast entry)
-await build({
+const startBuild = await build({
   entryPoints: [{in: join(SRC, 'fast', 'start.js'), out: 'start'}],
   outdir: FAST_OUT,
   bundle: true,
@@ -153,9 +159,11 @@ await build({
   platform: 'node',
   target: 'node22',
   chunkNames: '[name]-[hash]',
+  metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
 })
+metafiles.push(startBuild.metafile)
 for (const {out} of fastEntries) {
   const code = readFileSync(join(FAST_OUT, `${out}.cjs`), 'utf8')
   const left = code.split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line) && /(^|[^\w$.])import\s*\((?!\))/.test(line))
@@ -199,6 +207,11 @@ const result = await build({
   logLevel: 'warning',
   legalComments: 'none',
 })
+metafiles.push(result.metafile)
+
+// esbuild's metafile paths are relative to its working directory (absWorkingDir, by default the process's)
+const notices = writeThirdPartyNotices(metafiles, {workingDir: process.cwd(), out: join(ROOT, 'THIRD-PARTY-NOTICES')})
+console.log(`THIRD-PARTY-NOTICES: ${notices.packages.length} bundled npm packages, ${notices.bytes} bytes`)
 
 if (process.argv.includes('--analyze')) {
   const {analyzeMetafile} = await import('esbuild')

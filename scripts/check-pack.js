@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The README's install route, for real (CI, after npm test; needs the registry): npm pack, then
 // npm install -g ./ssmx-<version>.tgz into a temporary prefix, then the installed ssmx runs --version and
-// connect --dry-run against the fake AWS. Prints the tarball's and the installation's sizes.
+// connect --dry-run against the fake AWS, and the installation has THIRD-PARTY-NOTICES naming bundled packages.
+// Prints the tarball's and the installation's sizes.
 //   node scripts/check-pack.js
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -35,6 +36,15 @@ try {
   const prefix = join(dir, 'prefix')
   execFileSync('npm', ['install', '-g', join(dir, packed.filename), '--prefix', prefix, '--no-audit', '--no-fund'], {cwd: dir, stdio: 'inherit'})
   console.log(`${packed.filename}: ${mb(packed.size)} packed, ${mb(packed.unpackedSize)} unpacked, ${packed.entryCount} files; installed with its dependencies: ${mb(du(prefix))}`)
+  // the licences of the bundled npm packages (scripts/third-party-notices.js), which the bundles themselves leave out
+  const notices = join(prefix, 'lib', 'node_modules', 'ssmx', 'THIRD-PARTY-NOTICES')
+  const noticesText = existsSync(notices) ? readFileSync(notices, 'utf8') : ''
+  const inTarball = packed.files.some((f) => f.path === 'THIRD-PARTY-NOTICES')
+  check(inTarball && noticesText !== '', `THIRD-PARTY-NOTICES in the tarball and installed (${noticesText.length} bytes)`)
+  const bundled = ['@oclif/core', '@aws-sdk/client-ssm', '@smithy/core', 'zod', 'yaml']
+  const lines = noticesText.split('\n')
+  const missing = bundled.filter((name) => !lines.some((line, i) => line.startsWith(`${name}@`) && lines[i + 1]?.startsWith('License: ')))
+  check(missing.length === 0, `THIRD-PARTY-NOTICES lists ${bundled.join(', ')}${missing.length === 0 ? '' : ` (missing: ${missing.join(', ')})`}`)
   const ssmx = join(prefix, 'bin', 'ssmx')
   const version = await run(ssmx, ['--version'])
   check(version.code === 0 && /^ssmx\/\d+\.\d+\.\d+ /.test(version.stdout), `ssmx --version: ${version.stdout.trim() || version.stderr.trim()}`)
