@@ -9,7 +9,7 @@ import {join} from 'node:path'
 
 import {ROOT, formatTable} from './lib.js'
 
-const ORDER = ['startup.js', 'round-trips.js', 'admin-scale.js', 'picker.js', 'native-latency.js', 'native-throughput.js', 'native-memory.js', 'broker.js']
+const ORDER = ['startup.js', 'round-trips.js', 'admin-scale.js', 'picker.js', 'native-latency.js', 'native-framing.js', 'native-throughput.js', 'native-memory.js', 'broker.js']
 const HERE = join(ROOT, 'bench')
 
 if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.js'))) {

@@ -171,6 +171,30 @@ function readType(frame: Buffer): string {
 }
 
 /**
+ * A decoded frame. The message id's text is made only when asked for: nearly every message is only acknowledged,
+ * and the acknowledgement writes the id straight from the frame's bytes (encodeAck).
+ */
+class DecodedMessage implements ClientMessage {
+  #messageId?: string
+
+  constructor(
+    /** the 16 wire bytes of the message id: a view of the frame */
+    readonly idWire: Buffer,
+    public messageType: string,
+    public schemaVersion: number,
+    public createdDate: number,
+    public sequenceNumber: number,
+    public flags: number,
+    public payloadType: number,
+    public payload: Buffer,
+  ) {}
+
+  get messageId(): string {
+    return (this.#messageId ??= uuidFromWire(this.idWire))
+  }
+}
+
+/**
  * Parses and validates a frame: header length, a message type, a creation date, and (for a non-empty
  * payload) the SHA-256 digest. start/pause_publication are accepted as they come, like the plugin does.
  * The payload is a view of the frame (no copy).
@@ -183,16 +207,16 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   const start = headerLength + 4
   if (headerLength < PAYLOAD_LENGTH_OFFSET || start > frame.length) throw new FrameError(`bad header length ${headerLength}`)
   const payload = frame.subarray(start)
-  const message: ClientMessage = {
+  const message = new DecodedMessage(
+    frame.subarray(ID_OFFSET, ID_OFFSET + 16),
     messageType,
-    schemaVersion: frame.readUInt32BE(SCHEMA_OFFSET),
-    createdDate: readUInt64(frame, DATE_OFFSET),
-    sequenceNumber: frame.readInt32BE(SEQ_OFFSET) * 0x1_0000_0000 + frame.readUInt32BE(SEQ_OFFSET + 4),
-    flags: readUInt64(frame, FLAGS_OFFSET),
-    messageId: uuidFromWire(frame.subarray(ID_OFFSET, ID_OFFSET + 16)),
-    payloadType: frame.readUInt32BE(PAYLOAD_TYPE_OFFSET),
+    frame.readUInt32BE(SCHEMA_OFFSET),
+    readUInt64(frame, DATE_OFFSET),
+    frame.readInt32BE(SEQ_OFFSET) * 0x1_0000_0000 + frame.readUInt32BE(SEQ_OFFSET + 4),
+    readUInt64(frame, FLAGS_OFFSET),
+    frame.readUInt32BE(PAYLOAD_TYPE_OFFSET),
     payload,
-  }
+  )
   if (messageType === MessageType.startPublication || messageType === MessageType.pausePublication) return message
   if (!messageType) throw new FrameError('message type missing')
   if (message.createdDate === 0) throw new FrameError('created date missing')
@@ -202,6 +226,12 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   return message
 }
 
+/** A plain copy of a message that holds no part of the frame it came in (its payload copied). */
+export function detached(m: ClientMessage): ClientMessage {
+  const {messageType, schemaVersion, createdDate, sequenceNumber, flags, messageId, payloadType} = m
+  return {messageType, schemaVersion, createdDate, sequenceNumber, flags, messageId, payloadType, payload: Buffer.from(m.payload)}
+}
+
 export interface AcknowledgeContent {
   AcknowledgedMessageType: string
   AcknowledgedMessageId: string
@@ -209,11 +239,46 @@ export interface AcknowledgeContent {
   IsSequentialMessage: boolean
 }
 
-/** The acknowledgement of a data message: type acknowledge, sequence 0, flags 3, JSON payload. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
+
+/** Writes the UUID's canonical text (36 bytes) from its 16 wire bytes (low half first) into `out` at `at`. */
+function writeUuidText(wire: Buffer, out: Buffer, at: number): number {
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out[at++] = 0x2d
+    const b = wire[i < 8 ? i + 8 : i - 8]
+    out[at++] = HEX_DIGITS[b >> 4]
+    out[at++] = HEX_DIGITS[b & 15]
+  }
+  return at
+}
+
+/** `{"AcknowledgedMessageType":<type>,"AcknowledgedMessageId":"` per message type, rendered once. */
+const ackHeads = new Map<string, Buffer>()
+function ackHead(messageType: string): Buffer {
+  let head = ackHeads.get(messageType)
+  if (!head) {
+    head = Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(messageType)},"AcknowledgedMessageId":"`)
+    if (ackHeads.size < 64) ackHeads.set(messageType, head)
+  }
+  return head
+}
+const ACK_MIDDLE = Buffer.from('","AcknowledgedMessageSequenceNumber":')
+const ACK_TAIL = Buffer.from(',"IsSequentialMessage":true}')
+
+/**
+ * The acknowledgement of a data message: type acknowledge, sequence 0, flags 3, and the JSON of AcknowledgeContent,
+ * written byte by byte (the id straight from a decoded frame's bytes).
+ */
 export function encodeAck(of: Pick<ClientMessage, 'messageType' | 'messageId' | 'sequenceNumber'>): Buffer {
-  // the JSON of AcknowledgeContent, written out: the type is one of ours and the id a UUID, so nothing needs escaping
-  const json = `{"AcknowledgedMessageType":${JSON.stringify(of.messageType)},"AcknowledgedMessageId":"${of.messageId}","AcknowledgedMessageSequenceNumber":${of.sequenceNumber},"IsSequentialMessage":true}`
-  return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: Buffer.from(json, 'latin1')})
+  const head = ackHead(of.messageType)
+  const seq = String(of.sequenceNumber)
+  const json = Buffer.allocUnsafe(head.length + 36 + ACK_MIDDLE.length + seq.length + ACK_TAIL.length)
+  let at = head.copy(json, 0)
+  at = writeUuidText(of instanceof DecodedMessage ? of.idWire : uuidToWire(of.messageId), json, at)
+  at += ACK_MIDDLE.copy(json, at)
+  at += json.write(seq, at, 'latin1')
+  ACK_TAIL.copy(json, at)
+  return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: json})
 }
 
 const ACK_SEQUENCE = Buffer.from('"AcknowledgedMessageSequenceNumber":')

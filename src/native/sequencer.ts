@@ -12,7 +12,7 @@
  */
 import {EventEmitter} from 'node:events'
 
-import {type ClientMessage, MessageType, encodeAck, encodeMessage, frameLength} from './message.js'
+import {type ClientMessage, MessageType, detached, encodeAck, encodeMessage, frameLength} from './message.js'
 
 /**
  * Timing, as in the plugin: initial RTO 200 ms, RTT 100 ms, clock granularity 10 ms, RTO at most 1 s. Unlike
@@ -228,7 +228,7 @@ export class Sequencer extends EventEmitter {
     if (seq > this.expectedSeq) {
       if (this.early.size >= INCOMING_CAPACITY) return
       // a copy: the payload is a view of the websocket's read buffer, which it would otherwise keep alive
-      this.early.set(seq, {...message, payload: Buffer.from(message.payload)})
+      this.early.set(seq, detached(message))
       this.wire.send(encodeAck(message))
       return
     }

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 
 import {expect} from 'chai'
 
@@ -11,6 +11,7 @@ import {
   PAYLOAD_OFFSET,
   agentNewerThan,
   decodeMessage,
+  detached,
   encodeAck,
   encodeMessage,
   uuidFromWire,
@@ -111,6 +112,38 @@ describe('native/message framing', () => {
       AcknowledgedMessageSequenceNumber: 42,
       IsSequentialMessage: true,
     })
+  })
+
+  it("acknowledges a decoded message with its id written from the frame's bytes, the same JSON as from the id's text", () => {
+    const ids = [ID, 'ffffffff-ffff-4fff-bfff-ffffffffffff', '00000000-0000-0000-0000-000000000000', randomUUID()]
+    for (const [i, id] of ids.entries()) {
+      const received = decodeMessage(
+        encodeMessage({messageType: MessageType.output, messageId: id, sequenceNumber: 2 ** 40 + i, payloadType: 1, payload: Buffer.from('x')}),
+      )
+      const fromFrame = encodeAck(received)
+      const fromText = encodeAck({messageType: MessageType.output, messageId: id, sequenceNumber: 2 ** 40 + i})
+      expect(decodeMessage(fromFrame).payload.toString(), id).to.equal(decodeMessage(fromText).payload.toString())
+      expect(JSON.parse(decodeMessage(fromFrame).payload.toString())).to.deep.equal({
+        AcknowledgedMessageType: 'output_stream_data',
+        AcknowledgedMessageId: id,
+        AcknowledgedMessageSequenceNumber: 2 ** 40 + i,
+        IsSequentialMessage: true,
+      })
+      expect(received.messageId).to.equal(id)
+    }
+    // a message type that needs escaping is escaped, not written raw into the JSON
+    expect(
+      JSON.parse(decodeMessage(encodeAck({messageType: 'odd"type', messageId: ID, sequenceNumber: 1})).payload.toString()).AcknowledgedMessageType,
+    ).to.equal('odd"type')
+  })
+
+  it('detached() copies a decoded message: every field, and a payload that shares no memory with the frame', () => {
+    const frame = encodeMessage({messageType: MessageType.output, messageId: ID, sequenceNumber: 7, flags: 1, payloadType: 1, payload: Buffer.from('hello')})
+    const copy = detached(decodeMessage(frame))
+    expect(copy).to.deep.include({messageType: 'output_stream_data', messageId: ID, sequenceNumber: 7, flags: 1, payloadType: 1, schemaVersion: 1})
+    frame.fill(0)
+    expect(copy.payload.toString()).to.equal('hello')
+    expect(copy.messageId).to.equal(ID)
   })
 
   it('gates features on strictly newer agent versions', () => {
