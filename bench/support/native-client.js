@@ -3,6 +3,7 @@
 //   fork('native-client.js', [kind, sessionJson, distDir?]) → sends {listening: port} for a port forward;
 //   stdio sessions use this process's stdin/stdout; 'stop' over IPC ends the session.
 // distDir (default this checkout's dist/) lets a bench run an older build's client against the same agent.
+import {readFileSync} from 'node:fs'
 import {Writable} from 'node:stream'
 import {getHeapSpaceStatistics} from 'node:v8'
 import {pathToFileURL} from 'node:url'
@@ -27,7 +28,7 @@ process.on('message', (m) => {
   if (m === 'memory') {
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.physical_space_size / 1048576)]))
     const u = process.memoryUsage()
-    process.send?.({memory: {rss: u.rss, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, spaces}})
+    process.send?.({memory: {rss: u.rss, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, spaces, mappings: residentByMapping()}})
   }
 })
 const outcome = await result.then(
@@ -35,3 +36,25 @@ const outcome = await result.then(
   (e) => (process.stderr.write(`native client: ${e.message}\n`), 1),
 )
 process.exit(outcome)
+
+/**
+ * Resident MiB by mapping, from /proc/self/smaps: the node binary (code and the JavaScript sources of Node's own
+ * modules), other files (shared libraries), [heap] (malloc's main arena), and anonymous memory (V8's heap pages,
+ * malloc's other arenas and large blocks, thread stacks), with the anonymous mappings' count.
+ */
+function residentByMapping() {
+  const out = {node: 0, files: 0, mallocMain: 0, anonymous: 0, anonymousMappings: 0}
+  let kind = ''
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (m) {
+      const name = m[1]
+      kind = name === '[heap]' ? 'mallocMain' : !name || name.startsWith('[') ? 'anonymous' : name === process.execPath ? 'node' : 'files'
+      if (kind === 'anonymous') out.anonymousMappings++
+      continue
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line)
+    if (r) out[kind] += Number(r[1]) / 1024
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Math.round(v * 10) / 10]))
+}
