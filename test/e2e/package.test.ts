@@ -56,8 +56,12 @@ describe('the npm package: npm pack, installed with its production dependencies 
       'dist/src/config/defaults.json',
     ])
     expect(
-      paths.filter((p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$)/.test(p)),
+      paths.filter(
+        (p) => !/^(dist\/(bundle|fast)\/|dist\/src\/|bin\/run\.js$|oclif\.manifest\.json$|package\.json$|README\.md$|LICENSE$|THIRD-PARTY-NOTICES$)/.test(p),
+      ),
     ).to.deep.equal([])
+    // the licences of what the bundle carries
+    expect(paths).to.include('THIRD-PARTY-NOTICES')
     expect(paths).to.include.members([
       'bin/run.js',
       'dist/bundle/main.js',
