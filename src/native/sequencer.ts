@@ -48,13 +48,77 @@ export const READY_CAPACITY = 1024
 /** frames up to this size are built in pooled buffers: a 1 KiB payload, an smux header, AES-GCM's 28 bytes */
 const SLOT = 1280
 
+/** An outgoing message until the agent acknowledges it. The records are reused (OutgoingRing): none is garbage per message. */
 interface Pending {
-  frame: Buffer
-  /** the pooled buffer the frame is a view of, if any */
-  slot?: Buffer
+  /** the sequence number, or -1 while the record is free */
+  seq: number
+  /** the frame is the first `length` bytes of this: a pooled slot, or a buffer of its own when it did not fit one */
+  buffer: Buffer
+  length: number
+  pooled: boolean
   sentAt: number
   resends: number
 }
+
+/**
+ * The unacknowledged outgoing messages, by sequence number, in a ring of reused records (a power of two long,
+ * doubled when the oldest unacknowledged message is that far behind the newest). Walking it from `head` visits
+ * them in sequence order, as retransmission needs.
+ */
+class OutgoingRing {
+  private ring: Pending[] = []
+  private mask = -1
+  /** the oldest sequence number that may still be outgoing */
+  head = 0
+  size = 0
+
+  constructor(capacity: number) {
+    this.resize(capacity)
+  }
+
+  get(seq: number): Pending | undefined {
+    const p = this.ring[seq & this.mask]
+    return p.seq === seq ? p : undefined
+  }
+
+  /** The record for `seq`, the newest sequence number. */
+  add(seq: number): Pending {
+    if (this.size === 0) this.head = seq
+    if (seq - this.head >= this.ring.length) this.resize(this.ring.length * 2)
+    const p = this.ring[seq & this.mask]
+    p.seq = seq
+    this.size++
+    return p
+  }
+
+  /** Frees a record; `next` is the sequence number after the newest. */
+  free(p: Pending, next: number): void {
+    p.seq = -1
+    p.buffer = EMPTY
+    this.size--
+    if (this.size === 0) this.head = next
+    else while (this.ring[this.head & this.mask].seq !== this.head) this.head++
+  }
+
+  clear(next: number): void {
+    for (const p of this.ring) {
+      p.seq = -1
+      p.buffer = EMPTY
+    }
+    this.size = 0
+    this.head = next
+  }
+
+  private resize(capacity: number): void {
+    const old = this.ring
+    this.ring = Array.from({length: capacity}, () => ({seq: -1, buffer: EMPTY, length: 0, pooled: false, sentAt: 0, resends: 0}))
+    this.mask = capacity - 1
+    for (const p of old) if (p.seq >= 0) this.ring[p.seq & this.mask] = p
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+const view = (p: Pending): Buffer => p.buffer.subarray(0, p.length)
 
 /** Reused frame buffers, carved from slabs of 64. */
 class FramePool {
@@ -93,7 +157,7 @@ export class Sequencer extends EventEmitter {
   /** congestion window (messages in flight), grown per acknowledgement, halved on a timeout like TCP's */
   private cwnd = TIMING.initialWindow
   private ssthresh = HIGH_WATER
-  private readonly outgoing = new Map<number, Pending>()
+  private readonly outgoing = new OutgoingRing(HIGH_WATER)
   private readonly pool = new FramePool()
   private expectedSeq = 0
   private readonly early = new Map<number, ClientMessage>()
@@ -128,7 +192,12 @@ export class Sequencer extends EventEmitter {
     const seq = this.nextSeq++
     const slot = this.pool.take(frameLength(payload.length + (prefix?.length ?? 0)))
     const frame = encodeMessage({messageType: MessageType.input, sequenceNumber: seq, payloadType, payload, prefix}, slot)
-    this.outgoing.set(seq, {frame, slot, sentAt: 0, resends: 0})
+    const p = this.outgoing.add(seq)
+    p.buffer = slot ?? frame
+    p.length = frame.length
+    p.pooled = slot !== undefined
+    p.sentAt = 0
+    p.resends = 0
     this.queuedBytes += frame.length
     this.sendNew()
   }
@@ -142,7 +211,7 @@ export class Sequencer extends EventEmitter {
       if (!p) continue
       p.sentAt = now
       this.inFlight++
-      this.wire.send(p.frame)
+      this.wire.send(view(p))
     }
   }
 
@@ -150,11 +219,13 @@ export class Sequencer extends EventEmitter {
   resendAll(): void {
     if (this.paused) return
     const now = performance.now()
-    for (const p of this.outgoing.values()) {
+    for (let seq = this.outgoing.head; seq < this.nextSeq; seq++) {
+      const p = this.outgoing.get(seq)
+      if (!p) continue
       if (p.sentAt === 0) break
       p.resends++
       p.sentAt = now
-      this.wire.send(p.frame)
+      this.wire.send(view(p))
     }
     this.sendNew()
   }
@@ -164,7 +235,9 @@ export class Sequencer extends EventEmitter {
     if (!this.wire.connected || this.paused) return
     const now = performance.now()
     let timedOut = false
-    for (const [seq, p] of this.outgoing) {
+    for (let seq = this.outgoing.head; seq < this.nextSeq; seq++) {
+      const p = this.outgoing.get(seq)
+      if (!p) continue
       if (p.sentAt === 0) break
       if (now - p.sentAt <= this.rto) continue
       if (++p.resends > TIMING.maxResends) {
@@ -174,7 +247,7 @@ export class Sequencer extends EventEmitter {
       this.stats.resent++
       timedOut = true
       p.sentAt = now
-      this.wire.send(p.frame)
+      this.wire.send(view(p))
     }
     if (timedOut) {
       // back off: fewer messages in flight, a longer timeout
@@ -188,14 +261,15 @@ export class Sequencer extends EventEmitter {
   acknowledged(seq: number): void {
     const p = this.outgoing.get(seq)
     if (!p) return
-    this.outgoing.delete(seq)
-    this.queuedBytes -= p.frame.length
+    const {sentAt, resends} = p
+    this.queuedBytes -= p.length
     // sent once and acknowledged: the write is long done, the buffer can be reused (a resent frame may still be queued)
-    if (p.slot && p.resends === 0) this.pool.give(p.slot)
-    if (p.sentAt > 0) {
+    if (p.pooled && resends === 0) this.pool.give(p.buffer)
+    this.outgoing.free(p, this.nextSeq)
+    if (sentAt > 0) {
       this.inFlight--
       // Karn: only first transmissions measure the round trip
-      if (p.resends === 0) this.updateRto(performance.now() - p.sentAt)
+      if (resends === 0) this.updateRto(performance.now() - sentAt)
       this.cwnd = Math.min(HIGH_WATER, this.cwnd + (this.cwnd < this.ssthresh ? 1 : 1 / this.cwnd))
       this.sendNew()
     }
@@ -246,7 +320,7 @@ export class Sequencer extends EventEmitter {
 
   stop(): void {
     this.stopped = true
-    this.outgoing.clear()
+    this.outgoing.clear(this.nextSeq)
     this.early.clear()
     this.queuedBytes = 0
   }

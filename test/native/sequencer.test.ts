@@ -54,6 +54,37 @@ describe('native/sequencer: the send window, acknowledgements and order', () => 
     expect(reused.length).to.be.greaterThan(0)
   })
 
+  it('one old message left unacknowledged while thousands after it are: the backlog stays exact, the old one is resent, in order', () => {
+    const w = wire()
+    const s = new Sequencer(w)
+    const seqs = (frames: Buffer[]) => frames.map((f) => decodeMessage(f).sequenceNumber)
+    // far more than the 1,024 records the outgoing ring starts with, all but message 0 acknowledged as they are sent
+    for (let i = 0; i < 5000; i++) {
+      s.push(PayloadType.output, Buffer.from(`m${i}`))
+      for (const seq of seqs(w.sent.splice(0))) if (seq !== 0) s.acknowledged(seq)
+    }
+    expect(s.backlog).to.equal(1)
+    // a repeated or unknown acknowledgement changes nothing
+    s.acknowledged(17)
+    s.acknowledged(99_999)
+    expect(s.backlog).to.equal(1)
+    s.rto = -1
+    s.resendDue()
+    // resent intact: its reused buffer was not handed to any of the 4,999 after it
+    const resent = w.sent.splice(0)
+    expect(seqs(resent)).to.deep.equal([0])
+    expect(decodeMessage(resent[0]).payload.toString()).to.equal('m0')
+    let empty = 0
+    s.on('empty', () => empty++)
+    s.acknowledged(0)
+    expect(s.backlog).to.equal(0)
+    expect(empty).to.equal(1)
+    // numbering goes on where it was
+    s.push(PayloadType.output, Buffer.from('after'))
+    expect(seqs(w.sent)).to.deep.equal([5000])
+    expect(decodeMessage(w.sent[0]).payload.toString()).to.equal('after')
+  })
+
   it('acknowledges every data message, delivers in order, keeps early ones, drops repeats', () => {
     const w = wire()
     const s = new Sequencer(w)
