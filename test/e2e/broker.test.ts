@@ -1,5 +1,8 @@
 import {spawn} from 'node:child_process'
-import {type AddressInfo, createServer} from 'node:net'
+import {createHash, randomBytes} from 'node:crypto'
+import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {type AddressInfo, connect, createServer} from 'node:net'
+import {join} from 'node:path'
 
 import {expect} from 'chai'
 
@@ -8,11 +11,13 @@ import {AwsContext} from '../../src/aws/clients.js'
 import {BrokerClient} from '../../src/broker/client.js'
 import {parseConfig} from '../../src/config/load.js'
 import {ExitCode, type SsmxError} from '../../src/errors.js'
+import {describeInstances} from '../support/aws-fixtures.js'
 import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
 import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
 import {AwsFault, FakeAws, type Handler, toXml} from '../support/fake-aws.js'
 import {FakeBrokerAws} from '../support/fake-broker-aws.js'
 import {FunctionUrlEmulator, TEST_REGION, type TestCredentials, idcCredentials} from '../support/function-url.js'
+import {closedPort} from '../support/ports.js'
 import {post, signBrokerRequest} from '../support/sign.js'
 import {until} from '../support/until.js'
 
@@ -253,12 +258,11 @@ describe("broker mode (built CLI → function-URL emulator → the template's br
     const agent = await new FakeAgent().start()
     const echo = createServer((c) => c.pipe(c))
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
-    const previous = world.streamUrl
+    const unglue = glueAgent(fake, world, agent, {
+      backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port},
+      kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
+    })
     try {
-      glueAgent(fake, world, agent, {
-        backend: {kind: 'stdio', port: (echo.address() as AddressInfo).port},
-        kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
-      })
       const child = spawn(process.execPath, [BIN, 'ssh-proxy', INSTANCE, '22', '--broker', '--native'], {cwd: box.home, env: {...box.env, ...as(jane)}})
       let stdout = ''
       let stderr = ''
@@ -286,10 +290,156 @@ describe("broker mode (built CLI → function-URL emulator → the template's br
       ).to.deep.equal([])
       expect(emulator.audit().map((a) => a.action)).to.include('datakey')
     } finally {
-      world.streamUrl = previous
+      unglue()
       echo.close()
       await agent.stop()
     }
+  })
+
+  it('forward --native through the broker: a port-forwarding session as the caller, bytes echoed byte-exact through the agent, Ctrl-C ends it through the broker', async () => {
+    const agent = await new FakeAgent().start()
+    const echo = createServer((c) => c.pipe(c))
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r))
+    const remote = (echo.address() as AddressInfo).port
+    const local = await closedPort()
+    // the agent forwards to the port the broker's StartSession asked for, with smux (agents after 3.0.196.0)
+    const unglue = glueAgent(fake, world, agent, (input) => {
+      const params = input.Parameters as Record<string, string[]>
+      return {backend: {kind: 'forward', port: Number(params.portNumber[0]), mux: true, localPortNumber: params.localPortNumber[0]}}
+    })
+    const {child, result} = box.start(['forward', INSTANCE, `${local}:${remote}`, '--native', '--broker'], {env: as(jane), timeoutMs: 40_000})
+    try {
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      await until(
+        'the local listener',
+        () => stderr.includes('opened for session'),
+        20_000,
+        () => stderr + emulator.errors.join('\n'),
+      )
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+      await Promise.all(
+        [100_000, 1].map(async (size) => {
+          const data = randomBytes(size)
+          const socket = connect(local, '127.0.0.1')
+          const got: Buffer[] = []
+          let n = 0
+          socket.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
+          socket.write(data)
+          await until(
+            'the echo',
+            () => n >= data.length,
+            20_000,
+            () => stderr,
+          )
+          socket.destroy()
+          expect(n).to.equal(size)
+          expect(sha(Buffer.concat(got))).to.equal(sha(data))
+        }),
+      )
+      child.kill('SIGINT')
+      const r = await result
+      expect(r.code, r.stderr + emulator.errors.join('\n')).to.equal(0)
+      // the broker started it as jane, with the port-forwarding document, her ports and her permission set's user
+      expect(sessions()).to.have.length(1)
+      const [s] = sessions()
+      expect(s).to.deep.include({
+        target: INSTANCE,
+        document: 'AWS-StartPortForwardingSession',
+        parameters: {portNumber: [String(remote)], localPortNumber: [String(local)]},
+        runAs: 'dev',
+        sourceIdentity: 'jane@example.com',
+        status: 'Terminated',
+      })
+      expect(startedBy(jane), 'the user never calls StartSession').to.deep.equal([])
+      // the built-in client opened the agent's data channel with the token the broker handed over
+      expect(agent.sessions.get(s.sessionId)!.opens).to.have.length.greaterThan(0)
+      expect(box.pluginRuns(), 'the built-in client, not the plugin').to.deep.equal([])
+      // ended through the broker: one TerminateSession, by the broker's session role acting for jane, none by her
+      const terminates = fake.calls('ssm', 'TerminateSession')
+      expect(terminates.map((c) => c.input)).to.deep.equal([{SessionId: s.sessionId}])
+      expect(world.caller(terminates[0]!)).to.deep.include({sessionName: 'jane@example.com'})
+      expect(String(terminates[0]!.headers.authorization)).to.not.include(jane.accessKeyId)
+      const audit = emulator.audit().map(({action, kind, user, permissionSet, linuxUser, sessionId, decision}) => ({
+        action,
+        kind,
+        user,
+        permissionSet,
+        linuxUser,
+        sessionId,
+        decision,
+      }))
+      const who = {user: 'jane@example.com', permissionSet: 'Developer', sessionId: s.sessionId, decision: 'allowed'}
+      expect(audit.slice(-2)).to.deep.equal([
+        {action: 'start', kind: 'port', linuxUser: 'dev', ...who},
+        {action: 'terminate', kind: undefined, linuxUser: undefined, ...who},
+      ])
+      expect(r.stderr).to.include('Session broker: jane@example.com with permission set Developer: runs as dev (from the permission set).')
+      expect(r.stderr).to.include(`Forwarding localhost:${local} → port ${remote} on ${INSTANCE}`)
+      expect(r.stderr).to.include(`Session ${s.sessionId} terminated.`)
+      expect(r.stderr + r.stdout).to.not.include(s.tokenValue)
+    } finally {
+      // a failure before Ctrl-C: nothing left running
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      unglue()
+      echo.close()
+      await agent.stop()
+    }
+  })
+
+  it("ssh --push-key --broker: the key goes to the Linux user the broker decides (ann's per-user dba, jane's dev), ssh logs in as that user through ssh-proxy --broker; a refusal pushes nothing", async () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKeyFakeKeyFakeKey someone@laptop'
+    box.file('.ssh/id_ed25519.pub', `${key}\n`)
+    // a recording ssh first on PATH: its argv as JSON, and exit 7
+    const sshLog = join(box.home, 'ssh.log')
+    writeFileSync(
+      join(box.bin, 'ssh'),
+      `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))' "${sshLog}" "$@"\nexit 7\n`,
+    )
+    chmodSync(join(box.bin, 'ssh'), 0o755)
+    fake.on('ec2', 'DescribeInstances', describeInstances([{id: INSTANCE, az: 'eu-west-1b'}]))
+    fake.on('ec2-instance-connect', 'SendSSHPublicKey', () => ({RequestId: 'r-1', Success: true}))
+    const cases: Array<[TestCredentials, string, string]> = [
+      [ann, 'dba', 'user'],
+      [jane, 'dev', 'permission-set'],
+    ]
+    for (const [caller, linuxUser, source] of cases) {
+      fake.requests.length = 0
+      rmSync(sshLog, {force: true})
+      const r = await box.run(['ssh', INSTANCE, '--push-key', '--broker'], {env: as(caller)})
+      expect(r.code, r.stderr + emulator.errors.join('\n')).to.equal(7)
+      const pushes = fake.calls('ec2-instance-connect', 'SendSSHPublicKey')
+      expect(pushes.map((c) => c.input)).to.deep.equal([{InstanceId: INSTANCE, InstanceOSUser: linuxUser, SSHPublicKey: key, AvailabilityZone: 'eu-west-1b'}])
+      expect(String(pushes[0]!.headers.authorization), "pushed with the caller's own credentials").to.include(`Credential=${caller.accessKeyId}/`)
+      // the broker decided (and started nothing): kind ssh, this caller, this user
+      expect(emulator.audit().at(-1)).to.deep.include({
+        action: 'decide',
+        kind: 'ssh',
+        target: INSTANCE,
+        user: caller === ann ? 'ann@example.com' : 'jane@example.com',
+        permissionSet: 'Developer',
+        linuxUser,
+        source,
+        decision: 'allowed',
+      })
+      const argv = JSON.parse(readFileSync(sshLog, 'utf8')) as string[]
+      expect(argv).to.have.length(3)
+      expect(argv[0]).to.equal('-o')
+      expect(argv[1]).to.match(/^ProxyCommand=\S+ \S+bin\/run\.js ssh-proxy %h %p --broker$/)
+      expect(argv[2]).to.equal(`${linuxUser}@${INSTANCE}`)
+      expect(r.stderr).to.include(`Pushing the key for ${linuxUser} (from the session broker's decision for Developer).`)
+      expect(r.stderr).to.include(`for ${linuxUser}@${INSTANCE} (valid 60 s)`)
+    }
+    expect(sessions(), 'ssh-proxy (not run by the recording ssh) starts the session; ssh itself starts none').to.deep.equal([])
+    expect(fake.calls('ssm', 'StartSession')).to.deep.equal([])
+    // a target jane's permission set may not reach: refused before any key is pushed or ssh runs
+    fake.requests.length = 0
+    rmSync(sshLog, {force: true})
+    const refused = await box.run(['ssh', OTHER, '--push-key', '--broker'], {env: as(jane)})
+    expect(refused.code).to.equal(ExitCode.brokerRefused)
+    expect(refused.stderr).to.include(OTHER)
+    expect(fake.calls('ec2-instance-connect')).to.deep.equal([])
+    expect(existsSync(sshLog), 'ssh never ran').to.equal(false)
   })
 
   it('no broker here (exit 13), a signature the function URL rejects (exit 8): each with its fix', async () => {
@@ -315,16 +465,18 @@ describe("broker mode (built CLI → function-URL emulator → the template's br
 
 /**
  * Points the broker's sessions at a fake agent: each StartSession the broker makes (recorded by FakeBrokerAws)
- * also opens an agent session under the same id and token, and the fake KMS's data keys are the agent's too.
+ * also opens an agent session under the same id and token (its spec from the StartSession input, or fixed), and
+ * the fake KMS's data keys are the agent's too. Returns what puts the world's own handlers back.
  */
-function glueAgent(fake: FakeAws, world: FakeBrokerAws, agent: FakeAgent, spec: AgentSpec): void {
+function glueAgent(fake: FakeAws, world: FakeBrokerAws, agent: FakeAgent, spec: AgentSpec | ((input: Record<string, unknown>) => AgentSpec)): () => void {
   const handlers = (fake as unknown as {handlers: Map<string, Handler>}).handlers
   const start = handlers.get('ssm.StartSession')!
   const dataKey = handlers.get('kms.GenerateDataKey')!
+  const streamUrl = world.streamUrl
   world.streamUrl = (id) => `${agent.url}/v1/data-channel/${id}?role=publish_subscribe`
   fake.on('ssm', 'StartSession', async (input, req) => {
     const out = (await start(input, req)) as {SessionId: string; TokenValue: string}
-    const created = agent.create(String(input.Target), spec)
+    const created = agent.create(String(input.Target), typeof spec === 'function' ? spec(input) : spec)
     const session = agent.sessions.get(created.SessionId)!
     agent.sessions.delete(created.SessionId)
     agent.sessions.set(out.SessionId, session)
@@ -340,4 +492,9 @@ function glueAgent(fake: FakeAws, world: FakeBrokerAws, agent: FakeAgent, spec: 
     })
     return out
   })
+  return () => {
+    world.streamUrl = streamUrl
+    fake.on('ssm', 'StartSession', start)
+    fake.on('kms', 'GenerateDataKey', dataKey)
+  }
 }
