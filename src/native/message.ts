@@ -95,18 +95,26 @@ export const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer')
 /** The digest as 32 latin1 ('binary') characters: a string on V8's heap rather than a new Buffer per message (about half the time). */
 const sha256Latin1 = (data: Buffer): string => hash('sha256', data, 'binary')
 
-/** The 32-byte, space-padded message-type field of each type, rendered once. */
-const typeFields = new Map<string, Buffer>()
-function typeField(messageType: string): Buffer {
-  let field = typeFields.get(messageType)
-  if (!field) {
-    if (Buffer.byteLength(messageType, 'ascii') > TYPE_LENGTH) throw new FrameError(`message type too long: ${messageType}`)
-    field = Buffer.alloc(TYPE_LENGTH, 0x20)
-    field.write(messageType, 0, 'ascii')
-    if (typeFields.size < 64) typeFields.set(messageType, field)
+/** Bytes rendered once per message type: a few types carry nearly every frame; odd ones are rendered, not kept. */
+function perType(render: (messageType: string) => Buffer): (messageType: string) => Buffer {
+  const rendered = new Map<string, Buffer>()
+  return (messageType) => {
+    let bytes = rendered.get(messageType)
+    if (!bytes) {
+      bytes = render(messageType)
+      if (rendered.size < 64) rendered.set(messageType, bytes)
+    }
+    return bytes
   }
-  return field
 }
+
+/** The 32-byte, space-padded message-type field of each type. */
+const typeField = perType((messageType) => {
+  if (Buffer.byteLength(messageType, 'ascii') > TYPE_LENGTH) throw new FrameError(`message type too long: ${messageType}`)
+  const field = Buffer.alloc(TYPE_LENGTH, 0x20)
+  field.write(messageType, 0, 'ascii')
+  return field
+})
 
 /** Writes a non-negative integer below 2^53 as 8 big-endian bytes without a BigInt. */
 function writeUInt64(out: Buffer, value: number, offset: number): void {
@@ -252,17 +260,10 @@ function writeUuidText(wire: Buffer, out: Buffer, at: number): number {
   return at
 }
 
-/** `{"AcknowledgedMessageType":<type>,"AcknowledgedMessageId":"` per message type, rendered once. */
-const ackHeads = new Map<string, Buffer>()
-function ackHead(messageType: string): Buffer {
-  let head = ackHeads.get(messageType)
-  if (!head) {
-    head = Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(messageType)},"AcknowledgedMessageId":"`)
-    if (ackHeads.size < 64) ackHeads.set(messageType, head)
-  }
-  return head
-}
-const ACK_MIDDLE = Buffer.from('","AcknowledgedMessageSequenceNumber":')
+/** `{"AcknowledgedMessageType":<type>,"AcknowledgedMessageId":"` of each type. */
+const ackHead = perType((messageType) => Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(messageType)},"AcknowledgedMessageId":"`))
+const ACK_SEQUENCE = Buffer.from('"AcknowledgedMessageSequenceNumber":')
+const ACK_MIDDLE = Buffer.concat([Buffer.from('",'), ACK_SEQUENCE])
 const ACK_TAIL = Buffer.from(',"IsSequentialMessage":true}')
 
 /**
@@ -280,8 +281,6 @@ export function encodeAck(of: Pick<ClientMessage, 'messageType' | 'messageId' | 
   ACK_TAIL.copy(json, at)
   return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: json})
 }
-
-const ACK_SEQUENCE = Buffer.from('"AcknowledgedMessageSequenceNumber":')
 
 /** The sequence number an acknowledgement's payload names, or undefined: read off the bytes, the JSON parsed only when they are unusual. */
 export function ackedSequence(payload: Buffer): number | undefined {

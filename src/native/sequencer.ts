@@ -81,14 +81,18 @@ class OutgoingRing {
     return p.seq === seq ? p : undefined
   }
 
-  /** The record for `seq`, the newest sequence number. */
-  add(seq: number): Pending {
+  /** Records `seq`, the newest sequence number, as queued and not yet sent. */
+  add(seq: number, buffer: Buffer, length: number, pooled: boolean): void {
     if (this.size === 0) this.head = seq
     if (seq - this.head >= this.ring.length) this.resize(this.ring.length * 2)
     const p = this.ring[seq & this.mask]
     p.seq = seq
+    p.buffer = buffer
+    p.length = length
+    p.pooled = pooled
+    p.sentAt = 0
+    p.resends = 0
     this.size++
-    return p
   }
 
   /** Frees a record; `next` is the sequence number after the newest. */
@@ -192,12 +196,7 @@ export class Sequencer extends EventEmitter {
     const seq = this.nextSeq++
     const slot = this.pool.take(frameLength(payload.length + (prefix?.length ?? 0)))
     const frame = encodeMessage({messageType: MessageType.input, sequenceNumber: seq, payloadType, payload, prefix}, slot)
-    const p = this.outgoing.add(seq)
-    p.buffer = slot ?? frame
-    p.length = frame.length
-    p.pooled = slot !== undefined
-    p.sentAt = 0
-    p.resends = 0
+    this.outgoing.add(seq, slot ?? frame, frame.length, slot !== undefined)
     this.queuedBytes += frame.length
     this.sendNew()
   }

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {chmodSync, existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {type AddressInfo, connect, createServer} from 'node:net'
+import {type AddressInfo, createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -17,7 +17,7 @@ import {type AgentSpec, FakeAgent} from '../support/fake-agent.js'
 import {AwsFault, FakeAws, type Handler, toXml} from '../support/fake-aws.js'
 import {FakeBrokerAws} from '../support/fake-broker-aws.js'
 import {FunctionUrlEmulator, TEST_REGION, type TestCredentials, idcCredentials} from '../support/function-url.js'
-import {closedPort} from '../support/ports.js'
+import {closedPort, echoThrough} from '../support/ports.js'
 import {post, signBrokerRequest} from '../support/sign.js'
 import {until} from '../support/until.js'
 
@@ -321,20 +321,9 @@ describe("broker mode (built CLI → function-URL emulator → the template's br
       await Promise.all(
         [100_000, 1].map(async (size) => {
           const data = randomBytes(size)
-          const socket = connect(local, '127.0.0.1')
-          const got: Buffer[] = []
-          let n = 0
-          socket.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
-          socket.write(data)
-          await until(
-            'the echo',
-            () => n >= data.length,
-            20_000,
-            () => stderr,
-          )
-          socket.destroy()
-          expect(n).to.equal(size)
-          expect(sha(Buffer.concat(got))).to.equal(sha(data))
+          const got = await echoThrough(local, data, () => stderr)
+          expect(got.length).to.equal(size)
+          expect(sha(got)).to.equal(sha(data))
         }),
       )
       child.kill('SIGINT')

@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {rmSync} from 'node:fs'
-import {type AddressInfo, connect, createServer} from 'node:net'
+import {type AddressInfo, createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -11,6 +11,7 @@ import {FakeAgent, type AgentSpec} from '../support/fake-agent.js'
 import {AwsFault, FakeAws} from '../support/fake-aws.js'
 import {AWS_CONFIG, BIN, Sandbox} from '../support/cli.js'
 import {INSTANCE, ssoIdentity} from '../support/aws-fixtures.js'
+import {echoThrough} from '../support/ports.js'
 import {until} from '../support/until.js'
 
 describe('ssmx connect with the built-in session client (built CLI, node-pty, fake agent)', function () {
@@ -189,19 +190,7 @@ describe('ssmx connect with the built-in session client (built CLI, node-pty, fa
       await Promise.all(
         Array.from({length: 6}, async () => {
           const data = randomBytes(150_000)
-          const socket = connect(local, '127.0.0.1')
-          const got: Buffer[] = []
-          let n = 0
-          socket.on('data', (d: Buffer) => (got.push(d), (n += d.length)))
-          socket.write(data)
-          await until(
-            'the echo',
-            () => n >= data.length,
-            20_000,
-            () => stderr,
-          )
-          socket.destroy()
-          expect(sha(Buffer.concat(got))).to.equal(sha(data))
+          expect(sha(await echoThrough(local, data, () => stderr))).to.equal(sha(data))
         }),
       )
       child.kill('SIGINT')
