@@ -12,7 +12,7 @@ import {READY_CAPACITY, Sequencer, TIMING} from './sequencer.js'
 import {ChannelError, Transport, type TransportOptions} from './transport.js'
 
 export {HIGH_WATER, HIGH_WATER_BYTES, TIMING} from './sequencer.js'
-export {CLIENT_VERSION, ChannelError, type Credentials, websocketAgent} from './transport.js'
+export {CLIENT_VERSION, ChannelError, type Credentials, corkTick, websocketAgent} from './transport.js'
 
 /** A channel is opened with exactly what its transport needs. */
 export type ChannelOptions = TransportOptions

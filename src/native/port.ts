@@ -6,7 +6,7 @@
  */
 import {type Server, type Socket, createServer} from 'node:net'
 
-import {type DataChannel, firstEvent} from './channel.js'
+import {type DataChannel, corkTick, firstEvent} from './channel.js'
 import {type ClientMessage, Flag, PayloadType, agentNewerThan, flagPayload} from './message.js'
 import {chunks, write} from './shell.js'
 import {Cmd, FrameReader, SMUX_HEADER, StreamIds, writeHeader} from './smux.js'
@@ -153,13 +153,6 @@ export class BasicPortMode extends ListeningMode {
 }
 
 const EMPTY = Buffer.alloc(0)
-
-/** Corks a socket until the end of this tick: the frames of one burst of messages leave in one write. */
-function corkTick(socket: Socket): void {
-  if (socket.writableCorked > 0) return
-  socket.cork()
-  process.nextTick(() => socket.uncork())
-}
 
 interface MuxStream {
   socket: Socket

@@ -5,10 +5,12 @@
  */
 import {randomUUID} from 'node:crypto'
 import {EventEmitter} from 'node:events'
-import {type AgentOptions, Agent as HttpAgent, type IncomingMessage} from 'node:http'
-import {Agent as HttpsAgent} from 'node:https'
+import type {AgentOptions, Agent as HttpAgent, IncomingMessage} from 'node:http'
+import {createRequire} from 'node:module'
 import type {Socket} from 'node:net'
 
+// before ws: it takes the masking functions this installs when it loads
+import './ws-mask.js'
 import WebSocket from 'ws'
 
 /** The plugin's version this client speaks as (in OpenDataChannel and the handshake). */
@@ -73,15 +75,9 @@ export class Transport extends EventEmitter {
     return true
   }
 
-  /**
-   * Holds the socket corked until the end of this tick, so a burst of frames (acknowledgements, resends,
-   * forwarded data) leaves in one write instead of one system call each.
-   */
+  /** A burst of frames (acknowledgements, resends, forwarded data) leaves in one write instead of one system call each. */
   private cork(): void {
-    const socket = this.socket
-    if (!socket || socket.writableCorked > 0) return
-    socket.cork()
-    process.nextTick(() => socket.uncork())
+    if (this.socket) corkTick(this.socket)
   }
 
   /** Opens the websocket and sends OpenDataChannel; rejects after openTimeoutMs. */
@@ -199,11 +195,22 @@ export class Transport extends EventEmitter {
   }
 }
 
+/** Holds a socket's writes until the end of this tick: a burst of them leaves in one system call. */
+export function corkTick(socket: Socket): void {
+  if (socket.writableCorked > 0) return
+  socket.cork()
+  process.nextTick(() => socket.uncork())
+}
+
 const toBuffer = (data: WebSocket.RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data))
 
 /** `ws` connects directly unless given an agent: with a proxy set, one that tunnels (wss:) or forwards (ws:) through it. */
 export function websocketAgent(url: string, proxyEnv: NodeJS.ProcessEnv | undefined): {agent?: HttpAgent} {
   if (!proxyEnv) return {}
   const options = {proxyEnv} as AgentOptions // proxyEnv: Node 22.21+/24.5+, not yet in @types/node
-  return {agent: url.startsWith('wss:') ? new HttpsAgent(options) : new HttpAgent(options)}
+  // required, not imported: an ESM import of node:http(s) makes Node read every export, and node:http's lazy
+  // fetch-related getters then load undici (4 MiB resident), which the data channel never uses
+  const require = createRequire(import.meta.url)
+  const {Agent} = (url.startsWith('wss:') ? require('node:https') : require('node:http')) as {Agent: typeof HttpAgent}
+  return {agent: new Agent(options)}
 }

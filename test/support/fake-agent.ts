@@ -11,11 +11,24 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import type {AddressInfo} from 'node:net'
 import {type Socket, connect} from 'node:net'
 
+// before ws, as in the client: the bench's agent should not cost more CPU per byte than it must
+import '../../src/native/ws-mask.js'
 import {WebSocket, WebSocketServer} from 'ws'
 
+import {corkTick} from '../../src/native/channel.js'
 import {openGcm, sealGcm} from '../../src/native/crypto.js'
-import {type ClientMessage, Flag, FrameError, MessageType, PayloadType, decodeMessage, encodeAck, encodeMessage} from '../../src/native/message.js'
-import {Cmd, FrameReader, encodeFrame} from '../../src/native/smux.js'
+import {
+  type ClientMessage,
+  Flag,
+  FrameError,
+  MessageType,
+  PayloadType,
+  ackedSequence,
+  decodeMessage,
+  encodeAck,
+  encodeMessage,
+} from '../../src/native/message.js'
+import {Cmd, FrameReader, SMUX_HEADER, encodeFrame, writeHeader} from '../../src/native/smux.js'
 import type {FakeAws} from './fake-aws.js'
 
 export interface Faults {
@@ -95,6 +108,8 @@ export class AgentSession {
   private socket?: Socket
   private readonly muxStreams = new Map<number, Socket>()
   private readonly muxReader = new FrameReader()
+  /** reused: sendData copies it into the frame */
+  private readonly muxHeader = Buffer.alloc(SMUX_HEADER)
   private lineBuffer = ''
 
   constructor(
@@ -233,21 +248,18 @@ export class AgentSession {
     send()
   }
 
-  sendData(payloadType: number, plain: Buffer): void {
+  /** Sends one output_stream_data message of `prefix` (an smux header) then `plain`, encrypted once the session is. */
+  sendData(payloadType: number, plain: Buffer, prefix?: Buffer): void {
     const encrypted = this.encKey && (payloadType === PayloadType.output || payloadType === PayloadType.stdErr || payloadType === PayloadType.exitCode)
-    const payload = encrypted ? sealGcm(this.encKey!, plain) : plain
-    const frame = encodeMessage({messageType: MessageType.output, sequenceNumber: this.outSeq++, payloadType, payload})
+    const payload = encrypted ? sealGcm(this.encKey!, prefix ? Buffer.concat([prefix, plain]) : plain) : plain
+    const frame = encodeMessage({messageType: MessageType.output, sequenceNumber: this.outSeq++, payloadType, payload, prefix: encrypted ? undefined : prefix})
     this.outgoing.set(this.outSeq - 1, {frame, sentAt: Date.now()})
     this.transmit(frame)
   }
 
   private transmitRaw(frame: Buffer): void {
     if (this.ws?.readyState !== WebSocket.OPEN) return
-    const socket = this.socket
-    if (socket && socket.writableCorked === 0) {
-      socket.cork()
-      process.nextTick(() => socket.uncork())
-    }
+    if (this.socket) corkTick(this.socket)
     this.ws.send(frame)
   }
 
@@ -319,8 +331,8 @@ export class AgentSession {
       throw error
     }
     if (m.messageType === MessageType.acknowledge) {
-      const ack = JSON.parse(m.payload.toString('utf8'))
-      this.outgoing.delete(ack.AcknowledgedMessageSequenceNumber)
+      const seq = ackedSequence(m.payload)
+      if (seq !== undefined) this.outgoing.delete(seq)
       if (this.outgoing.size === 256) this.resumeReading()
       return
     }
@@ -413,6 +425,7 @@ export class AgentSession {
       case 'forward':
         if (backend.kind === 'forward' && backend.mux) return this.muxInput(data, backend.port)
         if (!this.tcp) this.tcp = this.dial(backend.port, (d) => this.output(d))
+        corkTick(this.tcp)
         this.tcp.write(data)
     }
   }
@@ -435,13 +448,18 @@ export class AgentSession {
         const socket = this.dial(
           port,
           (d) => {
-            for (let i = 0; i < d.length; i += 1016) this.sendData(PayloadType.output, encodeFrame(Cmd.psh, sid, d.subarray(i, i + 1016)))
+            for (let i = 0; i < d.length; i += 1024 - SMUX_HEADER) {
+              const data = d.subarray(i, i + 1024 - SMUX_HEADER)
+              this.sendData(PayloadType.output, data, writeHeader(this.muxHeader, Cmd.psh, sid, data.length))
+            }
           },
           () => this.sendData(PayloadType.output, encodeFrame(Cmd.fin, sid)),
         )
         this.muxStreams.set(sid, socket)
       } else if (f.cmd === Cmd.psh) {
-        this.muxStreams.get(f.sid)?.write(f.data)
+        const socket = this.muxStreams.get(f.sid)
+        if (socket) corkTick(socket)
+        socket?.write(f.data)
       } else if (f.cmd === Cmd.fin) {
         this.muxStreams.get(f.sid)?.end()
       }
