@@ -141,7 +141,16 @@ export const frameLength = (payloadLength: number): number => PAYLOAD_OFFSET + p
 export function encodeMessage(init: MessageInit, out?: Buffer): Buffer {
   const payload = init.payload ?? EMPTY
   const prefix = init.prefix ?? EMPTY
-  const length = frameLength(prefix.length + payload.length)
+  const frame = writeFrameHeader(init, prefix.length + payload.length, out)
+  prefix.copy(frame, PAYLOAD_OFFSET)
+  payload.copy(frame, PAYLOAD_OFFSET + prefix.length)
+  writeDigest(frame, prefix.length > 0 ? frame.subarray(PAYLOAD_OFFSET) : payload)
+  return frame
+}
+
+/** A frame for a payload of `payloadLength` bytes (in `out` when given) with every header field but the digest written. */
+function writeFrameHeader(init: Omit<MessageInit, 'payload' | 'prefix'>, payloadLength: number, out?: Buffer): Buffer {
+  const length = frameLength(payloadLength)
   const frame = out ? out.subarray(0, length) : Buffer.allocUnsafe(length)
   frame.writeUInt32BE(HEADER_LENGTH, 0)
   typeField(init.messageType).copy(frame, TYPE_OFFSET)
@@ -154,19 +163,22 @@ export function encodeMessage(init: MessageInit, out?: Buffer): Buffer {
   if (init.messageId) uuidToWire(init.messageId).copy(frame, ID_OFFSET)
   else randomVersion4(frame.subarray(ID_OFFSET, ID_OFFSET + 16))
   frame.writeUInt32BE(init.payloadType ?? 0, PAYLOAD_TYPE_OFFSET)
-  frame.writeUInt32BE(prefix.length + payload.length, PAYLOAD_LENGTH_OFFSET)
-  prefix.copy(frame, PAYLOAD_OFFSET)
-  payload.copy(frame, PAYLOAD_OFFSET + prefix.length)
-  frame.write(sha256Latin1(frame.subarray(PAYLOAD_OFFSET)), DIGEST_OFFSET, 32, 'latin1')
+  frame.writeUInt32BE(payloadLength, PAYLOAD_LENGTH_OFFSET)
   return frame
 }
 
-const EMPTY = Buffer.alloc(0)
-const FREQUENT = [MessageType.output, MessageType.acknowledge, MessageType.input]
+/** Writes the digest of `payload` (the frame's payload, or the same bytes elsewhere) into the frame's header. */
+const writeDigest = (frame: Buffer, payload: Buffer): void => void frame.write(sha256Latin1(payload), DIGEST_OFFSET, 32, 'latin1')
 
-/** The message type as sent: space- (or NUL-) padded ASCII, trimmed; the two of nearly every frame without a new string. */
+const EMPTY = Buffer.alloc(0)
+/** The types of nearly every frame, by their first letter (each starts with another) */
+const FREQUENT: Array<string | undefined> = []
+for (const type of [MessageType.output, MessageType.acknowledge, MessageType.input]) FREQUENT[type.charCodeAt(0)] = type
+
+/** The message type as sent: space- (or NUL-) padded ASCII, trimmed; the types of nearly every frame without a new string. */
 function readType(frame: Buffer): string {
-  for (const known of FREQUENT) if (frame.compare(typeField(known), 0, TYPE_LENGTH, TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH) === 0) return known
+  const known = FREQUENT[frame[TYPE_OFFSET]]
+  if (known && frame.compare(typeField(known), 0, TYPE_LENGTH, TYPE_OFFSET, TYPE_OFFSET + TYPE_LENGTH) === 0) return known
   let end = TYPE_OFFSET + TYPE_LENGTH
   while (
     end > TYPE_OFFSET &&
@@ -186,8 +198,8 @@ class DecodedMessage implements ClientMessage {
   #messageId?: string
 
   constructor(
-    /** the 16 wire bytes of the message id: a view of the frame */
-    readonly idWire: Buffer,
+    /** the frame it was decoded from: the message id's 16 wire bytes are at ID_OFFSET */
+    readonly frame: Buffer,
     public messageType: string,
     public schemaVersion: number,
     public createdDate: number,
@@ -198,7 +210,7 @@ class DecodedMessage implements ClientMessage {
   ) {}
 
   get messageId(): string {
-    return (this.#messageId ??= uuidFromWire(this.idWire))
+    return (this.#messageId ??= uuidFromWire(this.frame.subarray(ID_OFFSET, ID_OFFSET + 16)))
   }
 }
 
@@ -216,7 +228,7 @@ export function decodeMessage(frame: Buffer): ClientMessage {
   if (headerLength < PAYLOAD_LENGTH_OFFSET || start > frame.length) throw new FrameError(`bad header length ${headerLength}`)
   const payload = frame.subarray(start)
   const message = new DecodedMessage(
-    frame.subarray(ID_OFFSET, ID_OFFSET + 16),
+    frame,
     messageType,
     frame.readUInt32BE(SCHEMA_OFFSET),
     readUInt64(frame, DATE_OFFSET),
@@ -249,11 +261,11 @@ export interface AcknowledgeContent {
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
 
-/** Writes the UUID's canonical text (36 bytes) from its 16 wire bytes (low half first) into `out` at `at`. */
-function writeUuidText(wire: Buffer, out: Buffer, at: number): number {
+/** Writes the UUID's canonical text (36 bytes) from its 16 wire bytes (low half first, at `from`) into `out` at `at`. */
+function writeUuidText(wire: Buffer, from: number, out: Buffer, at: number): number {
   for (let i = 0; i < 16; i++) {
     if (i === 4 || i === 6 || i === 8 || i === 10) out[at++] = 0x2d
-    const b = wire[i < 8 ? i + 8 : i - 8]
+    const b = wire[from + (i < 8 ? i + 8 : i - 8)]
     out[at++] = HEX_DIGITS[b >> 4]
     out[at++] = HEX_DIGITS[b & 15]
   }
@@ -266,20 +278,23 @@ const ACK_SEQUENCE = Buffer.from('"AcknowledgedMessageSequenceNumber":')
 const ACK_MIDDLE = Buffer.concat([Buffer.from('",'), ACK_SEQUENCE])
 const ACK_TAIL = Buffer.from(',"IsSequentialMessage":true}')
 
+const ACK = {messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3}
+
 /**
  * The acknowledgement of a data message: type acknowledge, sequence 0, flags 3, and the JSON of AcknowledgeContent,
- * written byte by byte (the id straight from a decoded frame's bytes).
+ * written byte by byte into the frame (the id straight from a decoded frame's bytes).
  */
 export function encodeAck(of: Pick<ClientMessage, 'messageType' | 'messageId' | 'sequenceNumber'>): Buffer {
   const head = ackHead(of.messageType)
   const seq = String(of.sequenceNumber)
-  const json = Buffer.allocUnsafe(head.length + 36 + ACK_MIDDLE.length + seq.length + ACK_TAIL.length)
-  let at = head.copy(json, 0)
-  at = writeUuidText(of instanceof DecodedMessage ? of.idWire : uuidToWire(of.messageId), json, at)
-  at += ACK_MIDDLE.copy(json, at)
-  at += json.write(seq, at, 'latin1')
-  ACK_TAIL.copy(json, at)
-  return encodeMessage({messageType: MessageType.acknowledge, sequenceNumber: 0, flags: 3, payload: json})
+  const frame = writeFrameHeader(ACK, head.length + 36 + ACK_MIDDLE.length + seq.length + ACK_TAIL.length)
+  let at = PAYLOAD_OFFSET + head.copy(frame, PAYLOAD_OFFSET)
+  at = of instanceof DecodedMessage ? writeUuidText(of.frame, ID_OFFSET, frame, at) : writeUuidText(uuidToWire(of.messageId), 0, frame, at)
+  at += ACK_MIDDLE.copy(frame, at)
+  at += frame.write(seq, at, 'latin1')
+  ACK_TAIL.copy(frame, at)
+  writeDigest(frame, frame.subarray(PAYLOAD_OFFSET))
+  return frame
 }
 
 /** The sequence number an acknowledgement's payload names, or undefined: read off the bytes, the JSON parsed only when they are unusual. */
