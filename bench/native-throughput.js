@@ -95,8 +95,8 @@ async function startClient(kind) {
     child.once('message', (m) => resolve(m.listening))
     child.once('exit', (code) => reject(new Error(`the ${kind} client exited ${code}`)))
   })
-  const memory = () => new Promise((resolve) => (child.once('message', (m) => resolve(m.memory)), child.send('memory')))
-  return {pid: child.pid, port, sessionId: session.SessionId, memory, stop: () => stopChild(child, () => child.send('stop'))}
+  const request = (what) => new Promise((resolve) => (child.once('message', (m) => resolve(m[what])), child.send(what)))
+  return {pid: child.pid, port, sessionId: session.SessionId, memory: () => request('memory'), heapSummary: () => request('heapSummary'), stop: () => stopChild(child, () => child.send('stop'))}
 }
 
 function stopChild(child, how) {
@@ -171,9 +171,11 @@ async function roundTrips(port, rounds = 500) {
 /** One client, one run: idle RSS, the transfer (sampling RSS), RSS after, round trips, resends. */
 async function measure(kind) {
   const c = await startClient(kind)
+  const detail = process.env.BENCH_MEMORY_DETAIL && c.memory ? [] : undefined
   try {
     await sleep(300)
     const idle = usage(c.pid)
+    if (detail) detail.push(['idle', await c.memory()])
     // where the machine's CPU goes during the transfer: the client, the fake agent with the echo server, this driver
     const agentCpu0 = usage(agentChild.pid).cpu
     const driverCpu0 = process.cpuUsage()
@@ -181,19 +183,38 @@ async function measure(kind) {
     const sampler = setInterval(() => (peak = Math.max(peak, usage(c.pid).rss)), 50)
     const seconds = await transfer(c.port, mib * 1024 * 1024)
     clearInterval(sampler)
-    if (process.env.BENCH_MEMORY_DETAIL && c.memory) process.stderr.write(`${kind} at the end of the transfer: ${JSON.stringify(await c.memory())}\n`)
+    if (detail) detail.push(['end of transfer', await c.memory()])
     const cpu = usage(c.pid).cpu - idle.cpu
     const agentCpu = usage(agentChild.pid).cpu - agentCpu0
     const driver = process.cpuUsage(driverCpu0)
     const driverCpu = (driver.user + driver.system) / 1e6
     await sleep(1000)
     const after = usage(c.pid).rss
+    if (detail) detail.push(['1 s after', await c.memory()])
     const [rtt, rtt99] = await roundTrips(c.port)
     const stats = await ask({stats: c.sessionId}, 'stats')
+    if (detail) printMemoryDetail(kind, detail, await c.heapSummary())
     return {mibps: mib / seconds, cpuPerMib: cpu / mib, agentCpuPerMib: agentCpu / mib, driverCpuPerMib: driverCpu / mib, idle: idle.rss, peak: Math.max(peak, after), after, rtt, rtt99, agentResent: stats?.resent ?? 0, clientResent: stats?.clientDuplicates ?? 0}
   } finally {
     await c.stop()
   }
+}
+
+/** BENCH_MEMORY_DETAIL: where the client's resident memory is at each point (MiB), and what its JavaScript heap holds. */
+function printMemoryDetail(kind, points, heap) {
+  const columns = ['rss', 'node', 'files', 'mallocMain', 'anonymous', 'heapTotal', 'heapUsed', 'arrayBuffers']
+  const row = (cells) => cells.map((c, i) => String(c).padStart(i === 0 ? 16 : 12)).join('')
+  const lines = [`${kind}: resident memory by mapping and V8's heap, MiB`, row(['', ...columns])]
+  for (const [label, m] of points) {
+    const mib = (b) => (b / 1048576).toFixed(1)
+    lines.push(row([label, mib(m.rss), ...['node', 'files', 'mallocMain', 'anonymous'].map((k) => m.mappings[k].toFixed(1)), mib(m.heapTotal), mib(m.heapUsed), mib(m.arrayBuffers)]))
+  }
+  lines.push(`${kind}: the heap after the run (a heap snapshot, live objects only): ${heap.total.toFixed(1)} MiB in ${heap.count.toLocaleString('en')} objects; the largest kinds:`)
+  for (const k of heap.top) lines.push(`  ${k.size.toFixed(2).padStart(7)} MiB ${String(k.count).padStart(8)} × ${k.name}`)
+  const mib = (b) => `${(b / 1048576).toFixed(1)} MiB`
+  const g = heap.afterGc
+  lines.push(`${kind}: just after the snapshot's full GC (the heap snapshot itself is in RSS too): heap used ${mib(g.heapUsed)}, Buffers ${mib(g.arrayBuffers)}, RSS ${mib(g.rss)}`)
+  process.stderr.write(`${lines.join('\n')}\n`)
 }
 
 const tcp = []

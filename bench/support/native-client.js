@@ -3,9 +3,11 @@
 //   fork('native-client.js', [kind, sessionJson, distDir?]) → sends {listening: port} for a port forward;
 //   stdio sessions use this process's stdin/stdout; 'stop' over IPC ends the session.
 // distDir (default this checkout's dist/) lets a bench run an older build's client against the same agent.
-import {readFileSync} from 'node:fs'
+import {readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {Writable} from 'node:stream'
-import {getHeapSpaceStatistics} from 'node:v8'
+import {getHeapSpaceStatistics, writeHeapSnapshot} from 'node:v8'
 import {pathToFileURL} from 'node:url'
 
 import {benchSessionOptions} from './native-options.js'
@@ -30,12 +32,45 @@ process.on('message', (m) => {
     const u = process.memoryUsage()
     process.send?.({memory: {rss: u.rss, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers, spaces, mappings: residentByMapping()}})
   }
+  // what the JavaScript heap holds, from a heap snapshot (costs memory: asked for last)
+  if (m === 'heapSummary') process.send?.({heapSummary: heapSummary()})
 })
 const outcome = await result.then(
   (r) => r.code,
   (e) => (process.stderr.write(`native client: ${e.message}\n`), 1),
 )
 process.exit(outcome)
+
+/** Live objects by kind (constructor or V8 type), from a heap snapshot: the ten largest by self size, and totals. */
+function heapSummary() {
+  const path = join(tmpdir(), `ssmx-bench-${process.pid}.heapsnapshot`)
+  writeHeapSnapshot(path)
+  // a snapshot collects garbage first (a full GC): what it gave back is what was waiting for a collection
+  const u = process.memoryUsage()
+  const afterGc = {rss: u.rss, heapUsed: u.heapUsed, arrayBuffers: u.arrayBuffers}
+  const snapshot = JSON.parse(readFileSync(path, 'utf8'))
+  rmSync(path, {force: true})
+  const {node_fields: fields, node_types: [types]} = snapshot.snapshot.meta
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f))
+  const kinds = new Map()
+  let total = 0
+  let count = 0
+  for (let i = 0; i < snapshot.nodes.length; i += fields.length) {
+    const type = types[snapshot.nodes[i + typeAt]]
+    const size = snapshot.nodes[i + sizeAt]
+    if (type === 'synthetic' || size === 0) continue
+    // objects by constructor; strings, code, arrays and the rest by V8's type
+    const name = type === 'object' || type === 'closure' ? `${snapshot.strings[snapshot.nodes[i + nameAt]]} (${type})` : `(${type})`
+    const k = kinds.get(name) ?? {name, size: 0, count: 0}
+    k.size += size
+    k.count++
+    kinds.set(name, k)
+    total += size
+    count++
+  }
+  const top = [...kinds.values()].sort((a, b) => b.size - a.size).slice(0, 10).map((k) => ({...k, size: k.size / 1048576}))
+  return {total: total / 1048576, count, top, afterGc}
+}
 
 /**
  * Resident MiB by mapping, from /proc/self/smaps: the node binary (code and the JavaScript sources of Node's own
