@@ -1,9 +1,10 @@
 /**
  * WebSocket masking 32 bits at a time. Every frame a client sends is XORed with a random 4-byte key (RFC 6455
  * §5.3); without its optional native add-on (bufferutil, which needs an install script) `ws` does it a byte at a
- * time in JavaScript, a sixth of the data channel's CPU. ws (8.18+) takes Node's own `http.websocketMask` and
- * `http.websocketUnmask` when Node has them; until Node does, importing this module (before `ws`) supplies
- * these. The keys stay ws's random ones: only the XOR is faster. Node's own functions, once it has them, win.
+ * time in JavaScript: a tenth of the data channel's CPU. When it loads, ws (lib/buffer-util.js) takes Node's own
+ * `http.websocketMask` and `http.websocketUnmask` if Node has them; until Node does, importing this module before
+ * `ws` supplies them. The keys stay ws's random ones: only the XOR is faster. Node's own functions, once it has
+ * them, win.
  */
 import {createRequire} from 'node:module'
 

@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {fileURLToPath} from 'node:url'
+import {existsSync} from 'node:fs'
 
 import {expect} from 'chai'
 
@@ -48,19 +48,27 @@ describe('websocket masking, a word at a time', () => {
       }
   })
 
-  it('is what ws uses once imported before it (the data channel’s transport imports it first)', () => {
-    // a fresh process: ws reads http.websocketMask once, when it loads
-    const transport = fileURLToPath(new URL('../../src/native/transport.js', import.meta.url))
+  /**
+   * What `ws` reads of http.websocketMask when `module` loads, in a fresh process (ws reads it once, when it loads):
+   * an accessor on node:http records every read and write in order.
+   */
+  function readsOnLoad(module: URL): string[] {
     const script = `
-      import {createRequire} from 'node:module'
-      import {dirname, join} from 'node:path'
-      const {websocketMask} = await import(${JSON.stringify(fileURLToPath(new URL('../../src/native/ws-mask.js', import.meta.url)))})
-      await import(${JSON.stringify(transport)})
-      const require = createRequire(${JSON.stringify(transport)})
-      const http = require('node:http')
-      const bufferUtil = require(join(dirname(require.resolve('ws')), 'lib', 'buffer-util.js'))
-      console.log(JSON.stringify({ours: http.websocketMask === websocketMask, wsTakesIt: /websocketMask\\(/.test(String(bufferUtil.mask))}))`
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'}))
-    expect(out).to.deep.equal({ours: true, wsTakesIt: true})
+      import http from 'node:http'
+      const seen = []
+      let value
+      Object.defineProperty(http, 'websocketMask', {configurable: true, get() { seen.push(value ? 'read ours' : 'read nothing'); return value }, set(v) { seen.push('set'); value = v }})
+      await import(${JSON.stringify(module.href)})
+      console.log(JSON.stringify(seen))`
+    return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'}))
+  }
+
+  it('is installed before ws loads, so ws masks with it: in the compiled modules and in the shipped bundle', () => {
+    // this module looks (nothing there), installs, then ws reads what it installed
+    const expected = ['read nothing', 'set', 'read ours']
+    expect(readsOnLoad(new URL('../../src/native/transport.js', import.meta.url)), 'dist/src').to.deep.equal(expected)
+    const bundle = new URL('../../bundle/lazy/session/native.js', import.meta.url)
+    expect(existsSync(bundle), 'the native session chunk of the bundle (npm run build)').to.equal(true)
+    expect(readsOnLoad(bundle), 'the bundle').to.deep.equal(expected)
   })
 })
