@@ -7,6 +7,8 @@
 //
 // Clients, interleaved run by run so machine noise hits each alike:
 //   - native: this checkout's build;
+//   - cli: the whole `ssmx forward --native` process (bin/run.js: the bundle, with the AWS SDK it keeps for
+//     TerminateSession and ResumeSession), against a fake SSM here that starts its sessions on the same agent;
 //   - base: another build's client (BENCH_NATIVE_BASE=/path/to/other/checkout, after its `npm run build`), same agent;
 //   - plugin: session-manager-plugin when one is on PATH (it listens on the localPortNumber the handshake names).
 // Usage: npm run build && node bench/native-throughput.js [MiB] [runs] [--json]   (default 64 MiB, 3 runs)
@@ -18,7 +20,7 @@ import {readFileSync} from 'node:fs'
 import {connect, createServer} from 'node:net'
 import {join} from 'node:path'
 
-import {fmtRatio, median, report, which} from './lib.js'
+import {BIN, BenchBox, INSTANCE, fakeAws, fmtRatio, median, report, which} from './lib.js'
 
 const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number)
 const mib = numbers[0] ?? 64
@@ -78,8 +80,39 @@ async function waitForPort(port, child) {
 }
 
 // ---- the clients -------------------------------------------------------------------------------------
+/** For the whole CLI: a fake SSM whose StartSession asks the agent process for a port session, and a HOME for ssmx. */
+let cliWorld
+async function cliSetup() {
+  if (cliWorld) return cliWorld
+  const {FakeAws} = await fakeAws()
+  const fake = await new FakeAws().start()
+  const sessions = []
+  fake.on('ssm', 'StartSession', async (input) => {
+    const session = await ask({create: 'forward', localPortNumber: input.Parameters.localPortNumber[0]}, 'session')
+    sessions.push(session.SessionId)
+    return session
+  })
+  fake.on('ssm', 'TerminateSession', (input) => ({SessionId: input.SessionId}))
+  const box = new BenchBox(fake.url)
+  box.file('.aws/config', '[default]\nregion = eu-west-1\n')
+  const env = {...box.env, AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH', AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-bench', AWS_ENDPOINT_URL: fake.url}
+  cliWorld = {fake, box, env, sessions}
+  return cliWorld
+}
+
 /** Starts a client; resolves {pid, port, sessionId, stop()}. */
 async function startClient(kind) {
+  if (kind === 'cli') {
+    const {box, env, sessions} = await cliSetup()
+    const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${echoPort}`, '--native'], {cwd: box.home, env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    for (let i = 0; i < 500 && child.exitCode === null && !/Forwarding localhost:(\d+)/.test(stderr); i++) await sleep(20)
+    const port = Number(/Forwarding localhost:(\d+)/.exec(stderr)?.[1])
+    if (!port) throw new Error(`ssmx forward --native did not start:\n${stderr}`)
+    await waitForPort(port, child)
+    return {pid: child.pid, port, sessionId: sessions.at(-1), stop: () => stopChild(child, () => child.kill('SIGINT'))}
+  }
   if (kind === 'plugin') {
     const localPort = await freePort()
     const session = await ask({create: 'forward', localPortNumber: String(localPort)}, 'session')
@@ -218,18 +251,22 @@ function printMemoryDetail(kind, points, heap) {
 }
 
 const tcp = []
-const kinds = ['native', ...(process.env.BENCH_NATIVE_BASE ? ['base'] : []), ...(which('session-manager-plugin') ? ['plugin'] : [])]
+const kinds = ['native', 'cli', ...(process.env.BENCH_NATIVE_BASE ? ['base'] : []), ...(which('session-manager-plugin') ? ['plugin'] : [])]
 const samples = Object.fromEntries(kinds.map((k) => [k, []]))
 for (let i = 0; i < runs; i++) {
   tcp.push(mib / (await transfer(echoPort, mib * 1024 * 1024)))
   for (const k of kinds) samples[k].push(await measure(k))
 }
 agentChild.send('stop')
+if (cliWorld) {
+  await cliWorld.fake.stop()
+  cliWorld.box.cleanup()
+}
 
 const med = (k, f) => median(samples[k].map((s) => s[f]))
 const max = (k, f) => Math.max(...samples[k].map((s) => s[f]))
 const MiB = (b) => `${(b / 1048576).toFixed(0)} MiB`
-const label = {native: 'native client (this build)', base: `native client (${process.env.BENCH_NATIVE_BASE})`, plugin: 'session-manager-plugin'}
+const label = {native: 'native client (this build)', cli: 'ssmx forward --native (the whole CLI process)', base: `native client (${process.env.BENCH_NATIVE_BASE})`, plugin: 'session-manager-plugin'}
 const rows = [{name: 'plain loopback TCP (the same echo server)', value: `${median(tcp).toFixed(1)} MiB/s`}]
 for (const k of kinds) {
   rows.push({name: `${label[k]}: throughput`, value: `${med(k, 'mibps').toFixed(1)} MiB/s`, ratio: `${med(k, 'cpuPerMib').toFixed(3)} CPU s/MiB`, ...(k === 'native' ? {budget: '≥ 35 MiB/s, ≤ 0.03 s/MiB', ok: med(k, 'mibps') >= 35 && med(k, 'cpuPerMib') <= 0.03} : {})})
@@ -243,7 +280,7 @@ for (const k of kinds) {
   })
   rows.push({name: `${label[k]}: 1-byte round trip median / p99`, value: `${med(k, 'rtt').toFixed(3)} / ${med(k, 'rtt99').toFixed(3)} ms`, ratio: `resent: agent ${samples[k].map((s) => s.agentResent).join(',')}, client ${samples[k].map((s) => s.clientResent).join(',')}`})
 }
-for (const other of kinds.filter((k) => k !== 'native')) {
+for (const other of kinds.filter((k) => k === 'base' || k === 'plugin')) {
   rows.push({name: `native / ${other}`, value: `throughput ${fmtRatio(med('native', 'mibps') / med(other, 'mibps'))}`, ratio: `RTT ${fmtRatio(med('native', 'rtt') / med(other, 'rtt'))}, peak RSS ${fmtRatio(max('native', 'peak') / max(other, 'peak'))}, CPU/MiB ${fmtRatio(med('native', 'cpuPerMib') / med(other, 'cpuPerMib'))}`})
 }
 const notes = [`${mib} MiB echoed per run, ${runs} run(s) per client, interleaved; medians (peak: max); RSS sampled every 50 ms from /proc; the client runs alone in its process`]
