@@ -104,7 +104,8 @@ async function cliSetup() {
 async function startClient(kind) {
   if (kind === 'cli') {
     const {box, env, sessions} = await cliSetup()
-    const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${echoPort}`, '--native'], {cwd: box.home, env, stdio: ['ignore', 'ignore', 'pipe']})
+    const nodeOptions = process.env.BENCH_CLIENT_NODE_OPTIONS ? {NODE_OPTIONS: process.env.BENCH_CLIENT_NODE_OPTIONS} : {}
+    const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${echoPort}`, '--native'], {cwd: box.home, env: {...env, ...nodeOptions}, stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     for (let i = 0; i < 500 && child.exitCode === null && !/Forwarding localhost:(\d+)/.test(stderr); i++) await sleep(20)

@@ -49,7 +49,7 @@ export const READY_CAPACITY = 1024
 const SLOT = 1280
 
 /** An outgoing message until the agent acknowledges it. The records are reused (OutgoingRing): none is garbage per message. */
-interface Pending {
+export interface Pending {
   /** the sequence number, or -1 while the record is free */
   seq: number
   /** the frame is the first `length` bytes of this: a pooled slot, or a buffer of its own when it did not fit one */
@@ -65,7 +65,7 @@ interface Pending {
  * doubled when the oldest unacknowledged message is that far behind the newest). Walking it from `head` visits
  * them in sequence order, as retransmission needs.
  */
-class OutgoingRing {
+export class OutgoingRing {
   private ring: Pending[] = []
   private mask = -1
   /** the oldest sequence number that may still be outgoing */
@@ -82,7 +82,7 @@ class OutgoingRing {
   }
 
   /** Records `seq`, the newest sequence number, as queued and not yet sent. */
-  add(seq: number, buffer: Buffer, length: number, pooled: boolean): void {
+  add(seq: number, buffer: Buffer, length: number, pooled: boolean): Pending {
     if (this.size === 0) this.head = seq
     if (seq - this.head >= this.ring.length) this.resize(this.ring.length * 2)
     const p = this.ring[seq & this.mask]
@@ -93,6 +93,7 @@ class OutgoingRing {
     p.sentAt = 0
     p.resends = 0
     this.size++
+    return p
   }
 
   /** Frees a record; `next` is the sequence number after the newest. */

@@ -28,6 +28,7 @@ import {
   encodeAck,
   encodeMessage,
 } from '../../src/native/message.js'
+import {OutgoingRing} from '../../src/native/sequencer.js'
 import {Cmd, FrameReader, SMUX_HEADER, encodeFrame, writeHeader} from '../../src/native/smux.js'
 import type {FakeAws} from './fake-aws.js'
 
@@ -92,7 +93,8 @@ export class AgentSession {
   closed = false
   readonly stats = {sent: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, acksDropped: 0, resent: 0, clientDuplicates: 0}
   private outSeq = 0
-  private readonly outgoing = new Map<number, {frame: Buffer; sentAt: number}>()
+  /** unacknowledged data messages, in a ring of reused records like the client's (no garbage per message) */
+  private readonly outgoing = new OutgoingRing(1024)
   private inExpected = 0
   private readonly inEarly = new Map<number, ClientMessage>()
   private held?: Buffer
@@ -137,7 +139,10 @@ export class AgentSession {
         this.ws = ws
         this.socket = socket
         if (this.spec.silent) return
-        for (const p of this.outgoing.values()) this.transmitRaw(p.frame)
+        for (let seq = this.outgoing.head; seq < this.outSeq; seq++) {
+          const p = this.outgoing.get(seq)
+          if (p) this.transmitRaw(p.buffer)
+        }
         if (!this.started) {
           this.started = true
           this.begin()
@@ -253,7 +258,7 @@ export class AgentSession {
     const encrypted = this.encKey && (payloadType === PayloadType.output || payloadType === PayloadType.stdErr || payloadType === PayloadType.exitCode)
     const payload = encrypted ? sealGcm(this.encKey!, prefix ? Buffer.concat([prefix, plain]) : plain) : plain
     const frame = encodeMessage({messageType: MessageType.output, sequenceNumber: this.outSeq++, payloadType, payload, prefix: encrypted ? undefined : prefix})
-    this.outgoing.set(this.outSeq - 1, {frame, sentAt: Date.now()})
+    this.outgoing.add(this.outSeq - 1, frame, frame.length, false).sentAt = Date.now()
     this.transmit(frame)
   }
 
@@ -307,12 +312,14 @@ export class AgentSession {
     const now = Date.now()
     // the oldest few that are overdue, so a long queue is not sent twice
     let budget = 16
-    for (const p of this.outgoing.values()) {
-      if (budget-- <= 0) break
+    for (let seq = this.outgoing.head; seq < this.outSeq && budget > 0; seq++) {
+      const p = this.outgoing.get(seq)
+      if (!p) continue
+      budget--
       if (now - p.sentAt < 300) continue
       p.sentAt = now
       this.stats.resent++
-      this.transmit(p.frame)
+      this.transmit(p.buffer)
     }
     if (this.outgoing.size < 256) this.resumeReading()
   }
@@ -332,7 +339,8 @@ export class AgentSession {
     }
     if (m.messageType === MessageType.acknowledge) {
       const seq = ackedSequence(m.payload)
-      if (seq !== undefined) this.outgoing.delete(seq)
+      const p = seq === undefined ? undefined : this.outgoing.get(seq)
+      if (p) this.outgoing.free(p, this.outSeq)
       if (this.outgoing.size === 256) this.resumeReading()
       return
     }
@@ -342,6 +350,12 @@ export class AgentSession {
     else this.transmitRaw(encodeAck(m))
     if (m.sequenceNumber < this.inExpected || this.inEarly.has(m.sequenceNumber)) {
       this.stats.clientDuplicates++
+      return
+    }
+    if (m.sequenceNumber === this.inExpected && this.inEarly.size === 0) {
+      // in order, nothing waiting: the common case, without the map
+      this.inExpected++
+      this.handle(m)
       return
     }
     this.inEarly.set(m.sequenceNumber, m)
