@@ -16,9 +16,10 @@
 import {execFileSync, fork, spawn} from 'node:child_process'
 import {availableParallelism} from 'node:os'
 import {randomBytes} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {connect, createServer} from 'node:net'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {BIN, BenchBox, INSTANCE, fakeAws, fmtRatio, median, report, which} from './lib.js'
 
@@ -104,15 +105,29 @@ async function cliSetup() {
 async function startClient(kind) {
   if (kind === 'cli') {
     const {box, env, sessions} = await cliSetup()
-    const nodeOptions = process.env.BENCH_CLIENT_NODE_OPTIONS ? {NODE_OPTIONS: process.env.BENCH_CLIENT_NODE_OPTIONS} : {}
-    const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${echoPort}`, '--native'], {cwd: box.home, env: {...env, ...nodeOptions}, stdio: ['ignore', 'ignore', 'pipe']})
+    // BENCH_MEMORY_DETAIL: a probe in the process answers memory()/heapSummary() on a signal (it has no IPC)
+    const probe = process.env.BENCH_MEMORY_DETAIL ? join(box.home, `memory-${Math.random().toString(36).slice(2)}.json`) : undefined
+    const nodeOptions = [process.env.BENCH_CLIENT_NODE_OPTIONS, probe && `--import=${fileURLToPath(new URL('memory-probe.mjs', HERE))}`].filter(Boolean).join(' ')
+    const child = spawn(process.execPath, [BIN, 'forward', INSTANCE, `0:${echoPort}`, '--native'], {
+      cwd: box.home,
+      env: {...env, ...(nodeOptions ? {NODE_OPTIONS: nodeOptions} : {}), ...(probe ? {BENCH_MEMORY_FILE: probe} : {})},
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     for (let i = 0; i < 500 && child.exitCode === null && !/Forwarding localhost:(\d+)/.test(stderr); i++) await sleep(20)
     const port = Number(/Forwarding localhost:(\d+)/.exec(stderr)?.[1])
     if (!port) throw new Error(`ssmx forward --native did not start:\n${stderr}`)
     await waitForPort(port, child)
-    return {pid: child.pid, port, sessionId: sessions.at(-1), stop: () => stopChild(child, () => child.kill('SIGINT'))}
+    const request = async (what) => {
+      rmSync(probe, {force: true})
+      writeFileSync(`${probe}.request`, what)
+      child.kill('SIGUSR2')
+      for (let i = 0; i < 500 && !existsSync(probe); i++) await sleep(20)
+      return JSON.parse(readFileSync(probe, 'utf8'))
+    }
+    const memory = probe ? {memory: () => request('memory'), heapSummary: () => request('heapSummary')} : {}
+    return {pid: child.pid, port, sessionId: sessions.at(-1), ...memory, stop: () => stopChild(child, () => child.kill('SIGINT'))}
   }
   if (kind === 'plugin') {
     const localPort = await freePort()
