@@ -98,8 +98,7 @@ export async function organization(accounts) {
 
   const box = new BenchBox(fake.url)
   const configPath = box.file('ssmx.json', JSON.stringify(config))
-  box.file('.aws/config', '[default]\nregion = eu-west-1\n')
-  const env = {...box.env, AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH', AWS_SECRET_ACCESS_KEY: 'fake-secret', AWS_ENDPOINT_URL: fake.url}
+  const env = box.staticEnv(fake.url)
   return {
     fake,
     box,

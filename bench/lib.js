@@ -63,6 +63,12 @@ export class BenchBox {
     }
   }
 
+  /** A default profile in eu-west-1, static keys in the environment, every AWS call to `endpoint`: the env to run ssmx with. */
+  staticEnv(endpoint) {
+    this.file('.aws/config', '[default]\nregion = eu-west-1\n')
+    return {...this.env, AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH', AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-bench', AWS_ENDPOINT_URL: endpoint}
+  }
+
   file(relative, text) {
     const path = join(this.home, relative)
     mkdirSync(dirname(path), {recursive: true})

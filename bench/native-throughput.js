@@ -95,8 +95,7 @@ async function cliSetup() {
   })
   fake.on('ssm', 'TerminateSession', (input) => ({SessionId: input.SessionId}))
   const box = new BenchBox(fake.url)
-  box.file('.aws/config', '[default]\nregion = eu-west-1\n')
-  const env = {...box.env, AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH', AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-bench', AWS_ENDPOINT_URL: fake.url}
+  const env = box.staticEnv(fake.url)
   cliWorld = {fake, box, env, sessions}
   return cliWorld
 }

@@ -26,14 +26,8 @@ export async function startup() {
   const {fake, toXml} = await fakeSsm()
   fake.on('sts', 'GetCallerIdentity', () => toXml({Arn: 'arn:aws:iam::111122223333:user/bench', UserId: 'AIDAFAKE', Account: '111122223333'}))
   const box = new BenchBox(fake.url)
-  box.file('.aws/config', '[default]\nregion = eu-west-1\n')
-  const env = {
-    ...box.env,
-    AWS_ACCESS_KEY_ID: 'AKIAFAKEBENCH',
-    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-the-bench',
-    // every other service (STS for whoami) goes to the fake too; --endpoint-url covers SSM for all three
-    AWS_ENDPOINT_URL: fake.url,
-  }
+  // every other service (STS for whoami) goes to the fake too; --endpoint-url covers SSM for all three
+  const env = box.staticEnv(fake.url)
   const n = runs()
   const notes = []
   const aws = findAwsCli()

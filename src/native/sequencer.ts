@@ -81,6 +81,14 @@ export class OutgoingRing {
     return p.seq === seq ? p : undefined
   }
 
+  /** The outgoing records from the oldest up to (not including) `next`, in sequence order (for retransmission). */
+  *inOrder(next: number): Generator<Pending> {
+    for (let seq = this.head; seq < next; seq++) {
+      const p = this.get(seq)
+      if (p) yield p
+    }
+  }
+
   /** Records `seq`, the newest sequence number, as queued and not yet sent. */
   add(seq: number, buffer: Buffer, length: number, pooled: boolean): Pending {
     if (this.size === 0) this.head = seq
@@ -219,9 +227,7 @@ export class Sequencer extends EventEmitter {
   resendAll(): void {
     if (this.paused) return
     const now = performance.now()
-    for (let seq = this.outgoing.head; seq < this.nextSeq; seq++) {
-      const p = this.outgoing.get(seq)
-      if (!p) continue
+    for (const p of this.outgoing.inOrder(this.nextSeq)) {
       if (p.sentAt === 0) break
       p.resends++
       p.sentAt = now
@@ -235,13 +241,11 @@ export class Sequencer extends EventEmitter {
     if (!this.wire.connected || this.paused) return
     const now = performance.now()
     let timedOut = false
-    for (let seq = this.outgoing.head; seq < this.nextSeq; seq++) {
-      const p = this.outgoing.get(seq)
-      if (!p) continue
+    for (const p of this.outgoing.inOrder(this.nextSeq)) {
       if (p.sentAt === 0) break
       if (now - p.sentAt <= this.rto) continue
       if (++p.resends > TIMING.maxResends) {
-        this.emit('error', new Error(`message ${seq} was not acknowledged after ${TIMING.maxResends} resends`))
+        this.emit('error', new Error(`message ${p.seq} was not acknowledged after ${TIMING.maxResends} resends`))
         return
       }
       this.stats.resent++

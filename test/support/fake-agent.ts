@@ -139,10 +139,7 @@ export class AgentSession {
         this.ws = ws
         this.socket = socket
         if (this.spec.silent) return
-        for (let seq = this.outgoing.head; seq < this.outSeq; seq++) {
-          const p = this.outgoing.get(seq)
-          if (p) this.transmitRaw(p.buffer)
-        }
+        for (const p of this.outgoing.inOrder(this.outSeq)) this.transmitRaw(p.buffer)
         if (!this.started) {
           this.started = true
           this.begin()
@@ -312,10 +309,8 @@ export class AgentSession {
     const now = Date.now()
     // the oldest few that are overdue, so a long queue is not sent twice
     let budget = 16
-    for (let seq = this.outgoing.head; seq < this.outSeq && budget > 0; seq++) {
-      const p = this.outgoing.get(seq)
-      if (!p) continue
-      budget--
+    for (const p of this.outgoing.inOrder(this.outSeq)) {
+      if (budget-- <= 0) break
       if (now - p.sentAt < 300) continue
       p.sentAt = now
       this.stats.resent++
@@ -472,8 +467,10 @@ export class AgentSession {
         this.muxStreams.set(sid, socket)
       } else if (f.cmd === Cmd.psh) {
         const socket = this.muxStreams.get(f.sid)
-        if (socket) corkTick(socket)
-        socket?.write(f.data)
+        if (socket) {
+          corkTick(socket)
+          socket.write(f.data)
+        }
       } else if (f.cmd === Cmd.fin) {
         this.muxStreams.get(f.sid)?.end()
       }
